@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: MIT
+# Makefile: a thin wrapper so `make`, `make test`, `make deps` and `make bench` work from the root.
+BUILD   ?= build
+SANITIZE ?=
+TYPE    ?= $(if $(SANITIZE),RelWithDebInfo,Release)
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE   ?= cmake
+CC      ?= cc
+export CC
+
+.PHONY: all build deps test test-asan test-tsan test-clang bench clean help
+
+all: build
+
+help:
+	@echo "make deps       install what is missing from Debian's packages (as root), or print the apt-get line"
+	@echo "make            build into $(BUILD)/ (simul is $(BUILD)/simul)"
+	@echo "make test       deps, build, and every test (ctest)"
+	@echo "make test-asan  the tests under ASan+UBSan;  make test-tsan: under TSan"
+	@echo "make bench      deps, build, and the benchmark sweeps into results/ (QUICK=1: a short run)"
+
+deps:
+	@bash bench/deps.sh
+
+build:
+	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(TYPE) -DSIMUL_SANITIZE=$(SANITIZE) >/dev/null
+	@$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The sanitizer builds run the same tests; timing ratios are not asserted there (see tests/lib.sh).
+test-asan: deps
+	@$(MAKE) --no-print-directory test BUILD=build-asan SANITIZE=address
+test-tsan: deps
+	@$(MAKE) --no-print-directory test BUILD=build-tsan SANITIZE=thread
+test-clang: deps
+	@$(MAKE) --no-print-directory test BUILD=build-clang CC=clang
+
+bench: deps build
+	@bash bench/bench.sh $(if $(QUICK),--quick) $(if $(SWEEPS),--only "$(SWEEPS)")
+
+clean:
+	rm -rf build build-asan build-tsan build-clang

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# deps.sh: install what simul needs from Debian's packages when root; otherwise print the apt-get line.
+set -euo pipefail
+
+# package:command-or-file that proves it is there
+need=(
+  cmake:/usr/bin/cmake
+  make:/usr/bin/make
+  gcc:/usr/bin/gcc
+  pkg-config:/usr/bin/pkg-config
+  libuv1-dev:/usr/include/uv.h
+  libhttp-parser-dev:/usr/include/http_parser.h
+  libcmocka-dev:/usr/include/cmocka.h
+  hyperfine:/usr/bin/hyperfine
+  gnuplot-nox:/usr/bin/gnuplot
+  jq:/usr/bin/jq
+  nginx-light:/usr/sbin/nginx
+  wrk:/usr/bin/wrk
+  python3:python3
+)
+
+missing=()
+for item in "${need[@]}"; do
+  pkg=${item%%:*} probe=${item#*:}
+  if [[ $probe == /* ]]; then [[ -e $probe ]] && continue; else command -v "$probe" >/dev/null && continue; fi
+  missing+=("$pkg")
+done
+
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+line="apt-get install -y --no-install-recommends ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  echo "simul: missing Debian packages: ${missing[*]}" >&2
+  echo "simul: run as root:  apt-get update && $line" >&2
+  exit 1
+fi
+echo "simul: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$line -qq >/dev/null

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* record.c: prints a run's record as text, CSV (header + row) or one JSON object. */
+#include "record.h"
+
+#include <string.h>
+
+struct col {
+	const char *name;
+	char value[64];
+	bool is_text;
+};
+
+/* The contract's columns, then the workload's own: one list feeds all three formats. */
+static int columns(const struct sim_cli *cli, const struct sim_record *r, struct col *c)
+{
+	const struct sim_run *run = &cli->run;
+	int n = 0;
+#define COL(nm, txt, ...) \
+	(c[n].name = nm, c[n].is_text = txt, snprintf(c[n].value, sizeof c[n].value, __VA_ARGS__), n++)
+	COL("workload", true, "%s", run->workload->name);
+	COL("model", true, "%s", run->model->name);
+	COL("tasks", false, "%u", run->tasks);
+	COL("workers", false, "%u", run->model->pool ? run->workers : 0);
+	if (r->measured)
+		COL("wall_s", false, "%.6f", r->wall_s);
+	COL("predicted_s", false, "%.6f", r->predicted_s);
+	if (r->measured) {
+		COL("user_s", false, "%.6f", r->user_s);
+		COL("sys_s", false, "%.6f", r->sys_s);
+		COL("max_rss_kib", false, "%llu", (unsigned long long)r->max_rss_kib);
+		COL("voluntary_ctx", false, "%llu", (unsigned long long)r->voluntary_ctx);
+		COL("involuntary_ctx", false, "%llu", (unsigned long long)r->involuntary_ctx);
+		COL("verified", false, "%s", r->verified ? "true" : "false");
+	}
+	COL("limit", false, "%u", run->limit);
+	COL("gil", false, "%s", run->gil ? "true" : "false");
+#undef COL
+	for (int i = 0; i < r->extra.n; i++) {
+		c[n].name = r->extra.f[i].name;
+		c[n].is_text = r->extra.f[i].is_text;
+		memcpy(c[n].value, r->extra.f[i].value, sizeof c[n].value);
+		n++;
+	}
+	return n;
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", *s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+void sim_record_print(FILE *out, const struct sim_cli *cli, const struct sim_record *r,
+                      const struct sim_result *rs)
+{
+	struct col c[16 + SIM_MAX_FIELDS];
+	int n = columns(cli, r, c);
+	switch (cli->format) {
+	case FMT_CSV:
+		if (cli->header)
+			for (int i = 0; i < n; i++)
+				fprintf(out, "%s%c", c[i].name, i + 1 < n ? ',' : '\n');
+		for (int i = 0; i < n; i++)
+			fprintf(out, "%s%c", c[i].value, i + 1 < n ? ',' : '\n');
+		break;
+	case FMT_JSON:
+		fputc('{', out);
+		for (int i = 0; i < n; i++) {
+			json_string(out, c[i].name);
+			fputc(':', out);
+			if (c[i].is_text)
+				json_string(out, c[i].value);
+			else
+				fputs(c[i].value, out);
+			if (i + 1 < n)
+				fputc(',', out);
+		}
+		fputs("}\n", out);
+		break;
+	case FMT_TEXT: {
+		const struct sim_run *run = &cli->run;
+		if (r->measured)
+			fprintf(out, "%s under %s%s: %u tasks, wall %.3f s, predicted %.3f s (%s)\n",
+			        run->workload->name, run->model->name, run->gil ? " --gil" : "", run->tasks,
+			        r->wall_s, r->predicted_s, r->verified ? "verified" : "NOT verified");
+		else
+			fprintf(out, "%s under %s%s: %u tasks, predicted %.3f s\n", run->workload->name,
+			        run->model->name, run->gil ? " --gil" : "", run->tasks, r->predicted_s);
+		if (run->workload->text)
+			run->workload->text(run, rs, r->measured ? r->wall_s : -1, r->predicted_s, out);
+		for (int i = 0; i < n; i++)
+			fprintf(out, "  %-16s %s\n", c[i].name, c[i].value);
+		break;
+	}
+	}
+}

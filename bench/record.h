@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* record.h: one record per run, in text, CSV or JSON, fields in the contract's order. */
+#ifndef SIMUL_RECORD_H
+#define SIMUL_RECORD_H
+
+#include "cli.h"
+
+struct sim_record {
+	double wall_s, predicted_s, user_s, sys_s;
+	uint64_t max_rss_kib, voluntary_ctx, involuntary_ctx;
+	bool verified;
+	bool measured;          /* false for `simul predict`: only the prediction */
+	struct sim_fields extra;
+};
+
+void sim_record_print(FILE *out, const struct sim_cli *cli, const struct sim_record *rec,
+                      const struct sim_result *rs);
+
+#endif

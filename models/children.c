@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* children.c: every child process of a run is registered here, so no path leaves one behind. */
+#include "model.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A fixed table keeps the signal handlers async-signal-safe: they only read it. Its size
+ * is above kernel.pid_max's default, so every process the machine can make fits. */
+#define SLOTS 65536
+static _Atomic pid_t slots[SLOTS];
+static atomic_uint hint;
+static atomic_int high; /* slots at or above this have never been used */
+static _Atomic uint64_t rss_kib;
+static char unlink_path[4096];
+static char timeout_msg[200]; /* formatted ahead: a handler may not call snprintf */
+
+int sim_child_register(pid_t pid)
+{
+	for (unsigned tries = 0; tries < SLOTS; tries++) {
+		unsigned i = atomic_fetch_add(&hint, 1) % SLOTS;
+		pid_t zero = 0;
+		if (atomic_compare_exchange_strong(&slots[i], &zero, pid)) {
+			int h = atomic_load(&high);
+			while ((int)i >= h && !atomic_compare_exchange_weak(&high, &h, (int)i + 1))
+				;
+			return (int)i;
+		}
+	}
+	return -ENOSPC;
+}
+
+void sim_child_forget(int slot)
+{
+	if (slot >= 0 && slot < SLOTS)
+		atomic_store(&slots[slot], 0);
+}
+
+void sim_child_reaped(const struct rusage *ru) { atomic_fetch_add(&rss_kib, (uint64_t)ru->ru_maxrss); }
+uint64_t sim_children_rss_kib(void) { return atomic_load(&rss_kib); }
+
+void sim_children_kill(void)
+{
+	int h = atomic_load(&high);
+	for (int i = 0; i < h; i++) {
+		pid_t p = atomic_load(&slots[i]);
+		if (p > 0)
+			kill(p, SIGKILL);
+	}
+	for (int i = 0; i < h; i++) {
+		pid_t p = atomic_exchange(&slots[i], 0);
+		if (p > 0)
+			while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+				;
+	}
+}
+
+void sim_child_after_fork(pid_t parent)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGALRM, SIG_IGN);
+	/* If the parent dies by SIGKILL, no handler runs: the kernel kills us instead. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+}
+
+static void say(const char *s) { (void)!write(STDERR_FILENO, s, strlen(s)); }
+
+static void on_signal(int sig)
+{
+	sim_children_kill();
+	if (unlink_path[0])
+		unlink(unlink_path);
+	if (sig == SIGALRM) {
+		say(timeout_msg);
+		_exit(1);
+	}
+	say(sig == SIGINT ? "simul: interrupted; children killed, no record written\n"
+	                  : "simul: terminated; children killed, no record written\n");
+	_exit(128 + sig);
+}
+
+void sim_signals_install(double timeout_s)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(timeout_msg, sizeof timeout_msg,
+	         "simul: the run did not finish within --timeout %g s; children killed, no record "
+	         "written: raise --timeout or make the run smaller\n",
+	         timeout_s);
+	if (timeout_s > 0) {
+		struct itimerval it = { 0 };
+		it.it_value.tv_sec = (time_t)timeout_s;
+		it.it_value.tv_usec = (suseconds_t)((timeout_s - (double)(time_t)timeout_s) * 1e6);
+		if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+			it.it_value.tv_usec = 1;
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+}
+
+void sim_signals_unlink_on_exit(const char *path)
+{
+	unlink_path[0] = 0;
+	if (path && strlen(path) < sizeof unlink_path)
+		memcpy(unlink_path, path, strlen(path) + 1);
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* sleep.c: the documents' asyncio.sleep: each task waits --ms, --rounds times (claims C1, C10). */
+#include "workload.h"
+
+#include <math.h>
+#include <stddef.h>
+
+struct sleep_cfg {
+	uint64_t ms;
+	uint64_t rounds;
+};
+
+static const struct sim_option sleep_options[] = {
+	{ "ms", SIM_OPT_U64, offsetof(struct sleep_cfg, ms), "1000", 0, 86400000, "milliseconds each sleep lasts" },
+	{ "rounds", SIM_OPT_U64, offsetof(struct sleep_cfg, rounds), "1", 1, 1000000, "sleeps per task, one after another" },
+	{ 0 },
+};
+
+static void sleep_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
+{
+	const struct sleep_cfg *c = run->wcfg;
+	(void)i;
+	for (uint64_t r = 0; r < c->rounds; r++) {
+		double t = sim_now();
+		int e = sim_sleep(c->ms);
+		if (e < 0) {
+			sim_result_fail(out, e, "sleep failed");
+			return;
+		}
+		double d = sim_now() - t;
+		sim_trace("sleep", t, t + d);
+		sim_hist_add(&out->lat, d);
+		out->count++;
+	}
+}
+
+static bool sleep_verify(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n)
+{
+	const struct sleep_cfg *c = run->wcfg;
+	/* Every sleep completed, and none returned early (1 ms of slack for clock rounding). */
+	double least = (double)(c->rounds * c->ms) / 1000.0 - 0.001;
+	for (uint32_t i = 0; i < run->tasks; i++) {
+		if (rs[i].count != c->rounds) {
+			snprintf(why, n, "task %u completed %llu of %llu sleeps", i,
+			         (unsigned long long)rs[i].count, (unsigned long long)c->rounds);
+			return false;
+		}
+		if (rs[i].end_s - rs[i].start_s < least) {
+			snprintf(why, n, "task %u slept %.4f s, less than the %.4f s asked", i,
+			         rs[i].end_s - rs[i].start_s, least + 0.001);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* N tasks in waves of the run's concurrency C (1, the pool, or the limit): ceil(N/C)·R·D. */
+static double sleep_predict(const struct sim_run *run)
+{
+	const struct sleep_cfg *c = run->wcfg;
+	double waves = ceil((double)run->tasks / (double)sim_run_concurrency(run));
+	return waves * (double)c->rounds * (double)c->ms / 1000.0;
+}
+
+static void sleep_fields(const struct sim_run *run, const struct sim_result *rs, struct sim_fields *out)
+{
+	const struct sleep_cfg *c = run->wcfg;
+	sim_field_add(out, "ms", false, "%llu", (unsigned long long)c->ms);
+	sim_field_add(out, "rounds", false, "%llu", (unsigned long long)c->rounds);
+	if (!rs)
+		return;
+	struct sim_hist h = { 0 };
+	for (uint32_t i = 0; i < run->tasks; i++)
+		sim_hist_merge(&h, &rs[i].lat);
+	/* How late sleeps woke: the scheduling overhead each model adds to a wait. */
+	sim_field_add(out, "sleep_p99_s", false, "%.6f", sim_hist_quantile(&h, 0.99));
+}
+
+const struct sim_workload sim_workload_sleep = {
+	.name = "sleep",
+	.summary = "each task sleeps --ms, --rounds times: pure waiting (C1, C10)",
+	.default_tasks = 3,
+	.cfg_size = sizeof(struct sleep_cfg),
+	.options = sleep_options,
+	.task = sleep_task,
+	.verify = sleep_verify,
+	.predict = sleep_predict,
+	.fields = sleep_fields,
+};
