@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: MIT
+# lib.sh: helpers the end-to-end test scripts source: run simul, read JSON fields, assert.
+set -uo pipefail
+: "${SIMUL:?set SIMUL to the simul binary (ctest does)}"
+: "${SIMUL_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${SIMUL_SANITIZE:=}"
+T_FAILS=0
+T_PASSES=0
+T_TMP=$(mktemp -d)
+trap 'rm -rf "$T_TMP"' EXIT
+
+ok()   { T_PASSES=$((T_PASSES + 1)); echo "ok   $*"; }
+bad()  { T_FAILS=$((T_FAILS + 1)); echo "FAIL $*"; }
+# Timing ratios mean little under sanitizers, which slow everything unevenly.
+timing() { [[ -z $SIMUL_SANITIZE ]]; }
+
+# json FIELD < record  -> the field's value
+json() { jq -r ".$1"; }
+
+# expect_exit CODE DESCRIPTION -- CMD...: runs CMD, checks its status; stderr in $T_TMP/err
+expect_exit() {
+  local want=$1 what=$2; shift 3
+  "$@" >"$T_TMP/out" 2>"$T_TMP/err"
+  local got=$?
+  if [[ $got -eq $want ]]; then ok "$what (exit $got)"; else bad "$what: exit $got, want $want; stderr: $(head -c 300 "$T_TMP/err")"; fi
+}
+
+# run_json ARGS...: simul run ARGS --format json; the record on stdout, failing loudly
+run_json() { "$SIMUL" run "$@" --format json; }
+
+# check DESCRIPTION EXPR: EXPR evaluated by awk (floating point), e.g. check "x < 2" "$a < 2*$b"
+check() {
+  if awk "BEGIN { exit !($2) }"; then ok "$1"; else bad "$1 [$2]"; fi
+}
+
+finish() {
+  echo "$T_PASSES passed, $T_FAILS failed"
+  [[ $T_FAILS -eq 0 ]]
+}
