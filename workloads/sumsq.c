@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* sumsq.c: the documents' CPU-bound sum(i*i for i in range(n)), split over the tasks (claim C5). */
+#include "sumsq.h"
 #include "workload.h"
 
 #include <math.h>

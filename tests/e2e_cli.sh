@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# e2e_cli.sh: the command-line contract: list, help, formats, bad input (exit 2), failures (exit 1).
+source "$SIMUL_ROOT/tests/lib.sh"
+
+expect_exit 0 "list" -- "$SIMUL" list
+grep -q '^  sequential' "$T_TMP/out" && grep -q '^  sumsq' "$T_TMP/out" && ok "list names models and workloads" || bad "list output"
+expect_exit 0 "--help" -- "$SIMUL" --help
+expect_exit 0 "run --help" -- "$SIMUL" run --help
+expect_exit 0 "run sleep --help" -- "$SIMUL" run sleep --help
+grep -q -- '--ms' "$T_TMP/out" && ok "workload help lists its options" || bad "run sleep --help lacks --ms"
+expect_exit 2 "no command" -- "$SIMUL"
+expect_exit 2 "unknown command" -- "$SIMUL" frobnicate
+
+bad_line() { # the error is one line naming the problem, then the usage line
+  [[ $(wc -l < "$T_TMP/err") -le 2 ]] && grep -q "$1" "$T_TMP/err" && [[ ! -s $T_TMP/out ]] \
+    && ok "message names '$1', no record" || bad "message for '$1': $(cat "$T_TMP/err")"
+}
+expect_exit 2 "unknown workload" -- "$SIMUL" run nosuch --model sequential; bad_line "nosuch"
+expect_exit 2 "unknown model" -- "$SIMUL" run sleep --model nosuch; bad_line "nosuch"
+expect_exit 2 "missing model" -- "$SIMUL" run sleep; bad_line "model"
+expect_exit 2 "zero tasks" -- "$SIMUL" run sleep --model sequential --tasks 0; bad_line "tasks"
+expect_exit 2 "negative tasks" -- "$SIMUL" run sleep --model sequential --tasks -4; bad_line "negative"
+expect_exit 2 "non-numeric ms" -- "$SIMUL" run sleep --model sequential --ms abc; bad_line "ms"
+expect_exit 2 "overflowing n" -- "$SIMUL" run sumsq --model sequential --n 184467440737095516160; bad_line "too large"
+expect_exit 2 "unknown flag" -- "$SIMUL" run sleep --model sequential --frob; bad_line "frob"
+expect_exit 2 "flag without value" -- "$SIMUL" run sleep --model sequential --ms; bad_line "needs a value"
+expect_exit 2 "stray argument" -- "$SIMUL" run sleep --model sequential extra; bad_line "extra"
+expect_exit 2 "bad format" -- "$SIMUL" run sleep --model sequential --format xml; bad_line "format"
+expect_exit 2 "--workers on sequential" -- "$SIMUL" run sleep --model sequential --workers 3; bad_line "workers"
+expect_exit 2 "--gil on sequential" -- "$SIMUL" run sleep --model sequential --gil; bad_line "gil"
+expect_exit 2 "--timeout nan" -- "$SIMUL" run sleep --model sequential --timeout nan; bad_line "timeout"
+expect_exit 2 "a thread per task past pid_max" -- "$SIMUL" run sleep --model threadpool --workers 0 --tasks 40000 --ms 1
+bad_line "pid_max\|threads-max\|ulimit"
+expect_exit 2 "unwritable trace" -- "$SIMUL" run sleep --model sequential --ms 1 --trace /nonexistent/dir/t.csv; bad_line "trace"
+
+# Formats: one record, the contract's columns first, in order.
+rec=$("$SIMUL" run sleep --model sequential --tasks 2 --ms 10 --format csv)
+head=$(head -1 <<<"$rec")
+[[ $head == workload,model,tasks,workers,wall_s,predicted_s,user_s,sys_s,max_rss_kib,voluntary_ctx,involuntary_ctx,verified,* ]] \
+  && ok "csv header in the contract's order" || bad "csv header: $head"
+[[ $(wc -l <<<"$rec") -eq 2 ]] && ok "csv is header + one row" || bad "csv lines: $rec"
+"$SIMUL" run sleep --model sequential --tasks 2 --ms 10 --format csv --no-header | grep -q '^sleep,sequential,2,' \
+  && ok "--no-header" || bad "--no-header"
+j=$("$SIMUL" run sleep --model sequential --tasks 2 --ms 10 --format json)
+[[ $(json verified <<<"$j") == true && $(json tasks <<<"$j") == 2 ]] && ok "json record verified" || bad "json: $j"
+p=$("$SIMUL" predict sleep --model sequential --tasks 4 --ms 250 --format json)
+check "predict: 4 sleeps of 0.25 s one after another = 1 s" "$(json predicted_s <<<"$p") == 1"
+[[ $(json wall_s <<<"$p") == null ]] && ok "predict prints no measurement" || bad "predict has wall_s: $p"
+
+# Trace: one line per phase, written whole on success.
+"$SIMUL" run sleep --model sequential --tasks 3 --ms 5 --rounds 2 --trace "$T_TMP/t.csv" >/dev/null
+[[ $(head -1 "$T_TMP/t.csv") == task,worker,phase,start_s,end_s && $(wc -l < "$T_TMP/t.csv") -eq 7 ]] \
+  && ok "trace: header + 6 sleep phases" || bad "trace: $(cat "$T_TMP/t.csv")"
+ls "$T_TMP"/t.csv.tmp.* >/dev/null 2>&1 && bad "trace temp file left behind" || ok "no trace temp file left"
+
+# A run that times out: exit 1, one line, no record, no trace file.
+expect_exit 1 "timeout fires" -- "$SIMUL" run sleep --model sequential --tasks 2 --ms 2000 --timeout 0.3 --trace "$T_TMP/t2.csv"
+grep -q "timeout" "$T_TMP/err" && [[ ! -s $T_TMP/out ]] && ok "timeout says so, no record" || bad "timeout output: $(cat "$T_TMP/err")"
+[[ ! -e $T_TMP/t2.csv ]] && ! ls "$T_TMP"/t2.csv* >/dev/null 2>&1 && ok "no half-written trace" || bad "trace left after timeout"
+
+# Sequential sleeps take about N times one sleep.
+if timing; then
+  w=$(run_json sleep --model sequential --tasks 5 --ms 100 | json wall_s)
+  check "5 sequential sleeps of 0.1 s take about 0.5 s (got $w)" "$w >= 0.5 && $w < 0.75"
+fi
+finish

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* unit_runtime.c: unit tests of the runtime pieces: closed form, histogram, number parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "bench/cli.h"
+#include "workloads/sumsq.h"
+
+static uint64_t sumsq_loop(uint64_t n)
+{
+	uint64_t s = 0;
+	for (uint64_t i = 0; i < n; i++)
+		s += i * i;
+	return s;
+}
+
+static void closed_form_matches_loop(void **state)
+{
+	(void)state;
+	for (uint64_t n = 0; n < 3000; n++)
+		assert_int_equal(sumsq_closed_form(n), sumsq_loop(n));
+	/* Past the 64-bit wrap: sum of squares below 10^7 is about 3.3e20 > 2^64. */
+	assert_int_equal(sumsq_closed_form(10000000), sumsq_loop(10000000));
+	assert_int_equal(sumsq_closed_form(10000001), sumsq_loop(10000001));
+	assert_int_equal(sumsq_closed_form(10000002), sumsq_loop(10000002));
+}
+
+static void hist_quantiles(void **state)
+{
+	(void)state;
+	struct sim_hist h = { 0 };
+	assert_true(sim_hist_quantile(&h, 0.5) == 0);
+	for (int i = 1; i <= 100; i++)
+		sim_hist_add(&h, i * 1e-3); /* 1 ms .. 100 ms */
+	double p50 = sim_hist_quantile(&h, 0.5), p99 = sim_hist_quantile(&h, 0.99);
+	/* Buckets are an eighth of an octave wide: within 10% above the true value. */
+	assert_true(p50 >= 0.050 && p50 <= 0.050 * 1.1);
+	assert_true(p99 >= 0.099 && p99 <= 0.099 * 1.1);
+	assert_true(sim_hist_quantile(&h, 1.0) >= 0.100);
+	struct sim_hist h2 = { 0 };
+	sim_hist_add(&h2, 5.0);
+	sim_hist_merge(&h, &h2);
+	assert_true(sim_hist_quantile(&h, 1.0) >= 5.0 && sim_hist_quantile(&h, 1.0) < 5.5);
+}
+
+static void numbers_are_strict(void **state)
+{
+	(void)state;
+	uint64_t u;
+	double d;
+	assert_null(sim_parse_u64("42", 0, 100, &u));
+	assert_int_equal(u, 42);
+	assert_non_null(sim_parse_u64("-1", 0, 100, &u));
+	assert_non_null(sim_parse_u64("+1", 0, 100, &u));
+	assert_non_null(sim_parse_u64("1x", 0, 100, &u));
+	assert_non_null(sim_parse_u64("", 0, 100, &u));
+	assert_non_null(sim_parse_u64("101", 0, 100, &u));
+	assert_non_null(sim_parse_u64("99999999999999999999999", 0, 1e30, &u));
+	assert_null(sim_parse_double("0.25", 0, 1, &d));
+	assert_true(d == 0.25);
+	assert_non_null(sim_parse_double("nan", 0, 1, &d));
+	assert_non_null(sim_parse_double("inf", 0, 1e300, &d));
+	assert_non_null(sim_parse_double("1e999", 0, 1e300, &d));
+	assert_non_null(sim_parse_double("-0.5", 0, 1, &d));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(closed_form_matches_loop),
+		cmocka_unit_test(hist_quantiles),
+		cmocka_unit_test(numbers_are_strict),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
