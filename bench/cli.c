@@ -196,7 +196,9 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 	size_t nw = 0;
 	while (w->options[nw].name)
 		nw++;
-	struct option *opts = calloc(NCOMMON + nw + 1, sizeof *opts);
+	struct option opts[64] = { 0 }; /* on the stack: usage errors exit() from inside the loop */
+	if (NCOMMON + nw + 1 > sizeof opts / sizeof opts[0])
+		sim_usage_error(cmd, "workload %s has too many options for the parser", w->name);
 	memcpy(opts, common, sizeof common);
 	for (size_t i = 0; i < nw; i++) {
 		const struct sim_option *o = &w->options[i];
@@ -259,7 +261,6 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		sim_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	free(opts);
 
 	list_names(names, sizeof names, true);
 	if (!model)
