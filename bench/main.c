@@ -75,8 +75,11 @@ static int cmd_run(int argc, char **argv, bool measure)
 			return run_failed(&cli, tmp, "simul: %s under %s: cannot write the trace: %s", strerror(errno));
 	}
 
-	if (w->setup && w->setup(run, err, sizeof err) < 0)
-		return run_failed(&cli, tmp[0] ? tmp : NULL, "simul: %s under %s: set-up failed: %s", err);
+	if (w->setup && w->setup(run, err, sizeof err) < 0) {
+		int st = run_failed(&cli, tmp[0] ? tmp : NULL, "simul: %s under %s: set-up failed: %s", err);
+		free(cli.wcfg);
+		return st;
+	}
 
 	struct sim_record rec = { .measured = measure };
 	struct sim_result *rs = NULL;

@@ -1,45 +1,541 @@
 /* SPDX-License-Identifier: MIT */
-/* fetch.c: placeholder until the workload lands. */
+/* fetch.c: the documents' web downloads: each task GETs a URL --requests times (claims C2, C3). */
 #include "workload.h"
+#include "http_client.h"
+#include "../bench/cli.h"
 
-static const struct sim_option fetch_options[] = { { 0 } };
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* --latency-ms, --bytes and --expect-bytes are text options so that check() can tell "not
+ * given" (the pointer is still the default below) from any value, 0 included: each applies
+ * to one kind of server only, and giving it for the other is an error, not a silent no-op. */
+static const char latency_def[] = "50", bytes_def[] = "1024";
+
+struct fetch_cfg {
+	const char *url;
+	uint64_t requests;
+	const char *latency_text, *bytes_text, *expect_text;
+	uint64_t io_timeout_ms;
+	/* Filled by check(). */
+	uint64_t latency_ms, bytes, expect;
+	bool expect_given;
+};
+
+#define FD_MARGIN 64 /* descriptors beside the sockets: stdio, pipes, libuv's own */
+#define CAL_TASKS 9  /* calibration: the median of this many short tasks */
+#define CAL_REQS 8   /* ... of at most this many requests each */
+
+struct fetch_req {
+	char keep[2400], close[2400]; /* the GET, and the same asking for Connection: close */
+	size_t keep_len, close_len;
+};
+
+struct fetch_state {
+	struct sim_url url;
+	char url_text[2400];
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char resolve_err[200];   /* set when the host did not resolve: every task fails with it */
+	struct fetch_req req, cal;
+	bool expect_known;
+	uint64_t expect;         /* body bytes every response must carry, when known */
+	double latency_s;        /* injected by our server; 0 assumed for --url */
+	double c_s;              /* per-request cost with no latency, calibrated; NAN if it failed */
+	pid_t server;            /* the embedded server, or 0 */
+	int server_slot;
+};
+
+static const struct sim_option fetch_options[] = {
+	{ "url", SIM_OPT_STR, offsetof(struct fetch_cfg, url), NULL, 0, 0,
+	  "fetch this http:// URL instead of starting a server of our own" },
+	{ "requests", SIM_OPT_U64, offsetof(struct fetch_cfg, requests), "1", 1, 1000000,
+	  "GETs per task, one after another over one keep-alive connection" },
+	{ "latency-ms", SIM_OPT_STR, offsetof(struct fetch_cfg, latency_text), latency_def, 0, 0,
+	  "our server's delay before each response, 0 to 3600000 (not with --url)" },
+	{ "bytes", SIM_OPT_STR, offsetof(struct fetch_cfg, bytes_text), bytes_def, 0, 0,
+	  "our server's body size, 0 to 268435456 (not with --url)" },
+	{ "expect-bytes", SIM_OPT_STR, offsetof(struct fetch_cfg, expect_text), NULL, 0, 0,
+	  "with --url: every body must be this long (without: all bodies the same length)" },
+	{ "io-timeout-ms", SIM_OPT_U64, offsetof(struct fetch_cfg, io_timeout_ms), "10000", 1, 3600000,
+	  "a connect, send or read waiting longer fails the task" },
+	{ 0 },
+};
+
+static const char fetch_usage[] =
+	"Without --url, the run starts its own `simul serve` on a free loopback port (its CPU is\n"
+	"not counted) and stops it after. Every response must be 200 with the expected body.\n"
+	"Prediction: sequential N*R*(L+c); a pool of W ceil(N/W)*R*(L+c); eventloop R*L + N*R*c,\n"
+	"where c is the per-request cost calibrated against the same server with no latency.";
+
+static int number(const char *flag, const char *text, double max, uint64_t *out, char *err, size_t errlen)
+{
+	const char *why = sim_parse_u64(text, 0, max, out);
+	if (why) {
+		snprintf(err, errlen, "--%s '%s' %s: give a whole number from 0 to %.0f", flag, text, why, max);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static int fetch_check(struct sim_run *run, char *err, size_t errlen)
 {
-	(void)run;
-	snprintf(err, errlen, "the fetch workload is not built yet");
-	return -1;
+	struct fetch_cfg *c = (struct fetch_cfg *)run->wcfg; /* the CLI's own, writable copy */
+	bool lat_given = c->latency_text != latency_def, bytes_given = c->bytes_text != bytes_def;
+	if (number("latency-ms", c->latency_text, 3600000, &c->latency_ms, err, errlen) < 0 ||
+	    number("bytes", c->bytes_text, 256u << 20, &c->bytes, err, errlen) < 0)
+		return -EINVAL;
+	c->expect_given = c->expect_text != NULL;
+	if (c->expect_given && number("expect-bytes", c->expect_text, 1e15, &c->expect, err, errlen) < 0)
+		return -EINVAL;
+	if (c->url) {
+		struct sim_url u;
+		if (sim_url_parse(c->url, &u, err, errlen) < 0)
+			return -EINVAL;
+		if (lat_given || bytes_given) {
+			snprintf(err, errlen, "--%s sets our own server, not the one at --url: drop one of them",
+			         lat_given ? "latency-ms" : "bytes");
+			return -EINVAL;
+		}
+	} else if (c->expect_given) {
+		snprintf(err, errlen, "--expect-bytes goes with --url; our own server sends --bytes");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- the task body: plain blocking code over the runtime interface --------------------- */
+
+struct outcome {
+	int err;            /* 0 or -errno */
+	const char *why;    /* what failed, a static string */
+	bool say_errno;     /* follow why with strerror(err) */
+	bool malformed;     /* why is the parser's complaint */
+	struct sim_http_resp resp;
+};
+
+/* One GET on fd, its response read to the end. 0, or -errno with o->why. */
+static int get_once(int fd, const char *req, size_t req_len, int tmo, struct outcome *o)
+{
+	ssize_t w = sim_write(fd, req, req_len, tmo);
+	if (w < 0) {
+		o->why = w == -ETIMEDOUT ? "the request could not be sent within --io-timeout-ms"
+		                         : "sending the request";
+		o->say_errno = w != -ETIMEDOUT;
+		return o->err = (int)w;
+	}
+	sim_http_resp_init(&o->resp);
+	/* Small enough for a coroutine's 64 KiB stack beside everything else on it. */
+	char buf[8192];
+	for (;;) {
+		ssize_t n = sim_read(fd, buf, sizeof buf, tmo);
+		if (n < 0) {
+			o->why = n == -ETIMEDOUT ? "no answer within --io-timeout-ms" : "reading the response";
+			o->say_errno = n != -ETIMEDOUT;
+			return o->err = (int)n;
+		}
+		size_t used;
+		int e = sim_http_resp_feed(&o->resp, buf, (size_t)n, &used, &o->why);
+		if (e < 0) {
+			o->malformed = e == -EPROTO;
+			return o->err = e;
+		}
+		if (e == 1) {
+			if (used < (size_t)n) {
+				o->why = "bytes after the end of the response (malformed)";
+				return o->err = -EPROTO;
+			}
+			return 0;
+		}
+	}
+}
+
+/* R requests over one connection (a new one whenever the server closes it), each checked.
+ * The first failure ends the task: later requests would only repeat it, or wait out
+ * another time-out each. */
+static void do_requests(const struct fetch_state *st, const struct fetch_req *rq, uint64_t reqs,
+                        int tmo, bool trace, struct sim_result *out)
+{
+	int fd = -1;
+	for (uint64_t r = 0; r < reqs; r++) {
+		double t = sim_now();
+		if (fd < 0) {
+			fd = sim_connect((const struct sockaddr *)&st->addr, st->addrlen, tmo);
+			if (fd < 0) {
+				if (fd == -ETIMEDOUT)
+					sim_result_fail(out, fd, "connect to %s: no answer within --io-timeout-ms %d",
+					                st->url.authority, tmo);
+				else
+					sim_result_fail(out, fd, "connect to %s: %s", st->url.authority, strerror(-fd));
+				return;
+			}
+			if (trace)
+				sim_trace("connect", t, sim_now());
+		}
+		bool last = r + 1 == reqs;
+		double tr = sim_now();
+		struct outcome o = { 0 };
+		if (get_once(fd, last ? rq->close : rq->keep, last ? rq->close_len : rq->keep_len, tmo, &o) < 0) {
+			char detail[64] = "";
+			if (o.say_errno)
+				snprintf(detail, sizeof detail, ": %s", strerror(-o.err));
+			else if (o.err == -ETIMEDOUT)
+				snprintf(detail, sizeof detail, " %d", tmo);
+			sim_result_fail(out, o.err, "GET %s: %s%s%s", st->url_text, o.malformed ? "malformed response: " : "",
+			                o.why, detail);
+			break;
+		}
+		if (o.resp.status != 200) {
+			sim_result_fail(out, -EPROTO, "GET %s: status %u, want 200", st->url_text, o.resp.status);
+			break;
+		}
+		if (st->expect_known && o.resp.body != st->expect) {
+			sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes, want %llu", st->url_text,
+			                (unsigned long long)o.resp.body, (unsigned long long)st->expect);
+			break;
+		}
+		if (r == 0)
+			out->value = o.resp.body;
+		else if (o.resp.body != out->value) {
+			sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes after one of %llu", st->url_text,
+			                (unsigned long long)o.resp.body, (unsigned long long)out->value);
+			break;
+		}
+		double end = sim_now(), lat = end - tr;
+		if (trace)
+			sim_trace("request", tr, end);
+		sim_hist_add(&out->lat, lat);
+		if (lat > out->max_lat_s)
+			out->max_lat_s = lat;
+		out->count++;
+		out->bytes += o.resp.body;
+		if (!o.resp.keep_alive) {
+			sim_close(fd);
+			fd = -1;
+		}
+	}
+	if (fd >= 0)
+		sim_close(fd);
 }
 
 static void fetch_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 {
-	(void)run;
+	const struct fetch_cfg *c = run->wcfg;
+	const struct fetch_state *st = run->wstate;
 	(void)i;
-	(void)out;
+	if (st->resolve_err[0]) {
+		sim_result_fail(out, -EHOSTUNREACH, "%s", st->resolve_err);
+		return;
+	}
+	do_requests(st, &st->req, c->requests, (int)c->io_timeout_ms, true, out);
 }
+
+/* ---- set-up: descriptors, the embedded server, the address, the calibration ------------- */
+
+static int raise_nofile(const struct sim_run *run, char *err, size_t errlen)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* One socket per task in flight, in this process and in the server. */
+	uint64_t need = (uint64_t)sim_run_concurrency(run) + FD_MARGIN;
+	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur) {
+		snprintf(err, errlen,
+		         "%u tasks in flight need about %llu open files but the limit is %llu (ulimit -n, hard "
+		         "limit included): raise it (ulimit -n %llu as root) or use --limit %llu",
+		         sim_run_concurrency(run), (unsigned long long)need, (unsigned long long)rl.rlim_cur,
+		         (unsigned long long)need, (unsigned long long)(rl.rlim_cur > FD_MARGIN ? rl.rlim_cur - FD_MARGIN : 1));
+		return -EMFILE;
+	}
+	return 0;
+}
+
+static int start_server(struct fetch_state *st, const struct fetch_cfg *c, char *err, size_t errlen)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "cannot make a pipe for the server: %s", strerror(errno));
+		return -errno;
+	}
+	char lat[24], bytes[24];
+	snprintf(lat, sizeof lat, "%llu", (unsigned long long)c->latency_ms);
+	snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)c->bytes);
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		snprintf(err, errlen, "cannot start the server: fork: %s", strerror(e));
+		return -e;
+	}
+	if (pid == 0) {
+		sim_child_after_fork(parent);
+		if (dup2(p[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execl("/proc/self/exe", "simul", "serve", "--port", "0", "--latency-ms", lat, "--bytes", bytes,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	st->server = pid;
+	st->server_slot = sim_child_register(pid);
+	/* Its first line is the address it bound, printed once it accepts. */
+	char line[256];
+	size_t got = 0;
+	double until = sim_mono_s() + 10;
+	while (got < sizeof line - 1 && !memchr(line, '\n', got)) {
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+		int left = (int)((until - sim_mono_s()) * 1000);
+		if (left <= 0 || poll(&pf, 1, left) == 0)
+			break;
+		ssize_t n = read(p[0], line + got, sizeof line - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(p[0]);
+	line[got] = 0;
+	char *nl = strchr(line, '\n');
+	if (!nl) {
+		snprintf(err, errlen, "the embedded `simul serve` did not report its address within 10 s: "
+		                      "run `simul serve --port 0` by hand to see why");
+		return -EIO;
+	}
+	*nl = 0;
+	snprintf(st->url_text, sizeof st->url_text, "%s", line);
+	return 0;
+}
+
+static void stop_server(struct fetch_state *st)
+{
+	if (st->server <= 0)
+		return;
+	/* Reaped here, after the run's getrusage: the server's CPU and memory stay out of the
+	 * client's figures, and sim_child_reaped is deliberately not called. */
+	kill(st->server, SIGTERM);
+	double until = sim_mono_s() + 2;
+	for (;;) {
+		pid_t w = waitpid(st->server, NULL, WNOHANG);
+		if (w == st->server || (w < 0 && errno != EINTR))
+			break;
+		if (sim_mono_s() > until) {
+			kill(st->server, SIGKILL);
+			while (waitpid(st->server, NULL, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		usleep(2000);
+	}
+	sim_child_forget(st->server_slot);
+	st->server = 0;
+}
+
+static int build_req(struct fetch_req *rq, const struct sim_url *u, char *err, size_t errlen)
+{
+	int a = sim_http_request(u, false, rq->keep, sizeof rq->keep);
+	int b = sim_http_request(u, true, rq->close, sizeof rq->close);
+	if (a < 0 || b < 0) {
+		snprintf(err, errlen, "--url: the request would be too long: shorten the URL");
+		return -EINVAL;
+	}
+	rq->keep_len = (size_t)a;
+	rq->close_len = (size_t)b;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* c: the median per-request time of a few short tasks against the same server with the
+ * latency taken out (?latency-ms=0, which our server honours), outside the timed region and
+ * untraced. Against --url, the server's own latency is unknown and lands in c. */
+static void calibrate(struct fetch_state *st, const struct fetch_cfg *c)
+{
+	uint64_t reqs = c->requests < CAL_REQS ? c->requests : CAL_REQS;
+	double per[CAL_TASKS];
+	st->c_s = NAN;
+	for (int k = 0; k < CAL_TASKS; k++) {
+		struct sim_result r;
+		memset(&r, 0, sizeof r);
+		double t = sim_mono_s();
+		do_requests(st, &st->cal, reqs, (int)c->io_timeout_ms, false, &r);
+		if (r.status != 0)
+			return; /* the run itself will meet the same failure and report it */
+		per[k] = (sim_mono_s() - t) / (double)reqs;
+	}
+	qsort(per, CAL_TASKS, sizeof per[0], cmp_double);
+	st->c_s = per[CAL_TASKS / 2];
+}
+
+static void fetch_teardown(struct sim_run *run)
+{
+	struct fetch_state *st = run->wstate;
+	if (!st)
+		return;
+	stop_server(st);
+	free(st);
+	run->wstate = NULL;
+}
+
+static int fetch_setup(struct sim_run *run, char *err, size_t errlen)
+{
+	const struct fetch_cfg *c = run->wcfg;
+	int e = raise_nofile(run, err, errlen);
+	if (e < 0)
+		return e;
+	struct fetch_state *st = calloc(1, sizeof *st);
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	st->server_slot = -1;
+	run->wstate = st;
+	if (c->url) {
+		snprintf(st->url_text, sizeof st->url_text, "%s", c->url);
+		st->expect_known = c->expect_given;
+		st->expect = c->expect;
+	} else {
+		if ((e = start_server(st, c, err, errlen)) < 0)
+			goto fail;
+		st->expect_known = true;
+		st->expect = c->bytes;
+		st->latency_s = (double)c->latency_ms / 1000.0;
+	}
+	if ((e = sim_url_parse(st->url_text, &st->url, err, errlen)) < 0 ||
+	    (e = build_req(&st->req, &st->url, err, errlen)) < 0)
+		goto fail;
+	struct sim_url cal = st->url;
+	if (!c->url) {
+		size_t n = strlen(cal.target);
+		snprintf(cal.target + n, sizeof cal.target - n, "%slatency-ms=0", strchr(cal.target, '?') ? "&" : "?");
+	}
+	if ((e = build_req(&st->cal, &cal, err, errlen)) < 0)
+		goto fail;
+
+	/* Resolved once, here: a name lookup inside a task would block the event loop. A name
+	 * that does not resolve is every task's error, counted and reported like any other. */
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	int g = getaddrinfo(st->url.host, st->url.port_text, &hints, &ai);
+	if (g != 0 || !ai) {
+		snprintf(st->resolve_err, sizeof st->resolve_err, "cannot resolve the host '%s': %s: check the URL",
+		         st->url.host, g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
+		st->c_s = NAN;
+		return 0;
+	}
+	memcpy(&st->addr, ai->ai_addr, ai->ai_addrlen);
+	st->addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	calibrate(st, c);
+	return 0;
+fail:
+	fetch_teardown(run);
+	return e;
+}
+
+/* ---- verification, prediction, the record ---------------------------------------------- */
 
 static bool fetch_verify(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n)
 {
-	(void)run;
-	(void)rs;
-	(void)why;
-	(void)n;
-	return false;
+	const struct fetch_cfg *c = run->wcfg;
+	const struct fetch_state *st = run->wstate;
+	for (uint32_t i = 0; i < run->tasks; i++) {
+		if (rs[i].count != c->requests) {
+			snprintf(why, n, "task %u completed %llu of %llu requests", i, (unsigned long long)rs[i].count,
+			         (unsigned long long)c->requests);
+			return false;
+		}
+		uint64_t each = st->expect_known ? st->expect : rs[0].value;
+		if (rs[i].value != each || rs[i].bytes != each * c->requests) {
+			snprintf(why, n, "task %u received %llu body bytes, want %llu requests of %llu", i,
+			         (unsigned long long)rs[i].bytes, (unsigned long long)c->requests,
+			         (unsigned long long)each);
+			return false;
+		}
+	}
+	return true;
 }
 
+/* Waves of the run's concurrency C: a serial or pooled model waits out every request's
+ * latency and cost in each wave; the event loop overlaps the latencies but pays every
+ * request's CPU cost on its one thread. */
 static double fetch_predict(const struct sim_run *run)
 {
-	(void)run;
-	return 0;
+	const struct fetch_cfg *c = run->wcfg;
+	const struct fetch_state *st = run->wstate;
+	double L = st->latency_s, cost = isnan(st->c_s) ? 0 : st->c_s, R = (double)c->requests;
+	double N = run->tasks, waves = ceil(N / (double)sim_run_concurrency(run));
+	if (run->model->serial || run->model->pool)
+		return waves * R * (L + cost);
+	return waves * R * L + N * R * cost;
+}
+
+static void fetch_fields(const struct sim_run *run, const struct sim_result *rs, struct sim_fields *out)
+{
+	const struct fetch_cfg *c = run->wcfg;
+	const struct fetch_state *st = run->wstate;
+	sim_field_add(out, "url", true, "%s", c->url ? c->url : "embedded");
+	sim_field_add(out, "requests_per_task", false, "%llu", (unsigned long long)c->requests);
+	sim_field_add(out, "latency_ms", false, "%.3f", st->latency_s * 1000);
+	sim_field_add(out, "c_ms", false, "%.4f", isnan(st->c_s) ? 0 : st->c_s * 1000);
+	sim_field_add(out, "io_timeout_ms", false, "%llu", (unsigned long long)c->io_timeout_ms);
+	if (!rs)
+		return;
+	uint64_t reqs = 0, bytes = 0, errors = 0;
+	double max = 0;
+	struct sim_hist h = { 0 };
+	for (uint32_t i = 0; i < run->tasks; i++) {
+		reqs += rs[i].count;
+		bytes += rs[i].bytes;
+		errors += rs[i].errors;
+		if (rs[i].max_lat_s > max)
+			max = rs[i].max_lat_s;
+		sim_hist_merge(&h, &rs[i].lat);
+	}
+	sim_field_add(out, "requests", false, "%llu", (unsigned long long)reqs);
+	sim_field_add(out, "bytes", false, "%llu", (unsigned long long)bytes);
+	sim_field_add(out, "bytes_per_response", false, "%llu", (unsigned long long)(reqs ? bytes / reqs : 0));
+	sim_field_add(out, "errors", false, "%llu", (unsigned long long)errors);
+	/* A bucket's upper bound can lie above the slowest request seen: the max is exact. */
+	sim_field_add(out, "p50_s", false, "%.6f", fmin(sim_hist_quantile(&h, 0.50), max));
+	sim_field_add(out, "p99_s", false, "%.6f", fmin(sim_hist_quantile(&h, 0.99), max));
+	sim_field_add(out, "max_s", false, "%.6f", max);
 }
 
 const struct sim_workload sim_workload_fetch = {
 	.name = "fetch",
-	.summary = "not built yet",
-	.default_tasks = 1,
+	.summary = "each task GETs --url (or our own server) --requests times over keep-alive (C2, C3)",
+	.usage = fetch_usage,
+	.default_tasks = 20,
+	.cfg_size = sizeof(struct fetch_cfg),
 	.options = fetch_options,
 	.check = fetch_check,
+	.setup = fetch_setup,
 	.task = fetch_task,
 	.verify = fetch_verify,
 	.predict = fetch_predict,
+	.fields = fetch_fields,
+	.teardown = fetch_teardown,
 };

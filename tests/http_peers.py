@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: MIT
+# http_peers.py: misbehaving HTTP servers and probing clients for the fetch and serve tests (loopback only).
+"""
+  http_peers.py server MODE     serve 127.0.0.1 on a free port, print it, misbehave as MODE:
+                                stall, reset, reset-mid, status404, truncated, malformed, silent-close
+  http_peers.py probe KIND URL  check `simul serve` at URL; exit 0 if it behaved:
+                                garbage, oversized, halfsent, reset, keepalive, pipelined,
+                                many N, parallel N MS
+  http_peers.py freeport        print a free loopback port
+"""
+import resource
+import selectors
+import socket
+import struct
+import sys
+import threading
+import time
+from urllib.parse import urlsplit
+
+
+def serve(mode):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1024)
+    print(ls.getsockname()[1], flush=True)
+
+    def handle(c):
+        try:
+            c.settimeout(30)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                d = c.recv(4096)
+                if not d:
+                    return
+                data += d
+            if mode == "stall":
+                time.sleep(30)
+            elif mode == "reset":
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif mode == "reset-mid":
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 5000)
+                time.sleep(0.05)
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif mode == "status404":
+                c.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found")
+            elif mode == "truncated":
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+            elif mode == "malformed":
+                c.sendall(b"HTTP/1.1 2x0 WHAT\r\n\r\n")
+            # silent-close: nothing at all
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=handle, args=(c,), daemon=True).start()
+
+
+def addr(url):
+    u = urlsplit(url)
+    return (u.hostname, u.port)
+
+
+def read_all(s, timeout=5):
+    s.settimeout(timeout)
+    out = b""
+    while True:
+        try:
+            d = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not d:
+            break
+        out += d
+    return out
+
+
+def get(url, path="/", extra=b""):
+    s = socket.create_connection(addr(url), timeout=5)
+    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + extra + b"\r\n")
+    return read_all(s)
+
+
+def fail(msg):
+    print("FAIL " + msg)
+    sys.exit(1)
+
+
+def probe(kind, url, args):
+    a = addr(url)
+    if kind == "garbage":
+        s = socket.create_connection(a, timeout=5)
+        s.sendall(b"\x00\x01garbage \xff\xfe\r\n\r\n")
+        r = read_all(s)
+        if not r.startswith(b"HTTP/1.1 400 "):
+            fail("garbage got %r" % r[:60])
+    elif kind == "oversized":
+        s = socket.create_connection(a, timeout=5)
+        try:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100000 + b"\r\n\r\n")
+        except OSError:
+            pass  # the server may close before taking it all
+        r = read_all(s)
+        if not r.startswith(b"HTTP/1.1 431 "):
+            fail("oversized headers got %r" % r[:60])
+    elif kind == "halfsent":
+        idle_ms = int(args[0])
+        s = socket.create_connection(a, timeout=5)
+        t = time.monotonic()
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        r = read_all(s, timeout=idle_ms / 1000 * 4 + 2)
+        d = time.monotonic() - t
+        if not r.startswith(b"HTTP/1.1 408 "):
+            fail("half-sent request got %r" % r[:60])
+        if d > idle_ms / 1000 * 3 + 1:
+            fail("half-sent request closed after %.2f s, idle limit %d ms" % (d, idle_ms))
+    elif kind == "reset":
+        for _ in range(3):
+            s = socket.create_connection(a, timeout=5)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.recv(1000)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+    elif kind == "keepalive":
+        s = socket.create_connection(a, timeout=5)
+        s.settimeout(5)
+        for i in range(3):
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            r = b""
+            while b"\r\n\r\n" not in r:
+                r += s.recv(65536)
+            if not r.startswith(b"HTTP/1.1 200 ") or b"Connection: close" in r:
+                fail("keep-alive request %d got %r" % (i, r[:80]))
+            head, body = r.split(b"\r\n\r\n", 1)
+            n = int([h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")][0].split(b":")[1])
+            while len(body) < n:
+                body += s.recv(65536)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        r = read_all(s)  # returns only once the server closed
+        if b"Connection: close" not in r:
+            fail("Connection: close request got %r" % r[:80])
+    elif kind == "pipelined":
+        s = socket.create_connection(a, timeout=5)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 2 + b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        r = read_all(s)
+        if r.count(b"HTTP/1.1 200 ") != 3:
+            fail("3 pipelined requests got %d answers" % r.count(b"HTTP/1.1 200 "))
+    elif kind in ("many", "parallel"):
+        n = int(args[0])
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        path = b"/" if kind == "many" else b"/?latency-ms=" + args[1].encode()
+        req = b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        sel = selectors.DefaultSelector()
+        t = time.monotonic()
+        socks = []
+        for i in range(n):
+            s = socket.socket()
+            s.setblocking(False)
+            try:
+                s.connect(a)
+            except BlockingIOError:
+                pass
+            socks.append(s)
+            sel.register(s, selectors.EVENT_WRITE, [b"", False])
+        # Every connection open at once before any is answered: then send, then read all.
+        ok = 0
+        deadline = time.monotonic() + 60
+        while sel.get_map() and time.monotonic() < deadline:
+            for key, ev in sel.select(timeout=1):
+                s, st = key.fileobj, key.data
+                if ev & selectors.EVENT_WRITE and not st[1]:
+                    try:
+                        s.send(req)
+                    except OSError:
+                        sel.unregister(s)
+                        s.close()
+                        continue
+                    st[1] = True
+                    sel.modify(s, selectors.EVENT_READ, st)
+                    continue
+                try:
+                    d = s.recv(65536)
+                except OSError:
+                    d = b""
+                if d:
+                    st[0] += d
+                    continue
+                if st[0].startswith(b"HTTP/1.1 200 "):
+                    ok += 1
+                sel.unregister(s)
+                s.close()
+        d = time.monotonic() - t
+        print("%d of %d answered 200 in %.2f s" % (ok, n, d))
+        if ok != n:
+            fail("%d of %d connections answered" % (ok, n))
+    else:
+        fail("unknown probe " + kind)
+
+
+def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "server":
+        serve(sys.argv[2])
+    elif len(sys.argv) >= 4 and sys.argv[1] == "probe":
+        probe(sys.argv[2], sys.argv[3], sys.argv[4:])
+        print("ok")
+    elif len(sys.argv) == 2 and sys.argv[1] == "freeport":
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1])
+    else:
+        print(__doc__)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

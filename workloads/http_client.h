@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* http_client.h: the HTTP pieces of the fetch workload: URLs, requests, and an incremental response parser. */
+#ifndef SIMUL_HTTP_CLIENT_H
+#define SIMUL_HTTP_CLIENT_H
+
+#include <http_parser.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An http:// URL, split. Only http: the suite measures models over loopback, not TLS. */
+struct sim_url {
+	char host[256];     /* without brackets for IPv6 literals */
+	char port_text[8];
+	uint16_t port;
+	char target[2048];  /* path and query, "/" when the URL has none */
+	char authority[300]; /* for the Host header: host[:port] as written */
+};
+
+/* 0, or -EINVAL with a one-line reason in err (the syntax, not whether the host exists). */
+int sim_url_parse(const char *text, struct sim_url *u, char *err, size_t errlen);
+
+/* The GET request for u; close asks the server to close after answering. Length, or
+ * -ENOSPC if buf is too small. */
+int sim_http_request(const struct sim_url *u, bool close, char *buf, size_t len);
+
+/* One response, fed as it arrives. */
+struct sim_http_resp {
+	http_parser p;
+	unsigned status;
+	uint64_t body;       /* body bytes so far (decoded, for chunked) */
+	bool complete;
+	bool keep_alive;     /* after complete: the connection may carry another request */
+	bool started;        /* any byte of it seen */
+};
+
+void sim_http_resp_init(struct sim_http_resp *r);
+/* Feed n bytes; n = 0 says the peer closed (which ends a close-delimited body). Returns 1
+ * when the response is complete (*used: bytes of buf it took), 0 for more, or -EPROTO
+ * (malformed) / -ECONNRESET (closed before the end) with *why set to a static reason. */
+int sim_http_resp_feed(struct sim_http_resp *r, const char *buf, size_t n, size_t *used,
+                       const char **why);
+
+#endif
