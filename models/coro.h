@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* coro.h: stackful coroutines: one small interface over the switch the build picked. */
+#ifndef SIMUL_CORO_H
+#define SIMUL_CORO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef void (*sim_coro_fn)(void *arg);
+
+/* A coroutine, or the thread's own context (sim_coro_thread). Plain fields, so the event
+ * loop can keep one per slot without another allocation. */
+struct sim_coro {
+	void *ctx;               /* the switch's saved state: a stack pointer, or a ucontext_t */
+	void *stack;             /* lowest address of the stack, and its size (NULL for a thread) */
+	size_t stack_size;
+	sim_coro_fn fn;
+	void *arg;
+	struct sim_coro *caller; /* who switched in last: where control goes when fn returns */
+	bool done;               /* fn has returned; the stack may be reused */
+	void *san_fake_stack;    /* ASan's fake stack while switched out */
+	void *san_fiber;         /* TSan's fiber */
+};
+
+/* Make *self stand for the calling thread's own context, to switch from and back to. */
+void sim_coro_thread(struct sim_coro *self);
+
+/* Prepare co to run fn(arg) on [stack, stack + size) when first switched to. When fn
+ * returns, co->done is set and control goes back to co->caller for good. 0 or -EINVAL
+ * (a stack too small to hold the first frame). */
+int sim_coro_make(struct sim_coro *co, void *stack, size_t size, sim_coro_fn fn, void *arg);
+
+/* Save the running context into from, continue to. Returns when something switches back
+ * to from. from must be the context running now. */
+void sim_coro_switch(struct sim_coro *from, struct sim_coro *to);
+
+/* Release what the sanitizers keep for co once it is done (or never started). */
+void sim_coro_destroy(struct sim_coro *co);
+
+/* Which switch is built in: "x86-64 assembly", "ucontext", ... */
+const char *sim_coro_impl(void);
+
+/* ---- What each switch file (coro_x86_64.S, coro_ucontext.c) provides to coro.c. ------- */
+
+/* The thread's own context: storage the switch saves into (NULL if it needs none). */
+void *sim_coro__thread_ctx(void);
+/* A context that, when switched to, calls entry(arg) on the given stack; entry never
+ * returns. NULL if the stack is too small. */
+void *sim_coro__make(void *stack, size_t size, void (*entry)(void *), void *arg);
+/* Save the running context through *from, resume to. */
+void sim_coro__switch(void **from, void *to);
+
+#endif
