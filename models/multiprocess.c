@@ -1,24 +1,265 @@
 /* SPDX-License-Identifier: MIT */
-/* multiprocess.c: placeholder until the model lands. */
+/* multiprocess.c: W fork()ed workers pull tasks through shared memory, or one process per task. */
 #include "model.h"
+#include "spawn.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
-static uint32_t multiprocess_default_workers(void) { return 0; }
+/* Mapped MAP_SHARED before the first fork: children write their results straight here and
+ * take task numbers from `next`; the parent copies the results out once all are reaped. */
+struct shm {
+	atomic_uint next;
+	char pad[64 - sizeof(atomic_uint)]; /* the counter alone on its cache line */
+	struct sim_result results[];
+};
+
+/* The live children by pid: open addressing with linear probing, sized to twice the most
+ * that are alive at once, so finding the child waitid() names costs O(1) even with
+ * thousands alive. */
+struct kid {
+	pid_t pid; /* 0 = empty */
+	int slot;  /* in the child registry */
+};
+
+struct kids {
+	struct kid *t;
+	uint32_t mask;
+};
+
+static uint32_t kid_hash(const struct kids *k, pid_t pid) { return ((uint32_t)pid * 2654435761u) & k->mask; }
+
+static void kid_add(struct kids *k, pid_t pid, int slot)
+{
+	uint32_t i = kid_hash(k, pid);
+	while (k->t[i].pid)
+		i = (i + 1) & k->mask;
+	k->t[i] = (struct kid){ pid, slot };
+}
+
+static long kid_find(const struct kids *k, pid_t pid)
+{
+	for (uint32_t i = kid_hash(k, pid); k->t[i].pid; i = (i + 1) & k->mask)
+		if (k->t[i].pid == pid)
+			return (long)i;
+	return -1;
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken without tombstones, which would
+ * fill the table over a run that forks a million children through it. */
+static void kid_del(struct kids *k, uint32_t i)
+{
+	k->t[i].pid = 0;
+	for (uint32_t j = (i + 1) & k->mask; k->t[j].pid; j = (j + 1) & k->mask) {
+		uint32_t h = kid_hash(k, k->t[j].pid);
+		bool movable = i <= j ? (h <= i || h > j) : (h <= i && h > j);
+		if (movable) {
+			k->t[i] = k->t[j];
+			k->t[j].pid = 0;
+			i = j;
+		}
+	}
+}
+
+static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, bool per_task, uint32_t id,
+                                 pid_t parent, const sigset_t *mask)
+{
+	sim_child_after_fork(parent);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	sim_set_ops(&sim_blocking_ops);
+	if (per_task) {
+		sim_task_run(run, id, id, &shm->results[id]);
+	} else {
+		for (;;) {
+			unsigned i = atomic_fetch_add_explicit(&shm->next, 1, memory_order_relaxed);
+			if (i >= run->tasks)
+				break;
+			sim_task_run(run, i, id, &shm->results[i]);
+		}
+	}
+	/* _exit: no atexit handlers, no second flush of stdio buffers the parent owns. */
+	_exit(0);
+}
+
+/* Reap child i of the table (it has exited or been killed): out of the registry first, so a
+ * signal handler never kills a pid the kernel may have handed to someone else. */
+static int reap(struct kids *k, uint32_t i, char *err, size_t errlen)
+{
+	pid_t pid = k->t[i].pid;
+	sim_child_forget(k->t[i].slot);
+	kid_del(k, i);
+	int st = 0;
+	struct rusage ru;
+	while (wait4(pid, &st, 0, &ru) < 0) {
+		if (errno != EINTR) {
+			snprintf(err, errlen, "cannot reap worker process %d: %s", (int)pid, strerror(errno));
+			return -errno;
+		}
+	}
+	sim_child_reaped(&ru);
+	if (WIFSIGNALED(st)) {
+		snprintf(err, errlen,
+		         "worker process %d died of signal %d (%s); its tasks' results are lost: run the "
+		         "workload under --model sequential to find the fault",
+		         (int)pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
+		return -EIO;
+	}
+	if (WEXITSTATUS(st) != 0) {
+		snprintf(err, errlen, "worker process %d exited with status %d before finishing its tasks",
+		         (int)pid, WEXITSTATUS(st));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Wait for any of our children to end and reap it. waitid(WNOWAIT) peeks without reaping,
+ * so a child that a workload started for itself (a server) is never reaped by mistake. */
+static int reap_one(struct kids *k, char *err, size_t errlen)
+{
+	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "waiting for the worker processes: %s", strerror(errno));
+			return -errno;
+		}
+		long i = kid_find(k, si.si_pid);
+		if (i >= 0)
+			return reap(k, (uint32_t)i, err, errlen);
+		/* Someone else's child ended and stays a zombie until its owner reaps it; waitid(P_ALL)
+		 * would keep naming it, so ask after ours one by one until one has ended. */
+		for (;;) {
+			for (uint32_t j = 0; j <= k->mask; j++) {
+				if (!k->t[j].pid)
+					continue;
+				memset(&si, 0, sizeof si);
+				if (waitid(P_PID, (id_t)k->t[j].pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
+					return reap(k, j, err, errlen);
+			}
+			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+		}
+	}
+}
+
+/* SIGKILL every child still alive and reap them all. */
+static void kill_all(struct kids *k)
+{
+	char ignored[8];
+	for (uint32_t j = 0; j <= k->mask; j++)
+		if (k->t[j].pid)
+			kill(k->t[j].pid, SIGKILL);
+	for (uint32_t j = 0; j <= k->mask;)
+		if (k->t[j].pid)
+			(void)reap(k, j, ignored, sizeof ignored); /* a shift may move another into j */
+		else
+			j++;
+}
+
+static uint32_t multiprocess_default_workers(void) { return sim_cores(); } /* ProcessPoolExecutor */
 
 static int multiprocess_run(const struct sim_run *run, struct sim_result *results, char *err, size_t errlen)
 {
-	(void)run;
-	(void)results;
-	snprintf(err, errlen, "the multiprocess model is not built yet");
-	return -ENOSYS;
+	bool per_task = run->workers == 0;
+	uint32_t cap = sim_run_concurrency(run);              /* processes alive at once, at most */
+	uint32_t nprocs = per_task ? run->tasks : cap;       /* processes forked over the run */
+	size_t size = sizeof(struct shm) + (size_t)run->tasks * sizeof(struct sim_result);
+	struct shm *shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED) {
+		snprintf(err, errlen, "cannot map %zu bytes shared with the workers (%s): use fewer --tasks",
+		         size, strerror(errno));
+		return -ENOMEM;
+	}
+	struct kids k = { 0 };
+	uint32_t tsize = 4;
+	while (tsize < 2 * cap)
+		tsize *= 2;
+	k.t = calloc(tsize, sizeof *k.t);
+	k.mask = tsize - 1;
+	if (!k.t) {
+		munmap(shm, size);
+		snprintf(err, errlen, "out of memory for %u worker processes: use --workers W or --limit L", cap);
+		return -ENOMEM;
+	}
+
+	/* Signals wait while a child is forked and registered, so the handlers always see
+	 * every child that exists. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGALRM);
+	/* An inherited SIGCHLD = SIG_IGN would have the kernel reap the children itself, and
+	 * their exit status and rusage would be lost to wait4(). */
+	signal(SIGCHLD, SIG_DFL);
+	pid_t parent = getpid();
+	/* What stdio holds would otherwise be written once per child as well. */
+	fflush(stdout);
+	fflush(stderr);
+
+	int ret = 0;
+	uint32_t made = 0, alive = 0;
+	for (; made < nprocs; made++) {
+		if (alive == cap) {
+			alive--;
+			if ((ret = reap_one(&k, err, errlen)) < 0)
+				break;
+		}
+		sigprocmask(SIG_BLOCK, &block, &old);
+		pid_t pid = fork();
+		if (pid == 0)
+			child_main(run, shm, per_task, made, parent, &old);
+		if (pid < 0) {
+			int e = errno;
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			char lim[128];
+			sim_spawn_limit(false, lim, sizeof lim);
+			snprintf(err, errlen,
+			         "could make only %u of %u processes (fork: %s); the likely limit is %s: use "
+			         "--workers W or --limit L to run fewer at once",
+			         made, nprocs, strerror(e), lim);
+			ret = -e;
+			break;
+		}
+		int slot = sim_child_register(pid);
+		kid_add(&k, pid, slot);
+		alive++;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (slot < 0) { /* cannot happen below 65536 alive; cli.c keeps us under pid_max */
+			snprintf(err, errlen, "too many worker processes to track: use --workers W or --limit L");
+			ret = -ENOSPC;
+			break;
+		}
+	}
+	while (ret == 0 && alive > 0) {
+		alive--;
+		ret = reap_one(&k, err, errlen);
+	}
+	/* On any failure no child may outlive the run, nor finish tasks nobody will read. */
+	kill_all(&k);
+	if (ret == 0)
+		memcpy(results, shm->results, (size_t)run->tasks * sizeof *results);
+	free(k.t);
+	munmap(shm, size);
+	return ret;
 }
 
 const struct sim_model sim_model_multiprocess = {
 	.name = "multiprocess",
-	.summary = "not built yet",
+	.summary = "W fork()ed processes pull tasks from shared memory (--workers 0: a process per task)",
 	.pool = true,
+	.serial = false,
+	.parallel = true,
 	.default_workers = multiprocess_default_workers,
 	.run = multiprocess_run,
 };

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* spawn.c: names the limit that most likely stopped thread or process creation (EAGAIN). */
+#include "spawn.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static long long read_ll(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long long v = -1;
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1; /* "max" in a cgroup file: no limit */
+		fclose(f);
+	}
+	return v;
+}
+
+struct cand {
+	long long allows; /* threads or processes the limit lets us have */
+	char text[80];
+};
+
+#define NCAND 6
+
+static void consider(struct cand *c, int *n, long long allows, const char *fmt, long long v)
+{
+	if (allows <= 0 || *n == NCAND)
+		return;
+	c[*n].allows = allows;
+	snprintf(c[*n].text, sizeof c[*n].text, fmt, v);
+	(*n)++;
+}
+
+void sim_spawn_limit(bool threads, char *buf, size_t n)
+{
+	struct cand c[NCAND];
+	int nc = 0;
+	long long v;
+
+	/* pid_max and threads-max count every thread of the machine, ours and everyone's. */
+	if ((v = read_ll("/proc/sys/kernel/pid_max")) > 0)
+		consider(c, &nc, v, "kernel.pid_max = %lld", v);
+	if ((v = read_ll("/proc/sys/kernel/threads-max")) > 0)
+		consider(c, &nc, v, "kernel.threads-max = %lld", v);
+	/* A container's pids controller (cgroup v2 at the root, v1 under pids/). */
+	if ((v = read_ll("/sys/fs/cgroup/pids.max")) > 0 || (v = read_ll("/sys/fs/cgroup/pids/pids.max")) > 0)
+		consider(c, &nc, v, "the cgroup's pids.max = %lld", v);
+	struct rlimit rl;
+	/* RLIMIT_NPROC counts all of the user's threads; root is exempt from it. */
+	if (geteuid() != 0 && getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		consider(c, &nc, (long long)rl.rlim_cur, "ulimit -u = %lld (all this user's threads)",
+		         (long long)rl.rlim_cur);
+	if (threads) {
+		/* Each thread's stack is two mappings: the stack and its guard page. */
+		if ((v = read_ll("/proc/sys/vm/max_map_count")) > 0)
+			consider(c, &nc, v / 2, "vm.max_map_count = %lld (2 per thread)", v);
+		if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			consider(c, &nc, (long long)(rl.rlim_cur / SIM_THREAD_STACK),
+			         "ulimit -v = %lld KiB (256 KiB of stack per thread)", (long long)(rl.rlim_cur / 1024));
+	}
+	long long least = -1;
+	for (int i = 0; i < nc; i++)
+		if (least < 0 || c[i].allows < least)
+			least = c[i].allows;
+	/* Name every limit within 5% of the tightest: pid_max 32768 and max_map_count 65530
+	 * (32765 threads) are equally likely on a stock kernel. */
+	size_t used = 0;
+	buf[0] = 0;
+	for (int i = 0; i < nc && used < n; i++)
+		if (c[i].allows <= least + least / 20)
+			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? " or " : "", c[i].text);
+	if (!used)
+		snprintf(buf, n, "a limit on %s this machine sets", threads ? "threads" : "processes");
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# e2e_gil.sh: threadpool --gil: CPU work no faster than sequential, threads alternate, sleeps unaffected.
+source "$SIMUL_ROOT/tests/lib.sh"
+source "$SIMUL_ROOT/tests/speedup.sh"
+
+cores=$(nproc)
+G=(--model threadpool --gil)
+
+expect_exit 2 "--gil on multiprocess" -- "$SIMUL" run sumsq --model multiprocess --gil
+grep -q "gil" "$T_TMP/err" && ok "message names --gil" || bad "message: $(cat "$T_TMP/err")"
+
+j=$(run_json sumsq "${G[@]}" --n 300000000 --tasks 2 --trace "$T_TMP/g.csv")
+[[ $(json verified <<<"$j") == true && $(json gil <<<"$j") == true ]] && ok "sumsq --gil verifies" || bad "sumsq --gil: $j"
+# The prediction assumes one core under the GIL, as sequential, and every core without it:
+# the parallelism it used is n x one core's calibrated time / the prediction.
+par() { jq -r '.n * .ns_per_elem * 1e-9 / .predicted_s'; }
+pg=$("$SIMUL" predict sumsq "${G[@]}" --cores 2 --n 300000000 --tasks 2 --format json | par)
+pt=$("$SIMUL" predict sumsq --model threadpool --cores 2 --n 300000000 --tasks 2 --format json | par)
+check "prediction on 2 cores: --gil uses 1 ($pg), threadpool 2 ($pt)" "$pg > 0.98 && $pg < 1.02 && $pt > 1.96 && $pt < 2.04"
+
+# The lock is handed over every 5 ms, so both tasks compute turn about and end together;
+# with a plain lock held for the whole computation the first would end half-way. Holds
+# whatever the speed, so the sanitizer builds check it too.
+read -r e0 e1 < <(tail -n +2 "$T_TMP/g.csv" | awk -F, '{ printf "%s ", $5 } END { print "" }')
+check "--gil: the two tasks end together (at $e0 s and $e1 s): they alternated" \
+  "($e0 < $e1 ? $e0 / $e1 : $e1 / $e0) > 0.8"
+
+# Sleeping does not hold the GIL (CPython releases it around blocking I/O).
+j=$(run_json sleep "${G[@]}" --workers 0 --tasks 20 --ms 200)
+[[ $(json verified <<<"$j") == true ]] && ok "sleep --gil verifies" || bad "sleep --gil: $j"
+timing && check "sleep --gil: 20 sleeps of 0.2 s still take about 0.2 s" "$(json wall_s <<<"$j") < 0.2 * 1.6"
+
+# C5: in Python, threads do not speed up CPU work. Against sequential, back to back.
+if timing && [[ $cores -ge 2 ]]; then
+  race_check "sumsq: --gil speed-up over sequential < 1.25" 600000000 "a / b < 1.25" --model sequential -- "${G[@]}"
+  race_check "sumsq: threads without the GIL beat it by > 1.4" 600000000 "a / b > 1.4" "${G[@]}" -- --model threadpool
+else
+  ok "sumsq timing skipped (sanitizer build or one core)"
+fi
+
+finish

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# e2e_threadpool.sh: the threadpool model: a thread per task, pool waves, --limit, sumsq speed-up, limits hit.
+source "$SIMUL_ROOT/tests/lib.sh"
+source "$SIMUL_ROOT/tests/speedup.sh"
+
+cores=$(nproc)
+M=(--model threadpool)
+
+# A thread per task: every sleep at once, so the run takes about one sleep (C1).
+j=$(run_json sleep "${M[@]}" --workers 0 --tasks 50 --ms 300 --trace "$T_TMP/t.csv")
+[[ $(json verified <<<"$j") == true && $(json workers <<<"$j") == 0 ]] && ok "thread per task: verified" || bad "thread per task: $j"
+check "thread per task: predicted one sleep" "$(json predicted_s <<<"$j") == 0.3"
+timing && check "thread per task: 50 sleeps of 0.3 s take about 0.3 s" "$(json wall_s <<<"$j") < 0.3 * 1.5"
+[[ $(tail -n +2 "$T_TMP/t.csv" | wc -l) -eq 50 && $(tail -n +2 "$T_TMP/t.csv" | cut -d, -f2 | sort -u | wc -l) -eq 50 ]] \
+  && ok "trace: one line per task, 50 threads" || bad "trace: $(head -3 "$T_TMP/t.csv")"
+
+# The default pool is Python's: min(32, cores + 4); 14 tasks in waves of W (C1, C10).
+W=$(( cores + 4 < 32 ? cores + 4 : 32 ))
+N=$(( 2 * W + 1 ))
+j=$(run_json sleep "${M[@]}" --tasks $N --ms 200)
+[[ $(json workers <<<"$j") == "$W" && $(json verified <<<"$j") == true ]] && ok "default pool is min(32, cores+4) = $W" || bad "default pool: $j"
+check "pool of $W, $N tasks: 3 waves predicted" "$(json predicted_s <<<"$j") == 0.6"
+timing && check "pool of $W, $N tasks: about 3 waves of 0.2 s" \
+  "$(json wall_s <<<"$j") >= 0.6 && $(json wall_s <<<"$j") < 0.6 * 1.5"
+
+j=$(run_json sleep "${M[@]}" --workers 2 --tasks 6 --ms 200)
+timing && check "pool of 2, 6 tasks: 3 waves" "$(json wall_s <<<"$j") >= 0.6 && $(json wall_s <<<"$j") < 0.6 * 1.5"
+
+# --limit caps the threads alive even with a thread per task (a semaphore of 2 over 6, C10).
+j=$(run_json sleep "${M[@]}" --workers 0 --limit 2 --tasks 6 --ms 200 --trace "$T_TMP/l.csv")
+[[ $(json verified <<<"$j") == true ]] && ok "--limit 2: verified" || bad "--limit 2: $j"
+check "--limit 2 over 6: 3 waves predicted" "$(json predicted_s <<<"$j") == 0.6"
+timing && check "--limit 2 over 6: 3 waves" "$(json wall_s <<<"$j") >= 0.6 && $(json wall_s <<<"$j") < 0.6 * 1.5"
+# No more than 2 sleeps overlap at any instant: sweep the trace's start/end events.
+peak=$(tail -n +2 "$T_TMP/l.csv" | awk -F, '{ print $4, 1; print $5, -1 }' | sort -g -k1,1 -k2,2 \
+  | awk '{ n += $2; if (n > m) m = n } END { print m }')
+[[ $peak -le 2 ]] && ok "--limit 2: at most 2 tasks in flight (saw $peak)" || bad "--limit 2: $peak in flight"
+
+# sumsq: threads use every core in C (no GIL), run back to back against sequential.
+if timing && [[ $cores -ge 2 ]]; then
+  race_check "sumsq: threadpool faster than sequential by > 1.4" 600000000 "a / b > 1.4" --model sequential -- --model threadpool
+else
+  ok "sumsq speed-up skipped (sanitizer build or one core)"
+fi
+j=$(run_json sumsq "${M[@]}" --n 30000000 --tasks 7)
+[[ $(json verified <<<"$j") == true ]] && ok "sumsq over 7 threads verifies" || bad "sumsq: $j"
+
+# Beyond pid_max: refused up front (exit 2), naming the limit.
+expect_exit 2 "a thread per task for 40000 tasks" -- "$SIMUL" run sleep "${M[@]}" --workers 0 --tasks 40000 --ms 1
+grep -q "pid_max\|threads-max\|ulimit" "$T_TMP/err" && ok "message names the limit" || bad "message: $(cat "$T_TMP/err")"
+
+# A limit hit at run time: the run fails (exit 1) with one line naming it and what to use,
+# and prints no record. ulimit -v caps the stacks; the sanitizers need their own huge
+# reservations, so only the plain build runs this.
+if [[ -z $SIMUL_SANITIZE ]]; then
+  expect_exit 1 "thread creation failing under ulimit -v" -- \
+    bash -c "ulimit -v 400000 && exec \"\$0\" run sleep --model threadpool --workers 0 --tasks 3000 --ms 1500" "$SIMUL"
+  [[ $(wc -l <"$T_TMP/err") -eq 1 && ! -s $T_TMP/out ]] && grep -q "could make only .* threads.*ulimit -v.*--workers W or --limit L" "$T_TMP/err" \
+    && ok "one line: threads made, the limit, what to use" || bad "EAGAIN message: $(cat "$T_TMP/err")"
+fi
+# RLIMIT_NPROC, which root is exempt from: as nobody, with 100 other processes of its own.
+# The sleeps are long enough that all 130 threads would be alive at once, even under TSan.
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+  expect_exit 1 "thread creation failing under ulimit -u" -- setpriv --reuid=65534 --regid=65534 --clear-groups \
+    bash -c 'ulimit -u 200; for i in $(seq 100); do sleep 30 & done; "$0" run sleep --model threadpool --workers 0 --tasks 130 --ms 1500; rc=$?; kill $(jobs -p); exit $rc' "$SIMUL"
+  grep -q "could make only .* of 130 threads.*ulimit -u = 200" "$T_TMP/err" && ok "names ulimit -u" || bad "ulimit -u message: $(cat "$T_TMP/err")"
+else
+  ok "ulimit -u case skipped (needs root and setpriv)"
+fi
+
+finish
