@@ -17,7 +17,8 @@ help:
 	@echo "make            build into $(BUILD)/ (simul is $(BUILD)/simul)"
 	@echo "make test       deps, build, and every test (ctest)"
 	@echo "make test-asan  the tests under ASan+UBSan;  make test-tsan: under TSan"
-	@echo "make bench      deps, build, and the benchmark sweeps into results/ (QUICK=1: a short run)"
+	@echo "make bench      deps, build, the sweeps, charts and REPORT.md into results/<UTC time>/"
+	@echo "                (QUICK=1: a short run; SWEEPS=\"c1_sleep c5_sumsq\": only those; OUT=dir: write there)"
 
 deps:
 	@bash bench/deps.sh
@@ -38,7 +39,7 @@ test-clang: deps
 	@$(MAKE) --no-print-directory test BUILD=build-clang CC=clang
 
 bench: deps build
-	@bash bench/bench.sh $(if $(QUICK),--quick) $(if $(SWEEPS),--only "$(SWEEPS)")
+	@SIMUL=$(abspath $(BUILD))/simul bash bench/bench.sh $(if $(QUICK),--quick) $(if $(SWEEPS),--only "$(SWEEPS)") $(if $(OUT),--out "$(OUT)")
 
 clean:
 	rm -rf build build-asan build-tsan build-clang

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench.sh: run the sweeps of bench/sweeps/ through hyperfine into a run folder, then charts and REPORT.md.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HARNESS=(python3 "$ROOT/bench/harness.py")
+SIMUL=${SIMUL:-$ROOT/build/simul}
+export SIMUL
+
+usage() {
+  cat <<EOF
+usage: bash bench/bench.sh [--quick] [--only "SWEEP ..."] [--out DIR]
+
+Runs each sweep of bench/sweeps/ (one file per claim or chart) through hyperfine, joins
+hyperfine's times with simul's own records into one CSV per sweep, draws the charts with
+gnuplot and writes REPORT.md, all into results/<UTC time>/ (results/latest points at the
+newest complete run of every sweep).
+
+  --quick        fewer, smaller points (about a minute): the same charts and report
+  --only "A B"   run only these sweeps (names: $("${HARNESS[@]}" names 2>/dev/null))
+  --out DIR      write the run into DIR (new or empty) instead; results/latest is left alone
+  --help         this text
+
+Environment: SIMUL=path/to/simul (default build/simul). Exit status: 0 the run is complete
+(its report may still mark claims failed), 1 it could not run or was interrupted, 2 bad usage.
+EOF
+}
+
+die() { echo "simul bench: $1" >&2; exit "${2:-1}"; }
+
+quick=0 only="" out=""
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --quick) quick=1 ;;
+    --only) [[ $# -ge 2 ]] || die "--only needs sweep names, e.g. --only \"c1_sleep c5_sumsq\"" 2; only=$2; shift ;;
+    --only=*) only=${1#--only=} ;;
+    --out) [[ $# -ge 2 ]] || die "--out needs a folder, e.g. --out results/reference" 2; out=$2; shift ;;
+    --out=*) out=${1#--out=} ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown argument '$1': see bash bench/bench.sh --help" 2 ;;
+  esac
+  shift
+done
+
+# ---- What is needed, said once and plainly ----------------------------------------------
+for tool in hyperfine:hyperfine gnuplot:gnuplot-nox python3:python3; do
+  command -v "${tool%%:*}" >/dev/null ||
+    die "${tool%%:*} is missing: install it with 'apt-get install ${tool#*:}' (or run 'make deps' as root)"
+done
+[[ -x $SIMUL ]] || die "$SIMUL is missing: build it with 'make' (or set SIMUL=path/to/simul)"
+
+known=$("${HARNESS[@]}" names) || die "cannot list bench/sweeps/: is the checkout complete?"
+sweeps=()
+if [[ -n $only ]]; then
+  for s in ${only//,/ }; do
+    s=${s%.sweep}
+    [[ " $known " == *" $s "* ]] || die "unknown sweep '$s': choose from: $known" 2
+    sweeps+=("$s")
+  done
+else
+  # The order of the report's charts; sweeps added later run after these.
+  for s in c1_sleep c10_limit c5_sumsq c3_fetch20 c2_fetch c4_chess timeline $known; do
+    [[ -f $ROOT/bench/sweeps/$s.sweep && " ${sweeps[*]:-} " != *" $s "* ]] && sweeps+=("$s")
+  done
+fi
+[[ ${#sweeps[@]} -gt 0 ]] || die "no sweep to run: bench/sweeps/ is empty"
+
+# ---- The run folder ---------------------------------------------------------------------
+results=$ROOT/results
+if [[ -n $out ]]; then
+  run=$out
+  if [[ -e $run && ! -d $run ]]; then die "--out $run is a file: give a folder"; fi
+  if [[ -d $run && -n $(ls -A "$run" 2>/dev/null) ]]; then
+    die "--out $run is not empty: remove it first (rm -r $run) or choose another folder"
+  fi
+  mkdir -p "$run" 2>/dev/null || die "cannot create $run: choose a writable folder with --out"
+else
+  mkdir -p "$results" 2>/dev/null || die "cannot create $results: fix its permissions or use --out DIR"
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  run=$results/$stamp
+  n=1
+  while [[ -e $run ]]; do run=$results/$stamp-$n; n=$((n + 1)); done
+  mkdir "$run" 2>/dev/null || die "cannot write in $results: fix its permissions or use --out DIR"
+fi
+run=$(cd "$run" && pwd)
+touch "$run/.probe" 2>/dev/null && rm -f "$run/.probe" || die "cannot write in $run: fix its permissions or use --out DIR"
+free_kib=$(df -Pk "$run" | awk 'NR == 2 { print $4 }')
+[[ ${free_kib:-0} -ge 51200 ]] ||
+  die "only $((free_kib / 1024)) MB free under $run: a run needs about 50 MB; free some space or use --out DIR"
+mkdir -p "$run/raw" "$run/charts"
+
+# The run is incomplete until the last step removes this file; an interrupted run keeps it.
+echo "started $(date -u +%FT%TZ); incomplete: interrupted, failed, or still running" >"$run/INCOMPLETE"
+current="" hf=""
+on_signal() {
+  trap '' INT TERM
+  # hyperfine runs in the background so that this handler runs at once; stop it (by its id),
+  # and wait, so that nothing writes into the run after the line below.
+  if [[ -n $hf ]]; then kill -TERM "$hf" 2>/dev/null; wait "$hf" 2>/dev/null; fi
+  echo "interrupted by $1 during ${current:-set-up} at $(date -u +%FT%TZ)" >>"$run/INCOMPLETE"
+  echo "" >&2
+  echo "simul bench: interrupted; $run is left marked INCOMPLETE (results/latest unchanged)" >&2
+  exit 1
+}
+trap 'on_signal SIGINT' INT
+trap 'on_signal SIGTERM' TERM
+printf '%s\n' "${sweeps[@]}" >"$run/sweeps.txt"
+
+# ---- env.txt ----------------------------------------------------------------------------
+build_dir=$(dirname "$SIMUL")
+cache=$build_dir/CMakeCache.txt
+cc_path=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$cache" 2>/dev/null)
+btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$cache" 2>/dev/null)
+# The flags the compiler was given, as CMake wrote them for the core library.
+bflags=$(sed -n 's/^C_FLAGS = //p' "$build_dir/CMakeFiles/simulcore.dir/flags.make" 2>/dev/null)
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n $(git -C "$ROOT" status --porcelain -- models workloads bench plots CMakeLists.txt 2>/dev/null) ]] && commit="$commit (with local changes)"
+{
+  echo "date_utc: $(date -u +%FT%TZ)"
+  echo "quick: $([[ $quick == 1 ]] && echo yes || echo no)"
+  echo "sweeps: ${sweeps[*]}"
+  echo "cpu_model: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
+  echo "cores: $(nproc)"
+  echo "kernel: $(uname -srm)"
+  echo "compiler: $("${cc_path:-cc}" --version 2>/dev/null | head -1)"
+  echo "cflags: ${btype:-?} build: ${bflags:-unknown}"
+  echo "libuv: $(pkg-config --modversion libuv 2>/dev/null || echo unknown)"
+  echo "hyperfine: $(hyperfine --version)"
+  echo "gnuplot: $(gnuplot --version)"
+  echo "python3: $(python3 --version 2>&1)"
+  echo "ulimit_n: $(ulimit -n)"
+  echo "ulimit_u: $(ulimit -u)"
+  echo "pid_max: $(cat /proc/sys/kernel/pid_max 2>/dev/null)"
+  echo "threads_max: $(cat /proc/sys/kernel/threads-max 2>/dev/null)"
+  echo "max_map_count: $(cat /proc/sys/vm/max_map_count 2>/dev/null)"
+  echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+  echo "git_commit: $commit"
+  echo "simul: $SIMUL"
+  "$SIMUL" list | sed -n 's/^  \(sequential\|threadpool\|multiprocess\|eventloop\)  */model_\1: /p'
+  echo "loadavg_start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$run/env.txt" || die "cannot write $run/env.txt: is the disk full?"
+
+# ---- Plans: every command, its prediction, and an estimate of the time -----------------
+qflag=()
+[[ $quick == 1 ]] && qflag=(--quick)
+declare -A eta ncmd
+total=0
+for s in "${sweeps[@]}"; do
+  current="planning $s"
+  "${HARNESS[@]}" plan "$run" "$ROOT/bench/sweeps/$s.sweep" "${qflag[@]}" >"$run/raw/$s.plan.tsv" ||
+    die "cannot plan sweep $s (see above); $run is left marked INCOMPLETE"
+  IFS=$'\t' read -r _ _ _ _ e n <"$run/raw/$s.plan.tsv"
+  eta[$s]=$e ncmd[$s]=$n
+  total=$((total + e))
+done
+echo "simul bench: ${#sweeps[@]} sweeps into $run, about $total s of runs$([[ $quick == 1 ]] && echo ' (quick)')"
+
+# ---- The sweeps -------------------------------------------------------------------------
+style=basic
+[[ -t 1 ]] && style=full
+k=0 left=$total est_done=0 t0=$SECONDS
+for s in "${sweeps[@]}"; do
+  k=$((k + 1))
+  current=$s
+  IFS=$'\t' read -r _ warmup runs rounds e n <"$run/raw/$s.plan.tsv"
+  # The estimates are the predictions plus a margin; once some sweeps have run, scale what is
+  # left by how long the estimate took so far (a busy or slowed machine stretches everything).
+  spent=$((SECONDS - t0))
+  scaled=$left
+  [[ $est_done -gt 5 ]] && scaled=$((left * spent / est_done))
+  done_at=$(date -d "+$scaled seconds" +%H:%M:%S 2>/dev/null || echo "?")
+  echo "[$k/${#sweeps[@]}] $s: $n commands × $((warmup + runs)) runs × $rounds round(s), about $e s; all sweeps done around $done_at"
+  args=()
+  while IFS=$'\t' read -r kind name cmd; do
+    [[ $kind == C ]] && args+=(-n "$name" "$cmd")
+  done <"$run/raw/$s.plan.tsv"
+  if [[ ${#args[@]} -gt 0 ]]; then
+    for ((r = 1; r <= rounds; r++)); do
+      [[ $rounds -gt 1 ]] && echo "  round $r of $rounds"
+      # -i: a failing command is recorded (exit codes, its .err file) and the others still run.
+      hyperfine -i --style "$style" --warmup "$warmup" --runs "$runs" \
+        --export-json "$run/raw/$s.r$r.json" "${args[@]}" 2> >(tee -a "$run/raw/$s.hyperfine.err" >&2) &
+      hf=$!
+      wait "$hf"
+      st=$? hf=""
+      if [[ $st -ne 0 ]]; then
+        echo "hyperfine exited $st in round $r: $(grep -v '^\s*$' "$run/raw/$s.hyperfine.err" | grep -i error | head -1)" >>"$run/raw/$s.hyperfine.status"
+      fi
+    done
+  fi
+  "${HARNESS[@]}" join "$run" "$s" || echo "simul bench: could not join $s (its claim will be marked failed)" >&2
+  left=$((left - e)) est_done=$((est_done + e))
+  [[ $left -lt 0 ]] && left=0
+done
+
+# ---- Charts and the report ----------------------------------------------------------------
+current="report"
+echo "loadavg_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$run/env.txt"
+echo "simul bench: charts and REPORT.md"
+"${HARNESS[@]}" report "$run" || die "the report is not complete (see above); $run is left marked INCOMPLETE"
+[[ -s $run/REPORT.md ]] || die "REPORT.md was not written (disk full?); $run is left marked INCOMPLETE"
+
+rm -f "$run/INCOMPLETE" || die "cannot finish $run (disk or permissions)"
+# latest: only a complete run of every sweep made in results/, swapped in one rename.
+if [[ -z $out && -z $only ]]; then
+  ln -sfn "$(basename "$run")" "$results/.latest.tmp" && mv -Tf "$results/.latest.tmp" "$results/latest" ||
+    echo "simul bench: could not update results/latest" >&2
+fi
+echo "simul bench: done: $run/REPORT.md"

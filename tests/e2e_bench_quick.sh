@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: MIT
+# e2e_bench_quick.sh: the QUICK bench pipeline once: every chart a PNG, a report row per claim, every record verified.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+BENCH=(bash "$SIMUL_ROOT/bench/bench.sh")
+export SIMUL
+
+# Bad usage first (each costs well under a second): one line, the right exit status.
+expect_exit 2 "unknown sweep name" -- "${BENCH[@]}" --only no_such_sweep --out "$T_TMP/bad1"
+[[ $(wc -l <"$T_TMP/err") -eq 1 ]] && ok "unknown sweep: one line" || bad "unknown sweep: $(cat "$T_TMP/err")"
+grep -q "choose from" "$T_TMP/err" && ok "unknown sweep: names the choices" || bad "unknown sweep: $(cat "$T_TMP/err")"
+expect_exit 2 "unknown option" -- "${BENCH[@]}" --frobnicate
+mkdir -p "$T_TMP/full" && touch "$T_TMP/full/x"
+expect_exit 1 "--out into a non-empty folder" -- "${BENCH[@]}" --quick --out "$T_TMP/full"
+expect_exit 1 "a missing simul binary" -- env SIMUL="$T_TMP/nope" "${BENCH[@]}" --quick --out "$T_TMP/bad2"
+grep -q "make" "$T_TMP/err" && ok "missing simul: says to build it" || bad "missing simul: $(cat "$T_TMP/err")"
+if [[ $(id -u) -ne 0 ]]; then
+  mkdir -p "$T_TMP/ro" && chmod 555 "$T_TMP/ro"
+  expect_exit 1 "an unwritable results folder" -- "${BENCH[@]}" --quick --out "$T_TMP/ro/run"
+fi
+
+# An interrupted run stays marked INCOMPLETE. It runs in its own process group, and the whole
+# group is signalled, as Ctrl-C signals the terminal's foreground group.
+setsid "${BENCH[@]}" --only c1_sleep --out "$T_TMP/cut" >"$T_TMP/cut.log" 2>&1 &
+cut=$!
+for _ in $(seq 50); do [[ -e $T_TMP/cut/raw/c1_sleep.plan.json ]] && break; sleep 0.1; done
+sleep 1
+kill -TERM -- -"$cut" 2>/dev/null
+wait "$cut"
+st=$?
+[[ $st -ne 0 ]] && ok "interrupted run exits non-zero ($st)" || bad "interrupted run exited 0"
+[[ -e $T_TMP/cut/INCOMPLETE ]] && ok "interrupted run is marked INCOMPLETE" || bad "no INCOMPLETE after a signal: $(tail -3 "$T_TMP/cut.log")"
+[[ ! -e $T_TMP/cut/REPORT.md ]] && ok "interrupted run has no report" || bad "interrupted run wrote REPORT.md"
+
+# The pipeline itself.
+start=$(date +%s)
+"${BENCH[@]}" --quick --out "$T_TMP/run" >"$T_TMP/run.log" 2>&1
+st=$?
+took=$(($(date +%s) - start))
+run=$T_TMP/run
+[[ $st -eq 0 ]] && ok "bench.sh --quick exits 0 in ${took} s" || bad "bench.sh --quick exited $st: $(grep -m1 'simul bench' "$T_TMP/run.log")"
+[[ ! -e $run/INCOMPLETE ]] && ok "the run is complete" || bad "the run is marked INCOMPLETE"
+timing && { [[ $took -le 90 ]] && ok "QUICK took ${took} s (<= 90)" || bad "QUICK took ${took} s, more than 90"; }
+
+# Every chart is a non-empty PNG (its first bytes say so) and has an SVG beside it.
+for chart in c1_sleep memory c10_limit c5_sumsq c3_fetch20 c2_fetch c4_chess timeline; do
+  png=$run/charts/$chart.png
+  if [[ -s $png && $(head -c 8 "$png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]; then
+    ok "chart $chart.png"
+  else
+    bad "chart $chart.png missing or not a PNG"
+  fi
+  [[ $chart == timeline || -s $run/charts/$chart.svg ]] && ok "chart $chart.svg" || bad "chart $chart.svg missing"
+done
+
+# REPORT.md: a summary row for every claim, each with a verdict, and the charts it names exist.
+for c in C1 C2 C3 C4 C5 C6 C7 C8 C9 C10 C11; do
+  row=$(grep -E "^\| \[$c\]\(" "$run/REPORT.md")
+  if [[ $row =~ \*\*(holds|does\ not\ hold|not\ run|failed)\*\* ]]; then ok "REPORT.md row for $c: ${BASH_REMATCH[1]}"; else bad "REPORT.md row for $c: '$row'"; fi
+done
+missing=$(grep -o 'charts/[a-z0-9_]*\.png' "$run/REPORT.md" | sort -u | while read -r f; do [[ -s $run/$f ]] || echo "$f"; done)
+[[ -z $missing ]] && ok "every chart REPORT.md shows exists" || bad "REPORT.md shows missing charts: $missing"
+grep -q '^cpu_model: ' "$run/env.txt" && grep -q '^git_commit: ' "$run/env.txt" && grep -q '^loadavg_end: ' "$run/env.txt" &&
+  ok "env.txt has the machine, the commit and the load" || bad "env.txt is short: $(cat "$run/env.txt")"
+
+# Every record simul wrote says verified, and every CSV row that is ok has its record.
+nrec=$(cat "$run"/raw/*.jsonl 2>/dev/null | grep -c .)
+nver=$(cat "$run"/raw/*.jsonl 2>/dev/null | jq -r '.verified' | grep -c '^true$')
+[[ $nrec -gt 0 && $nrec -eq $nver ]] && ok "all $nrec records verified" || bad "$nver of $nrec records verified"
+notver=$(python3 - "$run" <<'EOF'
+import csv, glob, sys
+bad = []
+for p in glob.glob(sys.argv[1] + "/*.csv"):
+    for r in csv.DictReader(open(p)):
+        if r["status"] == "ok" and r.get("verified") != "true":
+            bad.append(f"{p}: {r['series']}")
+print("; ".join(bad))
+EOF
+)
+[[ -z $notver ]] && ok "every ok CSV row is verified" || bad "rows not verified: $notver"
+# A failed command is reported as such with its first error, never with a figure.
+faked=$(python3 - "$run" <<'EOF'
+import csv, glob, sys
+for p in glob.glob(sys.argv[1] + "/*.csv"):
+    for r in csv.DictReader(open(p)):
+        if r["status"] == "failed" and (r["mean_s"] or not r["first_error"]):
+            print(f"{p}: {r['series']}")
+EOF
+)
+[[ -z $faked ]] && ok "failed rows carry an error and no figure" || bad "failed rows with figures or no error: $faked"
+[[ ! -e $SIMUL_ROOT/results/latest || $(readlink "$SIMUL_ROOT/results/latest") != "$run" ]] &&
+  ok "--out leaves results/latest alone" || bad "--out moved results/latest"
+finish
