@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# e2e_chess.sh: the chess exhibition end to end: bad input, predictions, a small game under each model, the trace.
+source "$SIMUL_ROOT/tests/lib.sh"
+
+# ---- bad input: one line, exit 2 ---------------------------------------------------------
+expect_exit 2 "zero master move" -- "$SIMUL" run chess --model sequential --master-s 0
+expect_exit 2 "negative opponent move" -- "$SIMUL" run chess --model sequential --opponent-s -5
+expect_exit 2 "zero pairs" -- "$SIMUL" run chess --model sequential --pairs 0
+expect_exit 2 "zero opponents" -- "$SIMUL" run chess --model sequential --opponents 0
+expect_exit 2 "zero scale" -- "$SIMUL" predict chess --model sequential --scale 0
+expect_exit 2 "non-numeric scale" -- "$SIMUL" run chess --model sequential --scale fast
+expect_exit 2 "a scale too small for the timer" -- "$SIMUL" run chess --model eventloop --scale 0.00001
+# The message names the smallest scale that works, and that scale is accepted.
+least=$(grep -o 'use --scale [0-9.e-]*' "$T_TMP/err" | awk '{print $3}')
+if [[ -n $least ]]; then ok "the error names the smallest scale ($least)"; else bad "no smallest scale in: $(cat "$T_TMP/err")"; fi
+expect_exit 0 "that smallest scale works" -- "$SIMUL" predict chess --model eventloop --scale "$least"
+expect_exit 2 "a master move too short to time" -- "$SIMUL" run chess --model sequential --master-s 0.001
+expect_exit 2 "--tasks disagreeing with --opponents" -- "$SIMUL" run chess --model sequential --tasks 5
+expect_exit 2 "a run predicted to outlast --timeout" -- "$SIMUL" run chess --model sequential --timeout 2
+expect_exit 2 "too many moves to simulate" -- "$SIMUL" predict chess --model threadpool --opponents 1000000 --pairs 1000000
+[[ $(wc -l <"$T_TMP/err") -eq 2 ]] && ok "errors are one line (and the usage hint)" || bad "error spans $(wc -l <"$T_TMP/err") lines"
+
+# ---- the help and the list name the mapping -------------------------------------------------
+"$SIMUL" list | grep -q 'chess.*sequential = synchronous.*eventloop = asynchronous' && ok "list names the mapping" || bad "list lacks the mapping"
+"$SIMUL" run chess --help | grep -q 'a clone of the master per table' && ok "--help names the mapping" || bad "--help lacks the mapping"
+
+# ---- predictions: the documents' figures at the defaults -----------------------------------------
+p() { "$SIMUL" predict chess "$@" --format json; }
+r=$(p --model sequential)
+check "synchronous: the documents' 12 h" "$(json documents_h <<<"$r") == 12"
+# This machine's figure adds the timers' measured lateness: a little above 12 h.
+check "synchronous here: 12 h and the timers' lateness" "$(json predicted_h <<<"$r") >= 12 && $(json predicted_h <<<"$r") < 13.5"
+check "asynchronous: the documents' 1 h" "$(p --model eventloop | json documents_h) > 0.99 && $(p --model eventloop | json documents_h) < 1.03"
+check "a clone per table: the documents' 30 min" "$(p --model threadpool --workers 0 | json documents_h) == 0.5"
+r=$(p --model multiprocess --workers 0 --cores 24)
+check "--cores 24: a clone per table in 30 min (+ timer lateness)" "$(json predicted_h <<<"$r") >= 0.5 && $(json predicted_h <<<"$r") < 0.53"
+r=$(p --model threadpool --workers 0 --cores 2)
+check "on 2 cores: the prediction inside its bounds" "$(json bound_lo_s <<<"$r") <= $(json predicted_s <<<"$r") && $(json predicted_s <<<"$r") <= $(json bound_hi_s <<<"$r")"
+check "on 2 cores: bounds 30 and 57.5 min (+ timer lateness)" "$(json bound_lo_s <<<"$r") >= 0.36 && $(json bound_lo_s <<<"$r") < 0.37 && $(json bound_hi_s <<<"$r") >= 0.69 && $(json bound_hi_s <<<"$r") < 0.70"
+"$SIMUL" predict chess --model eventloop | grep -q 'asynchronous  predicted 60.9 min' && ok "text: the story's units" || bad "text lacks 'asynchronous  predicted 60.9 min'"
+
+# ---- a small exhibition under each model: verified, one trace line per move -------------------------
+# 6 tables × 4 pairs, 5 ms / 55 ms moves: synchronous 1.44 s, the rest about 0.27 s.
+small=(--opponents 6 --pairs 4 --scale 0.001)
+runs=("sequential" "eventloop" "threadpool --workers 0" "multiprocess --workers 0" "threadpool"
+      "multiprocess" "threadpool --workers 0 --gil" "eventloop --limit 2")
+for m in "${runs[@]}"; do
+  tr="$T_TMP/trace.csv"
+  # shellcheck disable=SC2086
+  if ! r=$(run_json chess --model $m "${small[@]}" --trace "$tr" 2>"$T_TMP/err"); then
+    bad "$m: the run failed: $(head -c 300 "$T_TMP/err")"
+    continue
+  fi
+  [[ $(json verified <<<"$r") == true ]] && ok "$m: verified" || bad "$m: not verified"
+  masters=$(grep -c ',master,' "$tr")
+  opps=$(grep -c ',opponent,' "$tr")
+  [[ $masters -eq 24 && $opps -eq 24 && $(wc -l <"$tr") -eq 49 ]] && ok "$m: the trace has one line per move (48)" \
+    || bad "$m: trace has $masters master and $opps opponent lines of $(wc -l <"$tr")"
+  per_table=$(awk -F, 'NR > 1 { n[$1]++ } END { for (t in n) if (n[t] != 8) bad++; print length(n) ":" bad + 0 }' "$tr")
+  [[ $per_table == "6:0" ]] && ok "$m: 8 moves at each of 6 tables" || bad "$m: tables:bad = $per_table"
+  if timing; then
+    w=$(json wall_s <<<"$r"); pr=$(json predicted_s <<<"$r"); lo=$(json bound_lo_s <<<"$r")
+    check "$m: measured $w s near predicted $pr s" "$w >= 0.95 * $lo && $w <= 2 * $pr"
+  fi
+done
+
+# The synchronous run against the asynchronous one: the documents' 12 to 1, here 1.44 s to 0.27 s.
+if timing; then
+  s=$(run_json chess --model sequential "${small[@]}" | json wall_s)
+  a=$(run_json chess --model eventloop "${small[@]}" | json wall_s)
+  check "synchronous / asynchronous about 5.4 at 6 tables ($s / $a)" "$s / $a > 2.5 && $s / $a < 7"
+fi
+
+# The timeline chart renders from a trace.
+if command -v gnuplot >/dev/null; then
+  run_json chess --model eventloop "${small[@]}" --trace "$T_TMP/tl.csv" >/dev/null
+  gnuplot -e "trace='$T_TMP/tl.csv'; out='$T_TMP/tl.png'" "$SIMUL_ROOT/plots/timeline.gp" 2>"$T_TMP/err" \
+    && [[ -s $T_TMP/tl.png ]] && ok "plots/timeline.gp renders a PNG" || bad "timeline.gp failed: $(head -c 300 "$T_TMP/err")"
+fi
+
+finish

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* chess_predict.h: the chess exhibition's predictions: closed forms, bounds, a scheduler simulation. */
+#ifndef SIMUL_CHESS_PREDICT_H
+#define SIMUL_CHESS_PREDICT_H
+
+#include <stdint.h>
+
+/* One exhibition: O games of P move pairs; a pair is the master's move (m seconds of CPU)
+ * then the opponent's (o seconds of waiting). Any time unit works if used throughout. */
+struct chess_params {
+	uint32_t opponents; /* O: games, one per table */
+	uint32_t pairs;     /* P */
+	double m, o;
+};
+
+/* Synchronous: one game after another, O·P·(m + o). Exact. */
+double chess_sync(const struct chess_params *p);
+
+/* Asynchronous: one master visiting the tables in turn, never preempted, every table open
+ * at once: max(P·(m + o) + (O - 1)·m, O·P·m + o). Exact for that order. */
+double chess_async(const struct chess_params *p);
+
+/* W clones (workers; W >= O is a clone per table) on C cores: the CPU bound below and the
+ * lock-step bound above, as the derivation in chess_predict.c says. */
+void chess_clone_bounds(const struct chess_params *p, uint32_t workers, uint32_t cores, double *lo,
+                        double *hi);
+
+/* The scheduler the simulation plays: W workers pull games in order from one queue and
+ * each plays its game to the end; C cores run the ready workers round-robin for at most
+ * `slice` of CPU each (0: run each move to its end, the event loop). An opponent's move
+ * lasts o plus a lateness drawn from an exponential of mean `late` (0: none), as timers
+ * wake late: the draws are seeded, so one set of parameters gives one answer. */
+struct chess_sched {
+	uint32_t workers;
+	uint32_t cores;
+	double slice;
+	double late;      /* mean of an exponential lateness added to each opponent's move */
+};
+
+/* The round-robin time slice the clone predictions use, in seconds; see chess_predict.c. */
+#define CHESS_SLICE_S 0.002
+
+/* Moves beyond which the simulation is refused: it is O(moves · log W). */
+#define CHESS_MAX_MOVES 20000000ull
+
+/* Simulate the exhibition; *total is when the last game ends. 0, or -EINVAL for
+ * parameters out of range (no workers, no cores, a negative time), -ENOMEM. */
+int chess_simulate(const struct chess_params *p, const struct chess_sched *s, double *total);
+
+#endif
