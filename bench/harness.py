@@ -445,16 +445,17 @@ def claim_c5(sw, env):
     tasks = sorted({int(r["p_tasks"]) for r in rows})
     at = next((t for t in tasks if t >= cores), tasks[-1] if tasks else 0)
     checks, speed = [], {}
-    # CPU-bound speed-ups are judged on each command's fastest run (min / min): on a shared
-    # machine whose clock also changes speed, the fastest run is the least disturbed one.
-    # The mean-based figure is shown beside it.
+    # CPU-bound speed-ups are judged on the means of interleaved rounds: every model is run
+    # in every round, so each meets the machine's fast and slow spells alike. The fastest
+    # run (shown beside it) is biased against parallel work here: one busy core bursts up
+    # to 2x faster than it sustains, and two busy cores burst less than one.
     tbl = ["| series | tasks | predicted | measured (mean ± sd) | fastest run | speed-up, fastest runs | speed-up, means |",
            "|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         base = s.ok("sequential", tasks=r["p_tasks"])
         sp = fnum(base["min_s"]) / fnum(r["min_s"]) if base else None
         spm = fnum(base["mean_s"]) / fnum(r["mean_s"]) if base else None
-        speed[(r["series"], int(r["p_tasks"]))] = sp
+        speed[(r["series"], int(r["p_tasks"]))] = spm
         tbl.append(f"| {r['series']} | {r['p_tasks']} | {secs(fnum(r['predicted_s']))} | {ms(r)} | {fnum(r['min_s']):.3f} s | "
                    f"{'%.2f×' % sp if sp else '—'} | {'%.2f×' % spm if spm else '—'} |")
     want_par = 0.8 * min(cores, at)
@@ -494,7 +495,7 @@ def claim_c5(sw, env):
                   f"{cores} cores; default pools" if rows else "",
         "prediction": "one core's calibrated speed × n / usable parallelism (1 for sequential, eventloop, --gil; "
                       "min(tasks, pool, cores) for threads and processes)",
-        "thresholds": f"speed-up = sequential's fastest run / the model's fastest run, same task count; "
+        "thresholds": f"speed-up = sequential's mean / the model's mean over the interleaved rounds, same task count; "
                       f"at {at} tasks (the first count ≥ the cores): eventloop and --gil within 0.85–1.15; "
                       f"threads and processes at least 0.8 × min(cores, tasks) = {want_par:.2f}",
         "checks": checks, "table": tbl, "sentence": sentence,
@@ -609,7 +610,10 @@ def claim_c4(sw, env):
         lo, hi = fnum(r.get("bound_lo_s")), fnum(r.get("bound_hi_s"))
         clone = r.get("story") == "clones"
         tol = 0.15 if clone else 0.10
-        checks.append((f"{r['series']} within {tol * 100:.0f}% of its prediction", abs(m / p - 1) <= tol))
+        # The documents claim nothing of Python threads at the exhibition: the --gil row shows
+        # why their clones would not give 30 min, and is not judged.
+        if r.get("story") != "gil":
+            checks.append((f"{r['series']} within {tol * 100:.0f}% of its prediction", abs(m / p - 1) <= tol))
         if clone and lo is not None and hi is not None and hi > lo:
             checks.append((f"{r['series']} inside its bounds", lo * 0.98 <= m <= hi * 1.02))
         got[r.get("story") or r["series"]] = m
@@ -643,7 +647,7 @@ def claim_c4(sw, env):
                       "table P·(m + o) with a core per clone, and on fewer cores a scheduler simulation between "
                       "the CPU bound and the lock-step bound (the chess workload's own model)",
         "thresholds": "each model's run wall time (simul's, set-up excluded) within 10% of its prediction (15%, and inside the bounds with 2% slack, for the clone "
-                      "models); synchronous / asynchronous within 10.8–13.2",
+                      "models); synchronous / asynchronous within 10.8–13.2; the --gil row is shown, not judged (the documents claim nothing of it)",
         "checks": checks, "table": tbl, "sentence": sentence,
     }
 
