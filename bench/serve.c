@@ -31,7 +31,6 @@ struct server {
 	char *body;
 	size_t body_len;
 	struct conn *conns; /* every open connection, for the idle sweep and the shutdown */
-	uint64_t served;
 	bool stopping;
 };
 
@@ -39,9 +38,9 @@ struct conn {
 	uv_tcp_t tcp;
 	uv_timer_t timer; /* the injected latency of the answer at the head of the queue */
 	http_parser parser;
-	struct server *srv;
 	struct conn *prev, *next;
-	uint64_t last_active; /* uv_now() of the last byte read or written */
+	uint64_t last_active; /* uv_now() of the last byte read, queued or seen to drain */
+	size_t swept_wq;      /* the write queue's size at the last sweep */
 	uint64_t due[MAX_QUEUED]; /* when each queued answer may go out (uv_now() ms) */
 	bool head_only[MAX_QUEUED];
 	bool close_after[MAX_QUEUED];
@@ -51,7 +50,7 @@ struct conn {
 	char url[256];
 	size_t url_len;
 	bool in_request; /* bytes of a request seen, answer not yet queued */
-	bool closing, eof, timer_on;
+	bool closing, eof;
 	bool erroring; /* an error answer is on its way; the connection closes after it */
 	int open_handles;
 };
@@ -177,6 +176,7 @@ static void send_error(struct conn *c, int code)
 	r->close_after = true;
 	uv_buf_t b = uv_buf_init(r->buf, (unsigned)n);
 	c->erroring = true;
+	c->last_active = uv_now(S.loop); /* the answer gets a full idle period to leave */
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	if (uv_write(&r->w, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
 		free(r);
@@ -190,7 +190,6 @@ static void send_answer(struct conn *c, bool head_only, bool close_after)
 	b[0] = close_after ? uv_buf_init(S.hdr_close, (unsigned)S.hdr_close_len)
 	                   : uv_buf_init(S.hdr_keep, (unsigned)S.hdr_keep_len);
 	b[1] = uv_buf_init(S.body, (unsigned)S.body_len);
-	S.served++;
 	conn_send(c, b, head_only || S.body_len == 0 ? 1 : 2, close_after);
 }
 
@@ -214,17 +213,14 @@ static void flush_due(struct conn *c)
 
 static void on_due(uv_timer_t *t)
 {
-	struct conn *c = t->data;
-	c->timer_on = false;
-	flush_due(c);
+	flush_due(t->data);
 }
 
 static void arm_timer(struct conn *c)
 {
-	if (!c->q_len || c->timer_on)
+	if (!c->q_len || uv_is_active((uv_handle_t *)&c->timer))
 		return;
 	uint64_t now = uv_now(S.loop), due = c->due[c->q_head];
-	c->timer_on = true;
 	uv_timer_start(&c->timer, on_due, due > now ? due - now : 0, 0);
 }
 
@@ -309,7 +305,7 @@ static int on_message_complete(http_parser *p)
 	c->q_len++;
 	if (c->close_after[i])
 		http_parser_pause(p, 1); /* nothing after a Connection: close request is read */
-	if (due <= now && c->q_len == 1 && !c->timer_on)
+	if (due <= now && c->q_len == 1 && !uv_is_active((uv_handle_t *)&c->timer))
 		flush_due(c); /* no latency: answer now, from the read callback, without a timer */
 	else
 		arm_timer(c);
@@ -362,14 +358,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	if (e != HPE_OK || used != (size_t)n) {
+		/* on_message_complete fails only on a full answer queue (its 405 set erroring). */
 		if (c->header_bytes > MAX_HEADER_BYTES || e == HPE_HEADER_OVERFLOW)
 			send_error(c, 431);
-		else if (e == HPE_CB_message_complete && c->q_len == MAX_QUEUED)
+		else if (e == HPE_CB_message_complete)
 			conn_close(c);
-		else if (e != HPE_CB_message_complete)
-			send_error(c, 400);
 		else
-			conn_close(c);
+			send_error(c, 400);
 	}
 }
 
@@ -405,18 +400,22 @@ static void on_connection(uv_stream_t *l, int status)
 
 /* Connections idle for --idle-ms are dropped: a half-sent request gets 408 first. One
  * sweep over the list every quarter period costs less than a timer per connection reset
- * on every read. Connections waiting on our own answer are not idle. */
+ * on every read. Connections waiting on our own answer are not idle; one whose answer sits
+ * unread (the write queue did not drain since the last sweep) is, so a client that never
+ * reads cannot hold its connection and the queued body forever. */
 static void on_sweep(uv_timer_t *t)
 {
 	(void)t;
 	uint64_t now = uv_now(S.loop);
 	for (struct conn *c = S.conns, *next; c; c = next) {
 		next = c->next;
-		if (c->q_len || c->erroring || uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > 0)
+		size_t wq = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+		if (wq < c->swept_wq)
+			c->last_active = now; /* a slow reader, not a stalled one */
+		c->swept_wq = wq;
+		if (c->q_len || now - c->last_active < S.idle_ms)
 			continue;
-		if (now - c->last_active < S.idle_ms)
-			continue;
-		if (c->in_request)
+		if (c->in_request && !c->erroring && wq == 0)
 			send_error(c, 408);
 		else
 			conn_close(c);

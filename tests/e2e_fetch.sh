@@ -3,7 +3,7 @@
 # e2e_fetch.sh: fetch against its embedded server under all four models: waves, overlap, records, limits (C2, C3).
 source "$SIMUL_ROOT/tests/lib.sh"
 source "$SIMUL_ROOT/tests/http_lib.sh"
-R() { timeout 120 "$SIMUL" run fetch "$@" --format json; }
+R() { timeout 120 "$SIMUL" run fetch "$@" --format json 2>"$T_TMP/err"; }
 # The embedded server's command line carries its latency: an unusual one marks this test's.
 no_server_left() { ! pgrep -f "serve --port 0 --latency-ms $1 " >/dev/null; }
 
@@ -48,7 +48,8 @@ j=$(R --model eventloop --tasks 5 --requests 4 --latency-ms 50 --bytes 3000 --tr
 check "--requests 4: predicted about 4 x 50 ms" "$(json predicted_s <<<"$j") >= 0.2 && $(json predicted_s <<<"$j") < 0.3"
 [[ $(grep -c ',connect,' "$T_TMP/t.csv") -eq 5 && $(grep -c ',request,' "$T_TMP/t.csv") -eq 20 ]] \
   && ok "trace: one connect per task (keep-alive), one line per request" || bad "trace: $(head -5 "$T_TMP/t.csv")"
-[[ $(json c_ms <<<"$j") != 0.0000 ]] && check "calibrated c is small and positive ($(json c_ms <<<"$j") ms)" "$(json c_ms <<<"$j") > 0 && $(json c_ms <<<"$j") < 50"
+# c_ms is 0 when the calibration failed: against our own server it never should.
+check "calibrated c is small and positive ($(json c_ms <<<"$j") ms)" "$(json c_ms <<<"$j") > 0 && $(json c_ms <<<"$j") < 50"
 
 # --limit bounds the event loop's concurrency: 10 tasks, 2 at a time, 5 waves.
 j=$(R --model eventloop --tasks 10 --limit 2 --latency-ms 100)

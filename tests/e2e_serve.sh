@@ -33,6 +33,11 @@ start_serve big --bytes 33554432
 probe reset "$URL" && [[ $(curl -s -o /dev/null -w '%{size_download}' "$URL") == 33554432 ]] \
   && ok "clients resetting mid-response (32 MiB body): next client gets all of it" || bad "reset: $(cat "$T_TMP/probe")"
 
+# A client that never reads its answer: the stalled write counts as idle, and the connection goes.
+start_serve stalled --bytes 33554432 --idle-ms 400
+probe noread "$URL" 400 33554432 && ok "a client that never reads is dropped: $(head -1 "$T_TMP/probe")" || bad "noread: $(cat "$T_TMP/probe")"
+[[ $(curl -s -o /dev/null -w '%{size_download}' "$URL") == 33554432 ]] && ok "still serving after the stalled reader" || bad "not serving after the stalled reader"
+
 # Latency by timer: 200 concurrent requests of 300 ms take about 300 ms, not 200 x 300 ms.
 start_serve slow --latency-ms 300
 probe parallel "$URL" 200 300 && ok "200 concurrent requests with latency: $(head -1 "$T_TMP/probe")" || bad "parallel: $(cat "$T_TMP/probe")"
@@ -67,6 +72,7 @@ for sig in INT TERM; do
   exec {fd}<>"/dev/tcp/127.0.0.1/$(sed 's|.*:\([0-9]*\)/|\1|' <<<"$URL")"
   kill -s $sig "$SERVE_PID"
   for ((i = 0; i < 50; i++)); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$SERVE_PID" 2>/dev/null && kill -KILL "$SERVE_PID"  # still up: fail, not hang in wait
   wait "$SERVE_PID"; rc=$?
   exec {fd}<&-
   [[ $rc -eq 0 ]] && ok "SIG$sig: stops with exit 0 and an open connection" || bad "SIG$sig: exit $rc"

@@ -4,8 +4,8 @@
   http_peers.py server MODE     serve 127.0.0.1 on a free port, print it, misbehave as MODE:
                                 stall, reset, reset-mid, status404, truncated, malformed, silent-close
   http_peers.py probe KIND URL  check `simul serve` at URL; exit 0 if it behaved:
-                                garbage, oversized, halfsent, reset, keepalive, pipelined,
-                                many N, parallel N MS
+                                garbage, oversized, halfsent IDLE_MS, reset, noread IDLE_MS BYTES,
+                                keepalive, pipelined, many N, parallel N MS
   http_peers.py freeport        print a free loopback port
 """
 import resource
@@ -124,6 +124,27 @@ def probe(kind, url, args):
             s.recv(1000)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             s.close()
+    elif kind == "noread":
+        # Asks for a body bigger than the socket buffers and never reads it: once the write
+        # has made no progress for --idle-ms, the server must drop the connection.
+        idle_ms, full = int(args[0]), int(args[1])
+        s = socket.create_connection(a, timeout=5)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(idle_ms / 1000 * 3 + 1)
+        got = 0
+        try:
+            while True:
+                d = s.recv(1 << 20)
+                if not d:
+                    break
+                got += len(d)
+        except ConnectionResetError:
+            pass
+        except socket.timeout:
+            fail("still open after %d bytes: a stalled write is never timed out" % got)
+        if got >= full:
+            fail("all %d bytes arrived: the stalled connection was kept open" % got)
+        print("dropped after %d of %d body bytes" % (got, full))
     elif kind == "keepalive":
         s = socket.create_connection(a, timeout=5)
         s.settimeout(5)

@@ -303,8 +303,11 @@ static int start_server(struct fetch_state *st, const struct fetch_cfg *c, char 
 	while (got < sizeof line - 1 && !memchr(line, '\n', got)) {
 		struct pollfd pf = { .fd = p[0], .events = POLLIN };
 		int left = (int)((until - sim_mono_s()) * 1000);
-		if (left <= 0 || poll(&pf, 1, left) == 0)
-			break;
+		int pr = left > 0 ? poll(&pf, 1, left) : 0;
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break; /* a blocking read() past the deadline could wait forever */
 		ssize_t n = read(p[0], line + got, sizeof line - 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -316,7 +319,7 @@ static int start_server(struct fetch_state *st, const struct fetch_cfg *c, char 
 	line[got] = 0;
 	char *nl = strchr(line, '\n');
 	if (!nl) {
-		snprintf(err, errlen, "the embedded `simul serve` did not report its address within 10 s: "
+		snprintf(err, errlen, "the embedded `simul serve` exited or did not report its address within 10 s: "
 		                      "run `simul serve --port 0` by hand to see why");
 		return -EIO;
 	}
