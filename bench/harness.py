@@ -123,7 +123,7 @@ def cmd_plan(run_dir, sweep_file, quick):
                  "predicted_s": None, "error": ""}
             # The prediction alone: an ETA, the figure to draw beside the measurement, and a
             # cheap way to learn that a command line is wrong (exit 2) before hyperfine runs it.
-            pargv = [a for a in argv]
+            pargv = list(argv)
             if "--trace" in pargv:
                 i = pargv.index("--trace")
                 del pargv[i:i + 2]
@@ -131,8 +131,8 @@ def cmd_plan(run_dir, sweep_file, quick):
                 p = subprocess.run([simul, "predict"] + pargv + ["--format", "json"], capture_output=True,
                                    text=True, timeout=60)
                 if p.returncode == 0:
-                    c["predicted_s"] = json.loads(p.stdout)["predicted_s"]
                     c["predict_record"] = json.loads(p.stdout)
+                    c["predicted_s"] = c["predict_record"]["predicted_s"]
                 else:
                     c["error"] = first_line(p.stderr) or f"simul predict exited {p.returncode}"
             except (subprocess.TimeoutExpired, ValueError, KeyError) as e:
@@ -470,7 +470,7 @@ def claim_c5(sw, env):
     if g("multiprocess") is not None:
         p = g("multiprocess")
         parts.append(f"processes ran at {p:.2f}× sequential's speed" +
-                     (f", using the {cores} cores" if p >= want_par else f", short of the {want_par:.2f}× the threshold asks"))
+                     (f", using {min(cores, at)} cores" if p >= want_par else f", short of the {want_par:.2f}× the threshold asks"))
     if g("threadpool") is not None:
         t = g("threadpool")
         parts.append(f"threads at {t:.2f}×" + (": they scale here because C has no GIL" if t >= want_par else
@@ -699,6 +699,12 @@ def gp_str(s):
     return "'" + str(s).replace("'", "''") + "'"
 
 
+def gp_path(path, run_dir):
+    """A file of the run as gnuplot reads it from the run folder (its working directory), so
+    that a run folder's .vars.gp still work after the folder is moved or cloned elsewhere."""
+    return gp_str(os.path.relpath(path, run_dir))
+
+
 def gnuplot_terminals():
     """pngcairo where this gnuplot has it (gnuplot-nox does), else libgd's png."""
     p = subprocess.run(["gnuplot", "-e", "set terminal pngcairo"], capture_output=True, text=True)
@@ -742,7 +748,7 @@ def chart_vars(chart, sweeps, env, run_dir):
     if not s or not s.series():
         return None, src
     ser = s.series()
-    v = {"csv": gp_str(os.path.join(run_dir, f"{src}.csv")),
+    v = {"csv": gp_str(f"{src}.csv"),
          "cores": env.get("cores", "2"),
          "NS": len(ser)}
     v["array S[%d]" % len(ser)] = "[" + ", ".join(gp_str(x) for x in ser) + "]"
@@ -771,7 +777,7 @@ def chart_vars(chart, sweeps, env, run_dir):
                 pr = s.plan["commands"][int(r["idx"])].get("predict_record") or {}
                 pred = fnum(pr.get("n")) * fnum(pr.get("ns_per_elem")) * 1e-9 / fnum(pr.get("predicted_s"))
                 wr.writerow([r["series"], "ok", r["p_tasks"], "%.4f" % sp, "%.4f" % spm, "%.4f" % sd, "%.4f" % pred])
-        v["dat"] = gp_str(dat)
+        v["dat"] = gp_path(dat, run_dir)
         # Sequential's speed-up is 1 by definition: the "one core" line stands for it.
         ser = [x for x in ser if x != "sequential"]
         del v["array S[%d]" % v["NS"]]
@@ -791,7 +797,7 @@ def chart_vars(chart, sweeps, env, run_dir):
                 for r in rows if "(100 × 1 s)" in r["series"]]
         bars += [(r["series"], fnum(r["predicted_s"]), 0.0, fnum(r["predicted_s"]), "predicted only")
                  for r in s.rows if r["status"] == "predicted"]
-        v["bars"] = gp_str(write_bars(run_dir, "c2_fetch", bars))
+        v["bars"] = gp_path(write_bars(run_dir, "c2_fetch", bars), run_dir)
         v["NB"] = len(bars)
     if src == "c3_fetch20":
         v["LAT"] = fnum(rows[0]["p_latency"]) / 1000
@@ -801,7 +807,7 @@ def chart_vars(chart, sweeps, env, run_dir):
                 for r in rows if r["p_tasks"] == "20"]
         if not bars:
             return None, src
-        v["bars"] = gp_str(write_bars(run_dir, "c3_fetch20", bars))
+        v["bars"] = gp_path(write_bars(run_dir, "c3_fetch20", bars), run_dir)
         v["NB"] = len(bars)
     if src == "c4_chess":
         # Hours of the story: wall seconds / scale / 3600, for the prediction, its bounds and the
@@ -816,18 +822,21 @@ def chart_vars(chart, sweeps, env, run_dir):
                 wr.writerow([i, r["series"], r.get("story", ""), r.get("documents_h", ""), "%.4f" % ph,
                              "%.4f" % (lo if lo else ph), "%.4f" % (hi if hi else ph),
                              "%.4f" % hours(r, "run_mean_s"), "%.4f" % hours(r, "run_sd_s")])
-        v["hours"] = gp_str(path)
+        v["hours"] = gp_path(path, run_dir)
         v["NB"] = len(rows)
         v["PAIRS"] = gp_str(rows[0].get("pairs", "30"))
-    if src == "timeline":
-        plan = s.plan
-        traces = [(c["series"], c["trace"]) for c in plan["commands"] if c["trace"] and os.path.exists(c["trace"])]
-        v["NT"] = len(traces)
-        v["array TRACE[%d]" % max(1, len(traces))] = "[" + ", ".join(gp_str(t) for _, t in traces) + "]" if traces else "['']"
-        v["array TNAME[%d]" % max(1, len(traces))] = "[" + ", ".join(gp_str(n) for n, _ in traces) + "]" if traces else "['']"
-        if not traces:
-            return None, src
+    if src == "timeline" and not any(trace_of(c, run_dir) for c in s.plan["commands"]):
+        return None, src
     return v, src
+
+
+def trace_of(c, run_dir):
+    """The trace a planned command wrote, looked up in this run folder (the plan holds the path
+    the run had, which is elsewhere once the folder is moved); '' if it has none."""
+    if not c["trace"]:
+        return ""
+    p = os.path.join(run_dir, "raw", os.path.basename(c["trace"]))
+    return p if os.path.exists(p) else ""
 
 
 STORY = {"sequential": "synchronous: one game at a time",
@@ -844,13 +853,17 @@ def render_timeline(run_dir, s, png_term, note):
     panels = []
     for c in s.plan["commands"]:
         r = s.ok(c["series"])
-        if not r or not c["trace"] or not os.path.exists(c["trace"]):
+        trace = trace_of(c, run_dir)
+        if not r or not trace:
             continue
         out = os.path.join(charts, f"timeline_{len(panels) + 1}.png")
+        # The trace is the last run's (each run rewrites it), so the title quotes that run's
+        # own record, not the CSV's median over the runs.
+        last = (read_jsonl(os.path.join(run_dir, "raw", f"{s.name}.{c['idx']}.jsonl")) or [r])[-1]
         title = (f"{c['series']} — {STORY.get(c['series'], r.get('story', ''))}: "
-                 f"{r.get('opponents')} tables × {r.get('pairs')} move pairs, last run {fnum(r['wall_s']):.3f} s "
-                 f"(predicted {fnum(r['predicted_s']):.3f} s)")
-        p = subprocess.run(["gnuplot", "-e", f"trace = {gp_str(c['trace'])}; out = {gp_str(out)}; title = {gp_str(title)}",
+                 f"{r.get('opponents')} tables × {r.get('pairs')} move pairs, last run {fnum(last['wall_s']):.3f} s "
+                 f"(predicted {fnum(last['predicted_s']):.3f} s)")
+        p = subprocess.run(["gnuplot", "-e", f"trace = {gp_str(os.path.relpath(trace, run_dir))}; out = {gp_str(out)}; title = {gp_str(title)}",
                             os.path.join(PLOTS, "timeline.gp")], capture_output=True, text=True, cwd=run_dir)
         if p.returncode != 0 or not os.path.exists(out):
             return "plots/timeline.gp: " + (first_line(p.stderr) or f"exited {p.returncode}")
@@ -860,7 +873,7 @@ def render_timeline(run_dir, s, png_term, note):
     # The panels keep their own size: the stack is as wide as one and as tall as all of them.
     w, h = png_size(panels[0])
     total = sum(png_size(x)[1] for x in panels)
-    v = {"NP": len(panels), "array PANEL[%d]" % len(panels): "[" + ", ".join(gp_str(x) for x in panels) + "]"}
+    v = {"NP": len(panels), "array PANEL[%d]" % len(panels): "[" + ", ".join(gp_path(x, run_dir) for x in panels) + "]"}
     varsfile = os.path.join(charts, "timeline.vars.gp")
     with open(varsfile, "w") as f:
         f.write("# generated by bench/harness.py: the values plots/timeline_side.gp reads\n")
@@ -982,11 +995,12 @@ def cmd_report(run_dir):
           "`make bench` without QUICK=1 gives the figures to quote.")
         w("")
     w("Wall times are hyperfine's (mean ± sd over the runs, warm-up excluded), taken from the shell that "
-      "starts `simul run`, whose spawn time hyperfine subtracts; memory, context switches and `verified` are "
+      "starts `simul run`, whose spawn time hyperfine subtracts (C4 judges simul's own wall time of the "
+      "exhibition instead, set-up excluded: its thresholds say so); memory, context switches and `verified` are "
       "simul's own records (median over the runs). Every model of a comparison ran in the same hyperfine "
-      "invocation, one after another, and every ratio divides figures from one sweep. The CPU speed of this "
-      "machine changes by about 2× from minute to minute and its 2 cores are shared, so treat differences "
-      "under 10% as noise. Verdicts: **holds** (every check below passed), **does not hold** (a check failed: "
+      "invocation, one after another, and every ratio divides figures from one sweep. The CPU speed of the "
+      f"project's machine changes by about 2× from minute to minute and its cores are shared (this run had "
+      f"{env.get('cores', '?')}), so treat differences under 10% as noise. Verdicts: **holds** (every check below passed), **does not hold** (a check failed: "
       "a finding, said why), **failed** (runs failed; the first error is shown), **not run** (no sweep or "
       "workload yet, or not selected).")
     w("")

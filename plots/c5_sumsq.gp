@@ -12,8 +12,8 @@ set arrow 1 from graph 0, first cores to graph 1, first cores nohead dt 2 lw 2 l
 set label 1 sprintf('%d cores: the most parallel work can gain', cores) at graph 0.02, first cores + 0.08 left tc rgb '#2ca02c'
 set arrow 2 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb '#333333'
 set label 2 'one core (sequential): no gain' at graph 0.98, first 1.12 right tc rgb '#333333'
-# Solid: fastest run over fastest run (the least disturbed runs: what the verdict uses);
-# faint bars: the ratio of the means ± sd, to show how much the busy machine moved it.
+# Lines with error bars: the ratio of the means ± sd over the interleaved rounds (what the
+# verdict uses); open points: fastest run over fastest run, to show how far bursts move it.
 nudge(i) = 1 + (i - (NS + 1) / 2.0) * 0.03
 plot for [i=1:NS] dat using (is(i) ? column('p_tasks') * nudge(i) : NaN):'speedup_mean':'speedup_sd' \
         with yerrorbars pt mpoint(S[i]) ps 1.3 lw 1 lc rgb mcolor(S[i]) notitle, \

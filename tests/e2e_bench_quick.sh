@@ -32,6 +32,7 @@ st=$?
 [[ ! -e $T_TMP/cut/REPORT.md ]] && ok "interrupted run has no report" || bad "interrupted run wrote REPORT.md"
 
 # The pipeline itself.
+latest_before=$(readlink "$SIMUL_ROOT/results/latest" 2>/dev/null)
 start=$(date +%s)
 "${BENCH[@]}" --quick --out "$T_TMP/run" >"$T_TMP/run.log" 2>&1
 st=$?
@@ -87,6 +88,7 @@ for p in glob.glob(sys.argv[1] + "/*.csv"):
 EOF
 )
 [[ -z $faked ]] && ok "failed rows carry an error and no figure" || bad "failed rows with figures or no error: $faked"
-[[ ! -e $SIMUL_ROOT/results/latest || $(readlink "$SIMUL_ROOT/results/latest") != "$run" ]] &&
-  ok "--out leaves results/latest alone" || bad "--out moved results/latest"
+# latest holds a run's folder name, relative: compare it with what it was before the run.
+[[ $(readlink "$SIMUL_ROOT/results/latest" 2>/dev/null) == "$latest_before" ]] &&
+  ok "--out leaves results/latest alone" || bad "--out moved results/latest (was '$latest_before')"
 finish

@@ -4,22 +4,26 @@
 source "$SIMUL_ROOT/tests/lib.sh"
 
 # ---- bad input: one line, exit 2 ---------------------------------------------------------
-expect_exit 2 "zero master move" -- "$SIMUL" run chess --model sequential --master-s 0
-expect_exit 2 "negative opponent move" -- "$SIMUL" run chess --model sequential --opponent-s -5
-expect_exit 2 "zero pairs" -- "$SIMUL" run chess --model sequential --pairs 0
-expect_exit 2 "zero opponents" -- "$SIMUL" run chess --model sequential --opponents 0
-expect_exit 2 "zero scale" -- "$SIMUL" predict chess --model sequential --scale 0
-expect_exit 2 "non-numeric scale" -- "$SIMUL" run chess --model sequential --scale fast
-expect_exit 2 "a scale too small for the timer" -- "$SIMUL" run chess --model eventloop --scale 0.00001
+# refuse DESCRIPTION -- CMD...: exit 2 with the message and the usage hint, two lines in all.
+refuse() {
+  expect_exit 2 "$@"
+  [[ $(wc -l <"$T_TMP/err") -eq 2 ]] && ok "$1: one line (and the usage hint)" || bad "$1: stderr spans $(wc -l <"$T_TMP/err") lines"
+}
+refuse "zero master move" -- "$SIMUL" run chess --model sequential --master-s 0
+refuse "negative opponent move" -- "$SIMUL" run chess --model sequential --opponent-s -5
+refuse "zero pairs" -- "$SIMUL" run chess --model sequential --pairs 0
+refuse "zero opponents" -- "$SIMUL" run chess --model sequential --opponents 0
+refuse "zero scale" -- "$SIMUL" predict chess --model sequential --scale 0
+refuse "non-numeric scale" -- "$SIMUL" run chess --model sequential --scale fast
+refuse "a scale too small for the timer" -- "$SIMUL" run chess --model eventloop --scale 0.00001
 # The message names the smallest scale that works, and that scale is accepted.
 least=$(grep -o 'use --scale [0-9.e-]*' "$T_TMP/err" | awk '{print $3}')
 if [[ -n $least ]]; then ok "the error names the smallest scale ($least)"; else bad "no smallest scale in: $(cat "$T_TMP/err")"; fi
 expect_exit 0 "that smallest scale works" -- "$SIMUL" predict chess --model eventloop --scale "$least"
-expect_exit 2 "a master move too short to time" -- "$SIMUL" run chess --model sequential --master-s 0.001
-expect_exit 2 "--tasks disagreeing with --opponents" -- "$SIMUL" run chess --model sequential --tasks 5
-expect_exit 2 "a run predicted to outlast --timeout" -- "$SIMUL" run chess --model sequential --timeout 2
-expect_exit 2 "too many moves to simulate" -- "$SIMUL" predict chess --model threadpool --opponents 1000000 --pairs 1000000
-[[ $(wc -l <"$T_TMP/err") -eq 2 ]] && ok "errors are one line (and the usage hint)" || bad "error spans $(wc -l <"$T_TMP/err") lines"
+refuse "a master move too short to time" -- "$SIMUL" run chess --model sequential --master-s 0.001
+refuse "--tasks disagreeing with --opponents" -- "$SIMUL" run chess --model sequential --tasks 5
+refuse "a run predicted to outlast --timeout" -- "$SIMUL" run chess --model sequential --timeout 2
+refuse "too many moves to simulate" -- "$SIMUL" predict chess --model threadpool --opponents 1000000 --pairs 1000000
 
 # ---- the help and the list name the mapping -------------------------------------------------
 "$SIMUL" list | grep -q 'chess.*sequential = synchronous.*eventloop = asynchronous' && ok "list names the mapping" || bad "list lacks the mapping"

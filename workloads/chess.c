@@ -276,7 +276,6 @@ struct think {
 	double cpu_s;   /* how long to think */
 	uint64_t x;     /* the LCG state, carried over the whole game */
 	uint64_t steps; /* steps taken over the game */
-	double used_s;  /* CPU time this move actually took */
 };
 
 static double thread_cpu_s(void)
@@ -305,7 +304,6 @@ static void think(void *arg)
 	}
 	t->x = x;
 	t->steps += n;
-	t->used_s = now - start;
 }
 
 /* x after n LCG steps, by squaring the affine map: O(log n). */

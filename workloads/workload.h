@@ -46,7 +46,8 @@ struct sim_workload {
 	int (*check)(struct sim_run *run, char *err, size_t errlen);
 	/* Before the timed region: start servers, calibrate. NULL = none. 0 or -errno + err. */
 	int (*setup)(struct sim_run *run, char *err, size_t errlen);
-	/* The task body: blocking C over the runtime interface. Returns 0 or fills out->status. */
+	/* The task body: blocking C over the runtime interface. A failure fills out->status
+	 * (sim_result_fail), and the run fails, quoting the first. */
 	void (*task)(const struct sim_run *run, uint32_t i, struct sim_result *out);
 	/* After the run: true if every result is right; else a one-line why. */
 	bool (*verify)(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n);
