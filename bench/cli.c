@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* cli.c: parse `simul run|predict WORKLOAD --model M ...`: common options, then the workload's. */
 #include "cli.h"
+#include "../models/spawn.h"
 
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #define MAX_TASKS 1000000
@@ -71,7 +71,7 @@ static void print_help(const char *cmd, const struct sim_workload *w)
 	       "                   (default: threadpool min(32, cores+4) = %u, multiprocess cores = %u)\n"
 	       "  --limit L        at most L tasks in flight, like asyncio.Semaphore (default: none)\n"
 	       "  --gil            threadpool: a global lock held while computing, handed over every 5 ms\n"
-	       "  --stack-kib K    eventloop: coroutine stack size (default 64)\n"
+	       "  --stack-kib K    eventloop: coroutine stack size (default %u)\n"
 	       "  --cores C        cores the prediction assumes (default: this machine's, %u)\n"
 	       "  --format F       text, csv or json (default text)\n"
 	       "  --no-header      csv: omit the header line\n"
@@ -79,7 +79,7 @@ static void print_help(const char *cmd, const struct sim_workload *w)
 	       "  --timeout S      fail (exit 1, children killed) if the run takes longer (default: none)\n"
 	       "  --help           this text\n",
 	       models, w->default_tasks, sim_model_threadpool.default_workers(),
-	       sim_model_multiprocess.default_workers(), sim_cores());
+	       sim_model_multiprocess.default_workers(), SIM_STACK_KIB_DEFAULT, sim_cores());
 	if (w->options[0].name) {
 		printf("\n%s options:\n", w->name);
 		for (const struct sim_option *o = w->options; o->name; o++) {
@@ -132,37 +132,6 @@ static uint32_t parse_count(const char *cmd, const char *flag, const char *val, 
 	return (uint32_t)v;
 }
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-/* How many threads or processes this run may make at once, from the kernel's limits. */
-static long task_capacity(const char **which)
-{
-	long cap = read_long("/proc/sys/kernel/pid_max");
-	*which = "kernel.pid_max";
-	long tm = read_long("/proc/sys/kernel/threads-max");
-	if (tm > 0 && (cap < 0 || tm < cap)) {
-		cap = tm;
-		*which = "kernel.threads-max";
-	}
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (cap < 0 || (long)rl.rlim_cur < cap)) {
-		cap = (long)rl.rlim_cur;
-		*which = "ulimit -u";
-	}
-	return cap;
-}
-
 void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 {
 	const char *cmd = argv[0];
@@ -189,7 +158,7 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 	struct sim_run *run = &cli->run;
 	run->workload = w;
 	run->cores = sim_cores();
-	run->stack_kib = 64;
+	run->stack_kib = SIM_STACK_KIB_DEFAULT;
 	cli->wcfg = calloc(1, w->cfg_size ? w->cfg_size : 1);
 	run->wcfg = cli->wcfg;
 
@@ -288,13 +257,13 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 	/* A thread or process per task needs that many from the kernel at once: refuse up front
 	 * what cannot work, rather than fail half-way. */
 	if (m->pool && strcmp(cmd, "run") == 0) {
-		const char *which;
-		long cap = task_capacity(&which);
+		char which[128];
+		long long cap = sim_spawn_capacity(which, sizeof which);
 		uint32_t need = sim_run_concurrency(run);
-		if (cap > 0 && (long)need > cap - 64)
-			sim_usage_error(cmd, "%s would need %u %s at once but %s allows %ld on this machine: "
-			                "use --workers W or --limit L below %ld, or fewer --tasks",
+		if (cap > 0 && (long long)need > cap - 64)
+			sim_usage_error(cmd, "%s would need %u %s at once but %s on this machine: use "
+			                "--workers W or --limit L below %lld, or fewer --tasks",
 			                m->name, need, m == &sim_model_threadpool ? "threads" : "processes", which,
-			                cap, cap - 64);
+			                cap - 64);
 	}
 }

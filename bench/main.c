@@ -133,8 +133,8 @@ static int cmd_run(int argc, char **argv, bool measure)
 	if (w->fields)
 		w->fields(run, rs, &rec.extra);
 	if (tmp[0]) {
-		close(run->trace_fd);
-		if (rename(tmp, cli.trace_path) < 0) {
+		/* close() is where a network file system reports a write that failed late. */
+		if (close(run->trace_fd) < 0 || rename(tmp, cli.trace_path) < 0) {
 			status = run_failed(&cli, tmp, "simul: %s under %s: cannot write the trace: %s", strerror(errno));
 			goto out;
 		}
@@ -142,8 +142,8 @@ static int cmd_run(int argc, char **argv, bool measure)
 		tmp[0] = 0;
 	}
 	sim_record_print(stdout, &cli, &rec, rs);
-	if (fflush(stdout) != 0)
-		status = 1;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		status = run_failed(&cli, NULL, "simul: %s under %s: cannot write the record: %s", strerror(errno));
 out:
 	if (w->teardown)
 		w->teardown(run);

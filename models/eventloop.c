@@ -217,11 +217,12 @@ static int eventloop_run(const struct sim_run *run, struct sim_result *results, 
 		free(el);
 		return rc;
 	}
-	sim_stackpool_init(&el->pool, (size_t)run->stack_kib * 1024);
 	el->slots = calloc(el->nslots, sizeof *el->slots);
 	/* Every stack the run can need is mapped before the first task starts, so running out
 	 * fails the run here, cleanly, and never half-way with coroutines suspended. */
-	rc = el->slots ? sim_stackpool_reserve(&el->pool, el->nslots) : -ENOMEM;
+	rc = !el->slots ? -ENOMEM : sim_stackpool_init(&el->pool, (size_t)run->stack_kib * 1024);
+	if (rc == 0)
+		rc = sim_stackpool_reserve(&el->pool, el->nslots);
 	if (rc < 0) {
 		snprintf(err, errlen,
 		         "cannot map %u coroutine stacks of %u KiB (%s): lower --stack-kib, or use --limit "
@@ -276,8 +277,8 @@ out:
 static const char *eventloop_detail(void)
 {
 	static char line[300];
-	snprintf(line, sizeof line, "switch: %s; stacks: 64 KiB (--stack-kib) from a slab pool, %s",
-	         sim_coro_impl(), sim_stackpool_guards());
+	snprintf(line, sizeof line, "switch: %s; stacks: %u KiB (--stack-kib) from a slab pool, %s",
+	         sim_coro_impl(), SIM_STACK_KIB_DEFAULT, sim_stackpool_guards());
 	return line;
 }
 

@@ -25,7 +25,7 @@ ssize_t sim_write(int fd, const void *buf, size_t len, int timeout_ms); /* write
 int sim_close(int fd);
 
 /* CPU work: run fn(arg) under the model's rules for computation (on the calling thread for
- * most models; under the global lock with --gil; on libuv's pool for eventloop-offload).
+ * most models, the event loop's included; under the global lock with --gil).
  * Long computations call sim_tick() every few tens of microseconds: that is where the
  * GIL emulation hands the lock over, as CPython's eval loop does. */
 typedef void (*sim_compute_fn)(void *arg);
@@ -69,6 +69,8 @@ double sim_hist_quantile(const struct sim_hist *h, double q);
 
 struct sim_workload;
 
+#define SIM_STACK_KIB_DEFAULT 64 /* plenty for the workloads here: big buffers stay off the stack */
+
 struct sim_run {
 	const struct sim_workload *workload;
 	const void *wcfg;      /* the workload's parsed options */
@@ -79,7 +81,7 @@ struct sim_run {
 	uint32_t workers;      /* 0 = one thread/process per task; ignored where not a pool */
 	uint32_t limit;        /* at most this many tasks in flight; 0 = no limit */
 	bool gil;              /* threadpool: emulate CPython's GIL */
-	uint32_t stack_kib;    /* eventloop: coroutine stack size */
+	uint32_t stack_kib;    /* eventloop: coroutine stack size (SIM_STACK_KIB_DEFAULT) */
 	uint32_t cores;        /* cores the predictions assume (default: this machine's) */
 	double timeout_s;      /* 0 = none */
 	int trace_fd;          /* -1 = no trace */

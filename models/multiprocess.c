@@ -222,12 +222,7 @@ static int multiprocess_run(const struct sim_run *run, struct sim_result *result
 		if (pid < 0) {
 			int e = errno;
 			sigprocmask(SIG_SETMASK, &old, NULL);
-			char lim[128];
-			sim_spawn_limit(false, lim, sizeof lim);
-			snprintf(err, errlen,
-			         "could make only %u of %u processes (fork: %s); the likely limit is %s: use "
-			         "--workers W or --limit L to run fewer at once",
-			         made, nprocs, strerror(e), lim);
+			sim_spawn_failed(false, made, nprocs, e, err, errlen);
 			ret = -e;
 			break;
 		}

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 _Thread_local struct sim_task_ctx sim_cur;
+static int trace_fd = -1;     /* set once, before the run */
+static atomic_int trace_err;  /* errno of a trace write that failed, until a task reports it */
 static _Thread_local const struct sim_ops *ops = &sim_blocking_ops;
 static double t0;
 
@@ -140,6 +142,8 @@ const struct sim_ops sim_blocking_ops = {
 
 /* ---- tasks, traces ------------------------------------------------------------------ */
 
+void sim_trace_open(int fd) { trace_fd = fd; }
+
 void sim_task_run(const struct sim_run *run, uint32_t i, uint32_t worker, struct sim_result *out)
 {
 	memset(out, 0, sizeof *out);
@@ -149,11 +153,14 @@ void sim_task_run(const struct sim_run *run, uint32_t i, uint32_t worker, struct
 	out->start_s = sim_now();
 	run->workload->task(run, i, out);
 	out->end_s = sim_now();
+	/* A line missing from the trace fails a task, so its result (which crosses from a forked
+	 * worker too) fails the run, and no incomplete trace is renamed into place. */
+	if (trace_fd >= 0) {
+		int e = atomic_exchange_explicit(&trace_err, 0, memory_order_relaxed);
+		if (e)
+			sim_result_fail(out, -e, "cannot write the trace: %s", strerror(e));
+	}
 }
-
-static int trace_fd = -1;
-
-void sim_trace_open(int fd) { trace_fd = fd; }
 
 void sim_trace(const char *phase, double start_s, double end_s)
 {
@@ -164,8 +171,18 @@ void sim_trace(const char *phase, double start_s, double end_s)
 	                 start_s, end_s);
 	/* One write of a whole line to an O_APPEND file: lines from threads and forked workers
 	 * do not interleave. */
-	if (n > 0 && write(trace_fd, line, (size_t)n) < 0)
-		trace_fd = -1;
+	int e = EOVERFLOW;
+	if (n > 0 && (size_t)n < sizeof line) {
+		ssize_t w = write(trace_fd, line, (size_t)n);
+		if (w == n)
+			return;
+		e = errno;
+		/* Half a line went out (a full disk, a file-size limit): writing the rest says why. */
+		if (w >= 0)
+			e = write(trace_fd, line + w, (size_t)(n - w)) < 0 ? errno : EIO;
+	}
+	int none = 0;
+	atomic_compare_exchange_strong_explicit(&trace_err, &none, e, memory_order_relaxed, memory_order_relaxed);
 }
 
 void sim_result_fail(struct sim_result *r, int status, const char *fmt, ...)

@@ -36,9 +36,9 @@ static void consider(struct cand *c, int *n, long long allows, const char *fmt, 
 	(*n)++;
 }
 
-void sim_spawn_limit(bool threads, char *buf, size_t n)
+/* Every limit that caps how many threads (threads) or processes may exist, into c. */
+static int gather(bool threads, struct cand *c)
 {
-	struct cand c[NCAND];
 	int nc = 0;
 	long long v;
 
@@ -63,10 +63,37 @@ void sim_spawn_limit(bool threads, char *buf, size_t n)
 			consider(c, &nc, (long long)(rl.rlim_cur / SIM_THREAD_STACK),
 			         "ulimit -v = %lld KiB (256 KiB of stack per thread)", (long long)(rl.rlim_cur / 1024));
 	}
+	return nc;
+}
+
+static long long tightest(const struct cand *c, int nc)
+{
 	long long least = -1;
 	for (int i = 0; i < nc; i++)
 		if (least < 0 || c[i].allows < least)
 			least = c[i].allows;
+	return least;
+}
+
+long long sim_spawn_capacity(char *which, size_t n)
+{
+	struct cand c[NCAND];
+	int nc = gather(false, c);
+	long long least = tightest(c, nc);
+	which[0] = 0;
+	for (int i = 0; i < nc; i++)
+		if (c[i].allows == least) {
+			snprintf(which, n, "%s", c[i].text);
+			break;
+		}
+	return least;
+}
+
+void sim_spawn_limit(bool threads, char *buf, size_t n)
+{
+	struct cand c[NCAND];
+	int nc = gather(threads, c);
+	long long least = tightest(c, nc);
 	/* Name every limit within 5% of the tightest: pid_max 32768 and max_map_count 65530
 	 * (32765 threads) are equally likely on a stock kernel. */
 	size_t used = 0;
@@ -76,4 +103,15 @@ void sim_spawn_limit(bool threads, char *buf, size_t n)
 			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? " or " : "", c[i].text);
 	if (!used)
 		snprintf(buf, n, "a limit on %s this machine sets", threads ? "threads" : "processes");
+}
+
+void sim_spawn_failed(bool threads, uint32_t made, uint32_t want, int e, char *err, size_t errlen)
+{
+	char lim[128];
+	sim_spawn_limit(threads, lim, sizeof lim);
+	snprintf(err, errlen,
+	         "could make only %u of %u %s (%s: %s); the likely limit is %s: use --workers W or "
+	         "--limit L to run fewer at once",
+	         made, want, threads ? "threads" : "processes", threads ? "pthread_create" : "fork",
+	         strerror(e), lim);
 }

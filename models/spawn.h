@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Thread stacks for the threadpool model: see threadpool.c for why it is not the default. */
 #define SIM_THREAD_STACK (256u * 1024u)
@@ -13,5 +14,14 @@
  * allows the fewest threads (threads) or processes, read from /proc, the cgroup and
  * getrlimit. A guess: the kernel does not say which limit fired. */
 void sim_spawn_limit(bool threads, char *buf, size_t n);
+
+/* How many threads or processes may exist at once, the tightest of the limits that count
+ * them (pid_max, threads-max, the cgroup's pids.max, ulimit -u), named into which; -1 if
+ * none is known. What `simul run` checks a run against before it starts. */
+long long sim_spawn_capacity(char *which, size_t n);
+
+/* The one-line error of a model that made only `made` of `want` threads (pthread_create) or
+ * processes (fork) and failed with errno e: the likely limit, and what to use instead. */
+void sim_spawn_failed(bool threads, uint32_t made, uint32_t want, int e, char *err, size_t errlen);
 
 #endif

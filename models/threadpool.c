@@ -125,12 +125,7 @@ static int threadpool_run(const struct sim_run *run, struct sim_result *results,
 		/* The threads already running finish their task (a thread cannot be killed, and a
 		 * --timeout still bounds the wait), then the run fails saying what ran out. */
 		atomic_store(&p.stop, true);
-		char lim[128];
-		sim_spawn_limit(true, lim, sizeof lim);
-		snprintf(err, errlen,
-		         "could make only %u of %u threads (pthread_create: %s); the likely limit is %s: "
-		         "use --workers W or --limit L to run fewer at once",
-		         made, nthreads, strerror(e), lim);
+		sim_spawn_failed(true, made, nthreads, e, err, errlen);
 		ret = -e;
 	}
 	while (alive > 0) {

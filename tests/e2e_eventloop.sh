@@ -34,6 +34,8 @@ slots=$(tail -n +2 "$trace" | cut -d, -f2 | sort -u | tr '\n' ' ')
 [[ $slots == "0 1 " ]] && ok "--limit 2: tasks ran on coroutine slots 0 and 1" || bad "--limit 2: slots '$slots'"
 lines=$(tail -n +2 "$trace" | wc -l)
 [[ $lines -eq 6 ]] && ok "the trace has one sleep per task" || bad "trace has $lines lines"
+peak=$(peak_in_flight "$trace")
+[[ $peak -eq 2 ]] && ok "--limit 2: 2 sleeps in flight at most, and at once (saw $peak)" || bad "--limit 2: $peak in flight"
 
 # Many at once: 10000 tasks (1000 under the sanitizers, whose fibers are heavy) sleep 300 ms.
 n=10000

@@ -28,6 +28,13 @@ expect_exit() {
 # run_json ARGS...: simul run ARGS --format json; the record on stdout, failing loudly
 run_json() { "$SIMUL" run "$@" --format json; }
 
+# peak_in_flight TRACE: the most tasks whose phases overlapped at any instant in a --trace
+# file (a sweep over its start and end events, ends first at a tie)
+peak_in_flight() {
+  tail -n +2 "$1" | awk -F, '{ print $4, 1; print $5, -1 }' | sort -g -k1,1 -k2,2 \
+    | awk '{ n += $2; if (n > m) m = n } END { print m + 0 }'
+}
+
 # check DESCRIPTION EXPR: EXPR evaluated by awk (floating point), e.g. check "x < 2" "$a < 2*$b"
 check() {
   if awk "BEGIN { exit !($2) }"; then ok "$1"; else bad "$1 [$2]"; fi
