@@ -38,10 +38,15 @@ check "synchronous here: 12 h and the timers' lateness" "$(json predicted_h <<<"
 check "asynchronous: the documents' 1 h" "$(p --model eventloop | json documents_h) > 0.99 && $(p --model eventloop | json documents_h) < 1.03"
 check "a clone per table: the documents' 30 min" "$(p --model threadpool --workers 0 | json documents_h) == 0.5"
 r=$(p --model multiprocess --workers 0 --cores 24)
-check "--cores 24: a clone per table in 30 min (+ timer lateness)" "$(json predicted_h <<<"$r") >= 0.5 && $(json predicted_h <<<"$r") < 0.53"
+check "--cores 24: a clone per table in 30 min (+ timer lateness)" \
+  "$(json predicted_h <<<"$r") >= 0.5 && $(json predicted_h <<<"$r") < 0.5 * (12 + $(json timer_late_ms <<<"$r")) / 12 + 0.01"
 r=$(p --model threadpool --workers 0 --cores 2)
 check "on 2 cores: the prediction inside its bounds" "$(json bound_lo_s <<<"$r") <= $(json predicted_s <<<"$r") && $(json predicted_s <<<"$r") <= $(json bound_hi_s <<<"$r")"
-check "on 2 cores: bounds 30 and 57.5 min (+ timer lateness)" "$(json bound_lo_s <<<"$r") >= 0.36 && $(json bound_lo_s <<<"$r") < 0.37 && $(json bound_hi_s <<<"$r") >= 0.69 && $(json bound_hi_s <<<"$r") < 0.70"
+# 30 pairs of (1 + 11) ms, and of (24 * 1 / 2 + 11) ms, each opponent's move late by the
+# lateness the workload measured before the run (more on a busy machine).
+late=$(json timer_late_ms <<<"$r")
+check "on 2 cores: bounds 30 and 57.5 min (+ timer lateness $late ms)" \
+  "(($(json bound_lo_s <<<"$r") - 0.36 - 0.03 * $late)^2 < 1e-6) && (($(json bound_hi_s <<<"$r") - 0.69 - 0.03 * $late)^2 < 1e-6)"
 "$SIMUL" predict chess --model eventloop | grep -q 'asynchronous  predicted 60.9 min' && ok "text: the story's units" || bad "text lacks 'asynchronous  predicted 60.9 min'"
 
 # ---- a small exhibition under each model: verified, one trace line per move -------------------------
