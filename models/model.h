@@ -32,6 +32,9 @@ typedef void (*sim_compute_fn)(void *arg);
 void sim_compute(sim_compute_fn fn, void *arg);
 void sim_tick(void);
 
+/* Sort n doubles ascending, in place: the calibrations take a median or trim the tail. */
+void sim_sort_doubles(double *v, size_t n);
+
 /* Seconds since the run started (monotonic). */
 double sim_now(void);
 

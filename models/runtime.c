@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -196,6 +197,14 @@ void sim_result_fail(struct sim_result *r, int status, const char *fmt, ...)
 	vsnprintf(r->err, sizeof r->err, fmt, ap);
 	va_end(ap);
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+void sim_sort_doubles(double *v, size_t n) { qsort(v, n, sizeof *v, cmp_double); }
 
 /* ---- latency histogram: log-linear, 8 buckets per octave of microseconds -------------- */
 

@@ -174,12 +174,8 @@ static double timer_lateness(void)
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
 		v[i] = sim_mono_s() - t - 0.002;
-		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			double x = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
 	}
+	sim_sort_doubles(v, 16);
 	double sum = 0;
 	for (int i = 0; i < 14; i++)
 		sum += v[i] > 0 ? v[i] : 0;

@@ -365,12 +365,6 @@ static int build_req(struct fetch_req *rq, const struct sim_url *u, char *err, s
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* c: the median per-request time of a few short tasks against the same server with the
  * latency taken out (?latency-ms=0, which our server honours), outside the timed region and
  * untraced. Against --url, the server's own latency is unknown and lands in c. */
@@ -388,7 +382,7 @@ static void calibrate(struct fetch_state *st, const struct fetch_cfg *c)
 			return; /* the run itself will meet the same failure and report it */
 		per[k] = (sim_mono_s() - t) / (double)reqs;
 	}
-	qsort(per, CAL_TASKS, sizeof per[0], cmp_double);
+	sim_sort_doubles(per, CAL_TASKS);
 	st->c_s = per[CAL_TASKS / 2];
 }
 

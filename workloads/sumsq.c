@@ -91,12 +91,8 @@ static int sumsq_setup(struct sim_run *run, char *err, size_t errlen)
 		double t = sim_mono_s();
 		sumsq_kernel(&sp);
 		d[k] = sim_mono_s() - t;
-		for (int j = k; j > 0 && d[j] < d[j - 1]; j--) {
-			double x = d[j];
-			d[j] = d[j - 1];
-			d[j - 1] = x;
-		}
 	}
+	sim_sort_doubles(d, K);
 	st->s_per_elem = d[K / 2] / (double)ELEMS;
 	run->wstate = st;
 	return 0;
