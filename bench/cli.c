@@ -137,7 +137,6 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 	const char *cmd = argv[0];
 	memset(cli, 0, sizeof *cli);
 	cli->header = true;
-	cli->run.trace_fd = -1;
 	char names[256];
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && strcmp(argv[1], "--help") == 0) {

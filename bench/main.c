@@ -39,12 +39,12 @@ static int cmd_list(void)
 
 static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6; }
 
-/* Fail the run: one line on stderr, no record, exit 1. */
+/* Fail the run: one line on stderr, no record, no trace (tmp: its unfinished file, or ""), exit 1. */
 static int run_failed(struct sim_cli *cli, const char *tmp, const char *fmt, const char *what)
 {
 	fprintf(stderr, fmt, cli->run.workload->name, cli->run.model->name, what);
 	fputc('\n', stderr);
-	if (tmp)
+	if (tmp[0])
 		unlink(tmp);
 	return 1;
 }
@@ -57,26 +57,26 @@ static int cmd_run(int argc, char **argv, bool measure)
 	const struct sim_workload *w = run->workload;
 	char err[256] = "";
 	char tmp[4200] = "";
+	int trace_fd = -1;
 
 	sim_signals_install(measure ? run->timeout_s : 0);
 	if (measure && cli.trace_path) {
 		/* The trace is written beside its final name and renamed on success, so a failed or
 		 * interrupted run leaves no half-written file. */
 		snprintf(tmp, sizeof tmp, "%s.tmp.%d", cli.trace_path, (int)getpid());
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-		if (fd < 0)
+		trace_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+		if (trace_fd < 0)
 			sim_usage_error(argv[0], "--trace '%s': cannot write there (%s): give a writable path",
 			                cli.trace_path, strerror(errno));
-		run->trace_fd = fd;
-		sim_trace_open(fd);
+		sim_trace_open(trace_fd);
 		sim_signals_unlink_on_exit(tmp);
 		static const char head[] = "task,worker,phase,start_s,end_s\n";
-		if (write(fd, head, sizeof head - 1) < 0)
+		if (write(trace_fd, head, sizeof head - 1) < 0)
 			return run_failed(&cli, tmp, "simul: %s under %s: cannot write the trace: %s", strerror(errno));
 	}
 
 	if (w->setup && w->setup(run, err, sizeof err) < 0) {
-		int st = run_failed(&cli, tmp[0] ? tmp : NULL, "simul: %s under %s: set-up failed: %s", err);
+		int st = run_failed(&cli, tmp, "simul: %s under %s: set-up failed: %s", err);
 		free(cli.wcfg);
 		return st;
 	}
@@ -87,7 +87,7 @@ static int cmd_run(int argc, char **argv, bool measure)
 	if (measure) {
 		rs = calloc(run->tasks, sizeof *rs);
 		if (!rs) {
-			status = run_failed(&cli, tmp[0] ? tmp : NULL, "simul: %s under %s: %s",
+			status = run_failed(&cli, tmp, "simul: %s under %s: %s",
 			                    "out of memory for the results: use fewer --tasks");
 			goto out;
 		}
@@ -100,7 +100,7 @@ static int cmd_run(int argc, char **argv, bool measure)
 		getrusage(RUSAGE_SELF, &s1);
 		getrusage(RUSAGE_CHILDREN, &c1);
 		if (e < 0) {
-			status = run_failed(&cli, tmp[0] ? tmp : NULL, "simul: %s under %s: %s", err);
+			status = run_failed(&cli, tmp, "simul: %s under %s: %s", err);
 			goto out;
 		}
 		rec.user_s = tv_s(s1.ru_utime) - tv_s(s0.ru_utime) + tv_s(c1.ru_utime) - tv_s(c0.ru_utime);
@@ -120,12 +120,12 @@ static int cmd_run(int argc, char **argv, bool measure)
 			char what[400];
 			snprintf(what, sizeof what, "%u of %u tasks failed; the first, task %u: %s", failed,
 			         run->tasks, first, rs[first].err[0] ? rs[first].err : strerror(-rs[first].status));
-			status = run_failed(&cli, tmp[0] ? tmp : NULL, "simul: %s under %s: %s", what);
+			status = run_failed(&cli, tmp, "simul: %s under %s: %s", what);
 			goto out;
 		}
 		rec.verified = w->verify(run, rs, err, sizeof err);
 		if (!rec.verified) {
-			status = run_failed(&cli, tmp[0] ? tmp : NULL, "simul: %s under %s: result did not verify: %s", err);
+			status = run_failed(&cli, tmp, "simul: %s under %s: result did not verify: %s", err);
 			goto out;
 		}
 	}
@@ -134,7 +134,7 @@ static int cmd_run(int argc, char **argv, bool measure)
 		w->fields(run, rs, &rec.extra);
 	if (tmp[0]) {
 		/* close() is where a network file system reports a write that failed late. */
-		if (close(run->trace_fd) < 0 || rename(tmp, cli.trace_path) < 0) {
+		if (close(trace_fd) < 0 || rename(tmp, cli.trace_path) < 0) {
 			status = run_failed(&cli, tmp, "simul: %s under %s: cannot write the trace: %s", strerror(errno));
 			goto out;
 		}
@@ -143,7 +143,7 @@ static int cmd_run(int argc, char **argv, bool measure)
 	}
 	sim_record_print(stdout, &cli, &rec, rs);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		status = run_failed(&cli, NULL, "simul: %s under %s: cannot write the record: %s", strerror(errno));
+		status = run_failed(&cli, "", "simul: %s under %s: cannot write the record: %s", strerror(errno));
 out:
 	if (w->teardown)
 		w->teardown(run);

@@ -99,6 +99,9 @@ void sim_signals_install(double timeout_s)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file-size limit a write should fail with EFBIG, which the trace reports,
+	 * not kill the run and leave its temporary trace behind. */
+	signal(SIGXFSZ, SIG_IGN);
 	snprintf(timeout_msg, sizeof timeout_msg,
 	         "simul: the run did not finish within --timeout %g s; children killed, no record "
 	         "written: raise --timeout or make the run smaller\n",

@@ -87,7 +87,6 @@ struct sim_run {
 	uint32_t stack_kib;    /* eventloop: coroutine stack size (SIM_STACK_KIB_DEFAULT) */
 	uint32_t cores;        /* cores the predictions assume (default: this machine's) */
 	double timeout_s;      /* 0 = none */
-	int trace_fd;          /* -1 = no trace */
 };
 
 /* The task running on this thread now; the event loop swaps it as it switches coroutines. */

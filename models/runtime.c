@@ -178,9 +178,14 @@ void sim_trace(const char *phase, double start_s, double end_s)
 		if (w == n)
 			return;
 		e = errno;
-		/* Half a line went out (a full disk, a file-size limit): writing the rest says why. */
-		if (w >= 0)
-			e = write(trace_fd, line + w, (size_t)(n - w)) < 0 ? errno : EIO;
+		/* Half a line went out (a full disk, a file-size limit): writing the rest says why,
+		 * or finishes the line. */
+		if (w >= 0) {
+			ssize_t r = write(trace_fd, line + w, (size_t)(n - w));
+			if (r == n - w)
+				return;
+			e = r < 0 ? errno : EIO;
+		}
 	}
 	int none = 0;
 	atomic_compare_exchange_strong_explicit(&trace_err, &none, e, memory_order_relaxed, memory_order_relaxed);

@@ -49,7 +49,6 @@ static struct sim_result *run_model(uint32_t tasks, uint32_t limit,
 		.limit = limit,
 		.stack_kib = 64,
 		.cores = 2,
-		.trace_fd = -1,
 	};
 	struct sim_result *rs = calloc(tasks, sizeof *rs);
 	assert_non_null(rs);
