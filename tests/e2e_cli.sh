@@ -54,6 +54,15 @@ check "predict: 4 sleeps of 0.25 s one after another = 1 s" "$(json predicted_s 
   && ok "trace: header + 6 sleep phases" || bad "trace: $(cat "$T_TMP/t.csv")"
 ls "$T_TMP"/t.csv.tmp.* >/dev/null 2>&1 && bad "trace temp file left behind" || ok "no trace temp file left"
 
+# A trace that cannot be written whole (a 1 KiB file-size limit) fails the run: exit 1, the
+# cause named, no trace left behind, under every model (forked workers included).
+for m in sequential "threadpool --workers 0" "multiprocess --workers 0" eventloop; do
+  expect_exit 1 "$m: trace past the file-size limit" -- \
+    bash -c "ulimit -f 1 && exec \"\$0\" run sleep --model $m --tasks 60 --ms 1 --trace '$T_TMP/big.csv'" "$SIMUL"
+  grep -q "cannot write the trace: File too large" "$T_TMP/err" && [[ ! -s $T_TMP/out ]] && ! ls "$T_TMP"/big.csv* >/dev/null 2>&1 \
+    && ok "$m: says why, no record, no trace" || bad "$m: $(head -c 300 "$T_TMP/err"); $(ls "$T_TMP"/big.csv* 2>&1)"
+done
+
 # A run that times out: exit 1, one line, no record, no trace file.
 expect_exit 1 "timeout fires" -- "$SIMUL" run sleep --model sequential --tasks 2 --ms 2000 --timeout 0.3 --trace "$T_TMP/t2.csv"
 grep -q "timeout" "$T_TMP/err" && [[ ! -s $T_TMP/out ]] && ok "timeout says so, no record" || bad "timeout output: $(cat "$T_TMP/err")"

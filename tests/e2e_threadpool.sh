@@ -28,13 +28,7 @@ j=$(run_json sleep "${M[@]}" --workers 2 --tasks 6 --ms 200)
 timing && check "pool of 2, 6 tasks: 3 waves" "$(json wall_s <<<"$j") >= 0.6 && $(json wall_s <<<"$j") < 0.6 * 1.5"
 
 # --limit caps the threads alive even with a thread per task (a semaphore of 2 over 6, C10).
-j=$(run_json sleep "${M[@]}" --workers 0 --limit 2 --tasks 6 --ms 200 --trace "$T_TMP/l.csv")
-[[ $(json verified <<<"$j") == true ]] && ok "--limit 2: verified" || bad "--limit 2: $j"
-check "--limit 2 over 6: 3 waves predicted" "$(json predicted_s <<<"$j") == 0.6"
-timing && check "--limit 2 over 6: 3 waves" "$(json wall_s <<<"$j") >= 0.6 && $(json wall_s <<<"$j") < 0.6 * 1.5"
-# No more than 2 sleeps overlap at any instant: sweep the trace's start/end events.
-peak=$(peak_in_flight "$T_TMP/l.csv")
-[[ $peak -eq 2 ]] && ok "--limit 2: 2 tasks in flight at most, and at once (saw $peak)" || bad "--limit 2: $peak in flight"
+limit_waves "${M[@]}" --workers 0
 
 # sumsq: threads use every core in C (no GIL), run back to back against sequential.
 if timing && [[ $cores -ge 2 ]]; then

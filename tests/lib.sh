@@ -35,6 +35,20 @@ peak_in_flight() {
     | awk '{ n += $2; if (n > m) m = n } END { print m + 0 }'
 }
 
+# limit_waves MODEL_ARGS...: claim C10 under one model: 6 sleeps of 200 ms under --limit 2 are
+# verified, predicted and measured as 3 waves, with exactly 2 in flight at the peak. Leaves the
+# record in $LIMIT_REC and the trace in $T_TMP/limit.csv for model-specific checks.
+limit_waves() {
+  LIMIT_REC=$(run_json sleep "$@" --limit 2 --tasks 6 --ms 200 --trace "$T_TMP/limit.csv")
+  [[ $(json verified <<<"$LIMIT_REC") == true ]] && ok "$*, --limit 2: verified" || bad "$*, --limit 2: $LIMIT_REC"
+  check "$*, --limit 2 over 6: 3 waves predicted" "$(json predicted_s <<<"$LIMIT_REC") == 0.6"
+  timing && check "$*, --limit 2 over 6: 3 waves ($(json wall_s <<<"$LIMIT_REC") s)" \
+    "$(json wall_s <<<"$LIMIT_REC") >= 0.6 && $(json wall_s <<<"$LIMIT_REC") < 0.6 * 1.5"
+  local peak
+  peak=$(peak_in_flight "$T_TMP/limit.csv")
+  [[ $peak -eq 2 ]] && ok "$*, --limit 2: 2 tasks in flight at most, and at once (saw $peak)" || bad "$*, --limit 2: $peak in flight"
+}
+
 # check DESCRIPTION EXPR: EXPR evaluated by awk (floating point), e.g. check "x < 2" "$a < 2*$b"
 check() {
   if awk "BEGIN { exit !($2) }"; then ok "$1"; else bad "$1 [$2]"; fi
