@@ -23,8 +23,47 @@ static void usage(FILE *out)
 	             "'simul COMMAND --help' says more. Exit status: 0 ok, 1 the run failed, 2 bad command line.\n");
 }
 
-static int cmd_list(void)
+static void json_str(const char *s)
 {
+	putchar('"');
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* The one list of models and workloads (the X-macros'), for people or, as JSON, for the harness. */
+static int cmd_list(bool json)
+{
+	if (json) {
+		printf("{\"models\":[");
+		for (const struct sim_model *const *m = sim_models; *m; m++) {
+			printf("%s{\"name\":", m == sim_models ? "" : ",");
+			json_str((*m)->name);
+			printf(",\"summary\":");
+			json_str((*m)->summary);
+			printf(",\"detail\":");
+			json_str((*m)->detail ? (*m)->detail() : "");
+			printf(",\"pool\":%s,\"serial\":%s,\"parallel\":%s,\"default_workers\":%u}",
+			       (*m)->pool ? "true" : "false", (*m)->serial ? "true" : "false",
+			       (*m)->parallel ? "true" : "false", (*m)->default_workers ? (*m)->default_workers() : 0);
+		}
+		printf("],\"workloads\":[");
+		for (const struct sim_workload *const *w = sim_workloads; *w; w++) {
+			printf("%s{\"name\":", w == sim_workloads ? "" : ",");
+			json_str((*w)->name);
+			printf(",\"summary\":");
+			json_str((*w)->summary);
+			printf(",\"default_tasks\":%u}", (*w)->default_tasks);
+		}
+		printf("]}\n");
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	printf("models:\n");
 	for (const struct sim_model *const *m = sim_models; *m; m++) {
 		printf("  %-14s %s\n", (*m)->name, (*m)->summary);
@@ -165,14 +204,20 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(c, "list") == 0) {
 		if (argc > 2 && strcmp(argv[2], "--help") == 0) {
-			printf("usage: simul list\nPrints the models and workloads, one line each.\n");
+			printf("usage: simul list [--format text|json]\nPrints the models and workloads, one line "
+			       "each (json: one object, for scripts).\n");
 			return 0;
 		}
-		if (argc > 2) {
-			fprintf(stderr, "simul list: unexpected argument '%s': it takes none\n", argv[2]);
+		bool json = false;
+		if (argc == 4 && strcmp(argv[2], "--format") == 0 &&
+		    (strcmp(argv[3], "json") == 0 || strcmp(argv[3], "text") == 0))
+			json = strcmp(argv[3], "json") == 0;
+		else if (argc > 2) {
+			fprintf(stderr, "simul list: unexpected argument '%s': it takes only --format text|json\n",
+			        argv[2]);
 			return SIM_EXIT_USAGE;
 		}
-		return cmd_list();
+		return cmd_list(json);
 	}
 	if (strcmp(c, "run") == 0)
 		return cmd_run(argc - 1, argv + 1, true);
