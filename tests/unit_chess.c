@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/cli.h"
+#include "bench/simul/cli.h"
 #include "workloads/chess_predict.h"
 
 /* Seed 002: 24 opponents, 5 s and 55 s moves, 30 pairs. */

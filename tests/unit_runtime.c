@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "bench/cli.h"
+#include "bench/simul/cli.h"
 #include "workloads/sumsq.h"
 
 static uint64_t sumsq_loop(uint64_t n)

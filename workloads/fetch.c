@@ -2,7 +2,7 @@
 /* fetch.c: the documents' web downloads: each task GETs a URL --requests times (claims C2, C3). */
 #include "workload.h"
 #include "http_client.h"
-#include "../bench/cli.h"
+#include "../bench/simul/cli.h"
 
 #include <errno.h>
 #include <fcntl.h>

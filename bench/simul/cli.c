@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cli.c: parse `simul run|predict WORKLOAD --model M ...`: common options, then the workload's. */
 #include "cli.h"
-#include "../models/spawn.h"
+#include "../../models/spawn.h"
 
 #include <getopt.h>
 #include <stdarg.h>

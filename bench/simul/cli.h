@@ -3,7 +3,7 @@
 #ifndef SIMUL_CLI_H
 #define SIMUL_CLI_H
 
-#include "../workloads/workload.h"
+#include "../../workloads/workload.h"
 
 enum sim_format { FMT_TEXT, FMT_CSV, FMT_JSON };
 
