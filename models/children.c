@@ -5,10 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/prctl.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +16,6 @@ static _Atomic pid_t slots[SLOTS];
 static atomic_uint hint;
 static atomic_int high; /* slots at or above this have never been used */
 static _Atomic uint64_t rss_kib;
-static char unlink_path[4096];
-static char timeout_msg[200]; /* formatted ahead: a handler may not call snprintf */
 
 int sim_child_register(pid_t pid)
 {
@@ -71,54 +66,4 @@ void sim_child_after_fork(pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-}
-
-static void say(const char *s) { (void)!write(STDERR_FILENO, s, strlen(s)); }
-
-static void on_signal(int sig)
-{
-	sim_children_kill();
-	if (unlink_path[0])
-		unlink(unlink_path);
-	if (sig == SIGALRM) {
-		say(timeout_msg);
-		_exit(1);
-	}
-	say(sig == SIGINT ? "simul: interrupted; children killed, no record written\n"
-	                  : "simul: terminated; children killed, no record written\n");
-	_exit(128 + sig);
-}
-
-void sim_signals_install(double timeout_s)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigfillset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	/* Past a file-size limit a write should fail with EFBIG, which the trace reports,
-	 * not kill the run and leave its temporary trace behind. */
-	signal(SIGXFSZ, SIG_IGN);
-	snprintf(timeout_msg, sizeof timeout_msg,
-	         "simul: the run did not finish within --timeout %g s; children killed, no record "
-	         "written: raise --timeout or make the run smaller\n",
-	         timeout_s);
-	if (timeout_s > 0) {
-		struct itimerval it = { 0 };
-		it.it_value.tv_sec = (time_t)timeout_s;
-		it.it_value.tv_usec = (suseconds_t)((timeout_s - (double)(time_t)timeout_s) * 1e6);
-		if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
-			it.it_value.tv_usec = 1;
-		setitimer(ITIMER_REAL, &it, NULL);
-	}
-}
-
-void sim_signals_unlink_on_exit(const char *path)
-{
-	unlink_path[0] = 0;
-	if (path && strlen(path) < sizeof unlink_path)
-		memcpy(unlink_path, path, strlen(path) + 1);
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* runtime.c: the runtime interface every task body calls, dispatched to the model's hooks. */
 #include "model.h"
-#include "../workloads/workload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -152,7 +151,7 @@ void sim_task_run(const struct sim_run *run, uint32_t i, uint32_t worker, struct
 	sim_cur.worker = worker;
 	out->worker = worker;
 	out->start_s = sim_now();
-	run->workload->task(run, i, out);
+	run->task(run, i, out);
 	out->end_s = sim_now();
 	/* A line missing from the trace fails a task, so its result (which crosses from a forked
 	 * worker too) fails the run, and no incomplete trace is renamed into place. */

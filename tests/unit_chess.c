@@ -158,15 +158,15 @@ static double documents_h(const char *model, const char *workers)
 	sim_cli_parse(&cli, argc, argv);
 	struct sim_run *run = &cli.run;
 	char err[200];
-	assert_int_equal(run->workload->setup(run, err, sizeof err), 0);
-	assert_true(run->workload->predict(run) > 0);
+	assert_int_equal(cli.workload->setup(run, err, sizeof err), 0);
+	assert_true(cli.workload->predict(run) > 0);
 	struct sim_fields fs = { 0 };
-	run->workload->fields(run, NULL, &fs);
+	cli.workload->fields(run, NULL, &fs);
 	double h = -1;
 	for (int i = 0; i < fs.n; i++)
 		if (strcmp(fs.f[i].name, "documents_h") == 0)
 			h = atof(fs.f[i].value);
-	run->workload->teardown(run);
+	cli.workload->teardown(run);
 	free(cli.wcfg);
 	return h;
 }

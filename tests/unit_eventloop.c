@@ -7,7 +7,6 @@
 #include <cmocka.h>
 
 #include "models/model.h"
-#include "workloads/workload.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,17 +32,15 @@
 /* Task bodies run on coroutine stacks: they record, the tests assert afterwards (cmocka
  * leaves a failed test by longjmp, which must not start on a coroutine's stack). */
 
-static struct sim_workload wl;
 static char wcfg[1];
 
 static struct sim_result *run_model(uint32_t tasks, uint32_t limit,
                                     void (*task)(const struct sim_run *, uint32_t, struct sim_result *),
                                     int *rc, char *err, size_t errlen)
 {
-	wl = (struct sim_workload){ .name = "test", .task = task };
 	struct sim_run run = {
-		.workload = &wl,
-		.wcfg = wcfg,
+		.task = task,
+		.cfg = wcfg,
 		.model = &sim_model_eventloop,
 		.tasks = tasks,
 		.limit = limit,

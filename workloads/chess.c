@@ -129,7 +129,7 @@ static void predict_with(const struct sim_run *run, const struct chess_params *p
  * move late by late_s on average (see timer_lateness). */
 static void predict_run(const struct sim_run *run, double late_s, struct pred *out)
 {
-	const struct chess_cfg *c = run->wcfg;
+	const struct chess_cfg *c = run->cfg;
 	struct moves mv;
 	moves_of(c, &mv);
 	struct chess_params p = { (uint32_t)c->opponents, (uint32_t)c->pairs, mv.m_s, (double)mv.o_ms / 1000.0 };
@@ -140,7 +140,7 @@ static void predict_run(const struct sim_run *run, double late_s, struct pred *o
  * opponents, enough cores. */
 static void predict_docs(const struct sim_run *run, struct pred *out)
 {
-	const struct chess_cfg *c = run->wcfg;
+	const struct chess_cfg *c = run->cfg;
 	struct chess_params p = { (uint32_t)c->opponents, (uint32_t)c->pairs, c->master_s, c->opponent_s };
 	predict_with(run, &p, c->scale, 0, 0, out);
 }
@@ -153,7 +153,7 @@ struct chess_state {
 
 static const struct chess_state *state_of(const struct sim_run *run)
 {
-	struct chess_state *st = run->wstate;
+	struct chess_state *st = run->state;
 	if (!st->have) {
 		predict_run(run, st->late_s, &st->now);
 		predict_docs(run, &st->docs);
@@ -193,7 +193,7 @@ static double least_scale(double least, double per_s)
 
 static int chess_check(struct sim_run *run, char *err, size_t errlen)
 {
-	const struct chess_cfg *c = run->wcfg;
+	const struct chess_cfg *c = run->cfg;
 	const struct {
 		const char *flag;
 		double v;
@@ -249,14 +249,14 @@ static int chess_setup(struct sim_run *run, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	st->late_s = timer_lateness();
-	run->wstate = st;
+	run->state = st;
 	return 0;
 }
 
 static void chess_teardown(struct sim_run *run)
 {
-	free(run->wstate);
-	run->wstate = NULL;
+	free(run->state);
+	run->state = NULL;
 }
 
 /* ---- the master's thinking: real CPU work, timed on this thread's own CPU clock ------ */
@@ -330,7 +330,7 @@ static uint64_t game_seed(uint32_t i)
  * lat = how long each opponent's move really lasted, max_lat_s = the longest. */
 static void chess_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 {
-	const struct chess_cfg *c = run->wcfg;
+	const struct chess_cfg *c = run->cfg;
 	struct moves mv;
 	moves_of(c, &mv);
 	struct think t = { .cpu_s = mv.m_s, .x = game_seed(i) };
@@ -366,7 +366,7 @@ static void chess_task(const struct sim_run *run, uint32_t i, struct sim_result 
 
 static bool chess_verify(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n)
 {
-	const struct chess_cfg *c = run->wcfg;
+	const struct chess_cfg *c = run->cfg;
 	for (uint32_t i = 0; i < run->tasks; i++) {
 		if (rs[i].count != 2 * c->pairs) {
 			snprintf(why, n, "table %u played %llu moves of %llu", i, (unsigned long long)rs[i].count,
@@ -386,12 +386,12 @@ static double chess_predict(const struct sim_run *run) { return state_of(run)->n
 
 static double hours(const struct sim_run *run, double wall_s)
 {
-	return wall_s / ((const struct chess_cfg *)run->wcfg)->scale / 3600.0;
+	return wall_s / ((const struct chess_cfg *)run->cfg)->scale / 3600.0;
 }
 
 static void chess_fields(const struct sim_run *run, const struct sim_result *rs, struct sim_fields *out)
 {
-	const struct chess_cfg *c = run->wcfg;
+	const struct chess_cfg *c = run->cfg;
 	const struct chess_state *st = state_of(run);
 	struct moves mv;
 	moves_of(c, &mv);
@@ -442,7 +442,7 @@ static void chess_text(const struct sim_run *run, const struct sim_result *rs, d
                        double predicted_s, FILE *out)
 {
 	(void)rs;
-	const struct chess_cfg *c = run->wcfg;
+	const struct chess_cfg *c = run->cfg;
 	const struct chess_state *st = state_of(run);
 	struct moves mv;
 	moves_of(c, &mv);

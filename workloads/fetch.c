@@ -90,7 +90,7 @@ static int number(const char *flag, const char *text, double max, uint64_t *out,
 
 static int fetch_check(struct sim_run *run, char *err, size_t errlen)
 {
-	struct fetch_cfg *c = (struct fetch_cfg *)run->wcfg; /* the CLI's own, writable copy */
+	struct fetch_cfg *c = (struct fetch_cfg *)run->cfg; /* the CLI's own, writable copy */
 	bool lat_given = c->latency_text != latency_def, bytes_given = c->bytes_text != bytes_def;
 	if (number("latency-ms", c->latency_text, 3600000, &c->latency_ms, err, errlen) < 0 ||
 	    number("bytes", c->bytes_text, 256u << 20, &c->bytes, err, errlen) < 0)
@@ -230,8 +230,8 @@ static void do_requests(const struct fetch_state *st, const struct fetch_req *rq
 
 static void fetch_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 {
-	const struct fetch_cfg *c = run->wcfg;
-	const struct fetch_state *st = run->wstate;
+	const struct fetch_cfg *c = run->cfg;
+	const struct fetch_state *st = run->state;
 	(void)i;
 	if (st->resolve_err[0]) {
 		sim_result_fail(out, -EHOSTUNREACH, "%s", st->resolve_err);
@@ -388,17 +388,17 @@ static void calibrate(struct fetch_state *st, const struct fetch_cfg *c)
 
 static void fetch_teardown(struct sim_run *run)
 {
-	struct fetch_state *st = run->wstate;
+	struct fetch_state *st = run->state;
 	if (!st)
 		return;
 	stop_server(st);
 	free(st);
-	run->wstate = NULL;
+	run->state = NULL;
 }
 
 static int fetch_setup(struct sim_run *run, char *err, size_t errlen)
 {
-	const struct fetch_cfg *c = run->wcfg;
+	const struct fetch_cfg *c = run->cfg;
 	int e = raise_nofile(run, err, errlen);
 	if (e < 0)
 		return e;
@@ -408,7 +408,7 @@ static int fetch_setup(struct sim_run *run, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	st->server_slot = -1;
-	run->wstate = st;
+	run->state = st;
 	if (c->url) {
 		snprintf(st->url_text, sizeof st->url_text, "%s", c->url);
 		st->expect_known = c->expect_given;
@@ -456,8 +456,8 @@ fail:
 
 static bool fetch_verify(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n)
 {
-	const struct fetch_cfg *c = run->wcfg;
-	const struct fetch_state *st = run->wstate;
+	const struct fetch_cfg *c = run->cfg;
+	const struct fetch_state *st = run->state;
 	for (uint32_t i = 0; i < run->tasks; i++) {
 		if (rs[i].count != c->requests) {
 			snprintf(why, n, "task %u completed %llu of %llu requests", i, (unsigned long long)rs[i].count,
@@ -480,8 +480,8 @@ static bool fetch_verify(const struct sim_run *run, const struct sim_result *rs,
  * request's CPU cost on its one thread. */
 static double fetch_predict(const struct sim_run *run)
 {
-	const struct fetch_cfg *c = run->wcfg;
-	const struct fetch_state *st = run->wstate;
+	const struct fetch_cfg *c = run->cfg;
+	const struct fetch_state *st = run->state;
 	double L = st->latency_s, cost = isnan(st->c_s) ? 0 : st->c_s, R = (double)c->requests;
 	double N = run->tasks, waves = ceil(N / (double)sim_run_concurrency(run));
 	if (run->model->serial || run->model->pool)
@@ -491,8 +491,8 @@ static double fetch_predict(const struct sim_run *run)
 
 static void fetch_fields(const struct sim_run *run, const struct sim_result *rs, struct sim_fields *out)
 {
-	const struct fetch_cfg *c = run->wcfg;
-	const struct fetch_state *st = run->wstate;
+	const struct fetch_cfg *c = run->cfg;
+	const struct fetch_state *st = run->state;
 	sim_field_add(out, "url", true, "%s", c->url ? c->url : "embedded");
 	sim_field_add(out, "requests_per_task", false, "%llu", (unsigned long long)c->requests);
 	sim_field_add(out, "latency_ms", false, "%.3f", st->latency_s * 1000);

@@ -18,7 +18,7 @@ static const struct sim_option sleep_options[] = {
 
 static void sleep_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 {
-	const struct sleep_cfg *c = run->wcfg;
+	const struct sleep_cfg *c = run->cfg;
 	(void)i;
 	for (uint64_t r = 0; r < c->rounds; r++) {
 		double t = sim_now();
@@ -36,7 +36,7 @@ static void sleep_task(const struct sim_run *run, uint32_t i, struct sim_result 
 
 static bool sleep_verify(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n)
 {
-	const struct sleep_cfg *c = run->wcfg;
+	const struct sleep_cfg *c = run->cfg;
 	/* Every sleep completed, and none returned early (1 ms of slack for clock rounding). */
 	double least = (double)(c->rounds * c->ms) / 1000.0 - 0.001;
 	for (uint32_t i = 0; i < run->tasks; i++) {
@@ -57,14 +57,14 @@ static bool sleep_verify(const struct sim_run *run, const struct sim_result *rs,
 /* N tasks in waves of the run's concurrency C (1, the pool, or the limit): ceil(N/C)·R·D. */
 static double sleep_predict(const struct sim_run *run)
 {
-	const struct sleep_cfg *c = run->wcfg;
+	const struct sleep_cfg *c = run->cfg;
 	double waves = ceil((double)run->tasks / (double)sim_run_concurrency(run));
 	return waves * (double)c->rounds * (double)c->ms / 1000.0;
 }
 
 static void sleep_fields(const struct sim_run *run, const struct sim_result *rs, struct sim_fields *out)
 {
-	const struct sleep_cfg *c = run->wcfg;
+	const struct sleep_cfg *c = run->cfg;
 	sim_field_add(out, "ms", false, "%llu", (unsigned long long)c->ms);
 	sim_field_add(out, "rounds", false, "%llu", (unsigned long long)c->rounds);
 	if (!rs)

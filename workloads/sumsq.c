@@ -67,7 +67,7 @@ uint64_t sumsq_closed_form(uint64_t n)
 
 static void span_of(const struct sim_run *run, uint32_t i, struct span *sp)
 {
-	const struct sumsq_cfg *c = run->wcfg;
+	const struct sumsq_cfg *c = run->cfg;
 	/* Even split with the remainder spread: task i gets [i*n/N, (i+1)*n/N). */
 	unsigned __int128 n = c->n;
 	sp->a = (uint64_t)(n * i / run->tasks);
@@ -94,11 +94,11 @@ static int sumsq_setup(struct sim_run *run, char *err, size_t errlen)
 	}
 	sim_sort_doubles(d, K);
 	st->s_per_elem = d[K / 2] / (double)ELEMS;
-	run->wstate = st;
+	run->state = st;
 	return 0;
 }
 
-static void sumsq_teardown(struct sim_run *run) { free(run->wstate); }
+static void sumsq_teardown(struct sim_run *run) { free(run->state); }
 
 static void sumsq_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 {
@@ -113,7 +113,7 @@ static void sumsq_task(const struct sim_run *run, uint32_t i, struct sim_result 
 
 static bool sumsq_verify(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n)
 {
-	const struct sumsq_cfg *c = run->wcfg;
+	const struct sumsq_cfg *c = run->cfg;
 	uint64_t sum = 0, elems = 0;
 	for (uint32_t i = 0; i < run->tasks; i++) {
 		sum += rs[i].value;
@@ -133,8 +133,8 @@ static bool sumsq_verify(const struct sim_run *run, const struct sim_result *rs,
  * the tasks in flight. Uneven shares are ignored: the figure is a floor. */
 static double sumsq_predict(const struct sim_run *run)
 {
-	const struct sumsq_cfg *c = run->wcfg;
-	const struct sumsq_state *st = run->wstate;
+	const struct sumsq_cfg *c = run->cfg;
+	const struct sumsq_state *st = run->state;
 	double par = 1;
 	if (run->model->parallel && !run->gil) {
 		par = sim_run_concurrency(run);
@@ -146,8 +146,8 @@ static double sumsq_predict(const struct sim_run *run)
 
 static void sumsq_fields(const struct sim_run *run, const struct sim_result *rs, struct sim_fields *out)
 {
-	const struct sumsq_cfg *c = run->wcfg;
-	const struct sumsq_state *st = run->wstate;
+	const struct sumsq_cfg *c = run->cfg;
+	const struct sumsq_state *st = run->state;
 	sim_field_add(out, "n", false, "%llu", (unsigned long long)c->n);
 	sim_field_add(out, "ns_per_elem", false, "%.4f", st->s_per_elem * 1e9);
 	if (!rs)

@@ -48,7 +48,7 @@ struct sim_workload {
 	int (*setup)(struct sim_run *run, char *err, size_t errlen);
 	/* The task body: blocking C over the runtime interface. A failure fills out->status
 	 * (sim_result_fail), and the run fails, quoting the first. */
-	void (*task)(const struct sim_run *run, uint32_t i, struct sim_result *out);
+	sim_task_fn task;
 	/* After the run: true if every result is right; else a one-line why. */
 	bool (*verify)(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n);
 	/* The analytic prediction of the wall time in seconds. */
@@ -75,9 +75,5 @@ SIM_WORKLOADS(SIM_DECLARE_WORKLOAD)
 
 extern const struct sim_workload *const sim_workloads[];
 const struct sim_workload *sim_workload_find(const char *name);
-
-/* Set a result's error: status and a one-line message. */
-void sim_result_fail(struct sim_result *r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 #endif

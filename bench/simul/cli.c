@@ -155,11 +155,12 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 		sim_usage_error(cmd, "unknown workload '%s': choose one of %s", argv[1], names);
 	}
 	struct sim_run *run = &cli->run;
-	run->workload = w;
+	cli->workload = w;
+	run->task = w->task;
 	run->cores = sim_cores();
 	run->stack_kib = SIM_STACK_KIB_DEFAULT;
 	cli->wcfg = calloc(1, w->cfg_size ? w->cfg_size : 1);
-	run->wcfg = cli->wcfg;
+	run->cfg = cli->wcfg;
 
 	size_t nw = 0;
 	while (w->options[nw].name)

@@ -9,6 +9,7 @@ enum sim_format { FMT_TEXT, FMT_CSV, FMT_JSON };
 
 struct sim_cli {
 	struct sim_run run;
+	const struct sim_workload *workload;
 	enum sim_format format;
 	bool header;             /* CSV: print the header line */
 	const char *trace_path;

@@ -2,6 +2,7 @@
 /* main.c: the `simul` command: list, run, predict, serve. */
 #include "cli.h"
 #include "record.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,7 +82,7 @@ static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv
 /* Fail the run: one line on stderr, no record, no trace (tmp: its unfinished file, or ""), exit 1. */
 static int run_failed(struct sim_cli *cli, const char *tmp, const char *fmt, const char *what)
 {
-	fprintf(stderr, fmt, cli->run.workload->name, cli->run.model->name, what);
+	fprintf(stderr, fmt, cli->workload->name, cli->run.model->name, what);
 	fputc('\n', stderr);
 	if (tmp[0])
 		unlink(tmp);
@@ -93,7 +94,7 @@ static int cmd_run(int argc, char **argv, bool measure)
 	struct sim_cli cli;
 	sim_cli_parse(&cli, argc, argv);
 	struct sim_run *run = &cli.run;
-	const struct sim_workload *w = run->workload;
+	const struct sim_workload *w = cli.workload;
 	char err[256] = "";
 	char tmp[4200] = "";
 	int trace_fd = -1;

@@ -17,7 +17,7 @@ static int columns(const struct sim_cli *cli, const struct sim_record *r, struct
 	int n = 0;
 #define COL(nm, txt, ...) \
 	(c[n].name = nm, c[n].is_text = txt, snprintf(c[n].value, sizeof c[n].value, __VA_ARGS__), n++)
-	COL("workload", true, "%s", run->workload->name);
+	COL("workload", true, "%s", cli->workload->name);
 	COL("model", true, "%s", run->model->name);
 	COL("tasks", false, "%u", run->tasks);
 	COL("workers", false, "%u", run->model->pool ? run->workers : 0);
@@ -89,13 +89,13 @@ void sim_record_print(FILE *out, const struct sim_cli *cli, const struct sim_rec
 		const struct sim_run *run = &cli->run;
 		if (r->measured)
 			fprintf(out, "%s under %s%s: %u tasks, wall %.3f s, predicted %.3f s (%s)\n",
-			        run->workload->name, run->model->name, run->gil ? " --gil" : "", run->tasks,
+			        cli->workload->name, run->model->name, run->gil ? " --gil" : "", run->tasks,
 			        r->wall_s, r->predicted_s, r->verified ? "verified" : "NOT verified");
 		else
-			fprintf(out, "%s under %s%s: %u tasks, predicted %.3f s\n", run->workload->name,
+			fprintf(out, "%s under %s%s: %u tasks, predicted %.3f s\n", cli->workload->name,
 			        run->model->name, run->gil ? " --gil" : "", run->tasks, r->predicted_s);
-		if (run->workload->text)
-			run->workload->text(run, rs, r->measured ? r->wall_s : -1, r->predicted_s, out);
+		if (cli->workload->text)
+			cli->workload->text(run, rs, r->measured ? r->wall_s : -1, r->predicted_s, out);
 		for (int i = 0; i < n; i++)
 			fprintf(out, "  %-16s %s\n", c[i].name, c[i].value);
 		break;

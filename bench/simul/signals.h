@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* signals.h: the simul command's policy on SIGINT, SIGTERM and --timeout: kill the children, say so, exit. */
+#ifndef SIMUL_SIGNALS_H
+#define SIMUL_SIGNALS_H
+
+/* SIGINT/SIGTERM (and SIGALRM after timeout_s, if > 0) kill the run's children and exit with
+ * a one-line message: 130/143 for a signal, 1 for the timeout. SIGPIPE and SIGXFSZ are
+ * ignored, so a failed write is an error the run reports rather than a death. */
+void sim_signals_install(double timeout_s);
+/* A file the signal handlers unlink before exiting (a trace not yet complete), or NULL. */
+void sim_signals_unlink_on_exit(const char *path);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* runtime.h: what a task body may call (and nothing else that blocks), and the result it fills. */
+#ifndef SIMUL_RUNTIME_H
+#define SIMUL_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+/* Wait ms milliseconds without using the CPU. 0 or -errno. */
+int sim_sleep(uint64_t ms);
+
+/* Sockets. Descriptors are always non-blocking; a call that would block waits through the
+ * model (poll() for the blocking models, a libuv poll handle and a coroutine yield for the
+ * event loop). timeout_ms <= 0 means no time-out. All return >= 0 or -errno
+ * (-ETIMEDOUT when the time-out fired). */
+int sim_connect(const struct sockaddr *addr, socklen_t len, int timeout_ms);
+ssize_t sim_read(int fd, void *buf, size_t len, int timeout_ms);   /* 0 = peer closed */
+ssize_t sim_write(int fd, const void *buf, size_t len, int timeout_ms); /* writes all of it */
+int sim_close(int fd);
+
+/* CPU work: run fn(arg) under the model's rules for computation (on the calling thread for
+ * most models, the event loop's included; under the global lock with --gil).
+ * Long computations call sim_tick() every few tens of microseconds: that is where the
+ * GIL emulation hands the lock over, as CPython's eval loop does. */
+typedef void (*sim_compute_fn)(void *arg);
+void sim_compute(sim_compute_fn fn, void *arg);
+void sim_tick(void);
+
+/* Seconds since the run started (monotonic), and raw monotonic seconds. */
+double sim_now(void);
+double sim_mono_s(void);
+
+/* Sort n doubles ascending, in place: the calibrations take a median or trim the tail. */
+void sim_sort_doubles(double *v, size_t n);
+
+/* Record one phase of the current task for --trace (no-op without it). */
+void sim_trace(const char *phase, double start_s, double end_s);
+
+/* ---- A task's result: plain old data, so it can cross a pipe or shared memory. ------- */
+
+#define SIM_HIST_BUCKETS 256 /* log-linear, 8 per octave, from 1 us: see sim_hist_add */
+
+struct sim_hist {
+	uint32_t b[SIM_HIST_BUCKETS];
+};
+
+struct sim_result {
+	int32_t status;     /* 0, or -errno / a workload's negative code; err says what */
+	uint32_t worker;    /* which worker (thread, process, coroutine slot) ran it */
+	double start_s, end_s;
+	uint64_t value;     /* workload-defined (sumsq: the partial sum) */
+	uint64_t count;     /* workload-defined (sleeps done, requests done, moves made) */
+	uint64_t bytes;     /* body bytes received */
+	uint64_t errors;    /* per-task errors counted (fetch) */
+	double max_lat_s;   /* longest single operation (fetch: request latency) */
+	struct sim_hist lat; /* per-operation latencies */
+	char err[120];      /* first error, one line */
+};
+
+/* Fail a task: its status and a one-line message (the first failure is kept). The run
+ * fails, quoting it. */
+void sim_result_fail(struct sim_result *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+void sim_hist_add(struct sim_hist *h, double seconds);
+void sim_hist_merge(struct sim_hist *into, const struct sim_hist *from);
+/* The q-quantile (0..1) in seconds, from bucket upper bounds; 0 when empty. */
+double sim_hist_quantile(const struct sim_hist *h, double q);
+
+#endif
