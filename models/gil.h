@@ -5,8 +5,6 @@
 
 #include "model.h"
 
-#define SIM_GIL_INTERVAL_MS 5 /* sys.getswitchinterval() = 0.005 */
-
 /* Before the threads start: 0 or -errno. One GIL per process, as in CPython. */
 int sim_gil_init(void);
 void sim_gil_destroy(void);

@@ -62,14 +62,29 @@ struct sim_ops {
 void sim_set_ops(const struct sim_ops *ops);
 extern const struct sim_ops sim_blocking_ops; /* nanosleep, poll(), run here */
 
+/* What a model supports, declared by the model itself. The options that apply to it follow
+ * from these (struct sim_option's `applies`), so nothing needs to ask which model it is. */
+enum sim_cap {
+	SIM_CAP_THREADS = 1u << 0,   /* its workers are threads: --workers W, a pool (0: one per task) */
+	SIM_CAP_PROCESSES = 1u << 1, /* its workers are processes: --workers as above */
+	SIM_CAP_GIL = 1u << 2,       /* --gil: a global lock held while computing, as CPython's */
+	SIM_CAP_STACK = 1u << 3,     /* --stack-kib: tasks run on stacks the model makes */
+};
+#define SIM_CAP_POOL (SIM_CAP_THREADS | SIM_CAP_PROCESSES)
+
+/* The interval at which a model with SIM_CAP_GIL hands the lock over, as CPython's
+ * sys.getswitchinterval() (0.005 s): the emulation and the predictions read it here. */
+#define SIM_GIL_INTERVAL_MS 5
+
 struct sim_model {
 	const char *name;
 	const char *summary;   /* one line for `simul list` */
-	bool pool;             /* honours --workers */
+	unsigned caps;         /* SIM_CAP_* */
 	bool serial;           /* runs one task at a time */
 	bool parallel;         /* CPU work of different tasks can use different cores */
-	/* Default pool size for this machine (0 where not a pool). */
+	/* Pools: the default size for this machine, and how it is chosen (for --help). */
 	uint32_t (*default_workers)(void);
+	const char *default_workers_rule;
 	/* Run every task; results[i] for task i. 0, or -errno with a one-line reason in err. */
 	int (*run)(const struct sim_run *run, struct sim_result *results, char *err, size_t errlen);
 	/* Optional: a line for `simul list` on how it is built (the eventloop's switch). */
@@ -86,6 +101,9 @@ struct sim_model {
 #define SIM_DECLARE_MODEL(n) extern const struct sim_model sim_model_##n;
 SIM_MODELS(SIM_DECLARE_MODEL)
 #undef SIM_DECLARE_MODEL
+
+/* A pool: --workers applies, its workers are threads or processes. */
+static inline bool sim_model_pool(const struct sim_model *m) { return (m->caps & SIM_CAP_POOL) != 0; }
 
 extern const struct sim_model *const sim_models[];
 const struct sim_model *sim_model_find(const char *name);

@@ -252,9 +252,10 @@ static int multiprocess_run(const struct sim_run *run, struct sim_result *result
 const struct sim_model sim_model_multiprocess = {
 	.name = "multiprocess",
 	.summary = "W fork()ed processes pull tasks from shared memory (--workers 0: a process per task)",
-	.pool = true,
+	.caps = SIM_CAP_PROCESSES,
 	.serial = false,
 	.parallel = true,
 	.default_workers = multiprocess_default_workers,
+	.default_workers_rule = "cores",
 	.run = multiprocess_run,
 };

@@ -274,7 +274,7 @@ uint32_t sim_run_concurrency(const struct sim_run *run)
 	uint32_t c = run->tasks;
 	if (run->model->serial)
 		c = 1;
-	else if (run->model->pool && run->workers > 0 && run->workers < c)
+	else if (sim_model_pool(run->model) && run->workers > 0 && run->workers < c)
 		c = run->workers;
 	if (run->limit > 0 && run->limit < c)
 		c = run->limit;

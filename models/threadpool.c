@@ -148,9 +148,10 @@ out:
 const struct sim_model sim_model_threadpool = {
 	.name = "threadpool",
 	.summary = "W pthreads pull tasks from a queue (--workers 0: a thread per task; --gil: CPython's GIL)",
-	.pool = true,
+	.caps = SIM_CAP_THREADS | SIM_CAP_GIL,
 	.serial = false,
 	.parallel = true,
 	.default_workers = threadpool_default_workers,
+	.default_workers_rule = "min(32, cores+4)",
 	.run = threadpool_run,
 };

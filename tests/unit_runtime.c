@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* unit_runtime.c: unit tests of the runtime pieces: closed form, histogram, number parsing. */
+/* unit_runtime.c: unit tests of the runtime pieces: closed form, histogram, number parsing, option tables. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "bench/simul/cli.h"
-#include "workloads/sumsq.h"
+#include "options.h"
+#include "runtime.h"
+#include "sumsq.h"
+
+#include <errno.h>
+#include <string.h>
 
 static uint64_t sumsq_loop(uint64_t n)
 {
@@ -67,12 +71,55 @@ static void numbers_are_strict(void **state)
 	assert_non_null(sim_parse_double("-0.5", 0, 1, &d));
 }
 
+struct opts {
+	struct sim_maybe lat;
+	uint64_t n;
+	unsigned fmt;
+	bool flag;
+};
+static const char *const fmts[] = { "text", "csv", "json", NULL };
+static const struct sim_option table[] = {
+	{ .name = "lat", .kind = SIM_OPT_MAYBE, .offset = offsetof(struct opts, lat), .def = "50", .max = 100 },
+	{ .name = "n", .kind = SIM_OPT_U64, .offset = offsetof(struct opts, n), .def = "7", .min = 1, .max = 10 },
+	{ .name = "format", .kind = SIM_OPT_CHOICE, .offset = offsetof(struct opts, fmt), .def = "csv", .choices = fmts },
+	{ .name = "flag", .kind = SIM_OPT_FLAG, .offset = offsetof(struct opts, flag) },
+	{ 0 },
+};
+
+/* Defaults apply without counting as given; values replace them and are given, 0 included. */
+static void option_tables(void **state)
+{
+	(void)state;
+	struct opts o = { 0 };
+	char err[200];
+	assert_int_equal(sim_options_count(table), 4);
+	assert_int_equal(sim_options_defaults(table, &o, err, sizeof err), 0);
+	assert_int_equal(o.lat.value, 50);
+	assert_false(o.lat.given);
+	assert_int_equal(o.n, 7);
+	assert_int_equal(o.fmt, 1);
+	assert_false(o.flag);
+	assert_int_equal(sim_option_set(&table[0], &o, "0", err, sizeof err), 0);
+	assert_true(o.lat.given);
+	assert_int_equal(o.lat.value, 0);
+	assert_int_equal(sim_option_set(&table[1], &o, "11", err, sizeof err), -EINVAL);
+	assert_string_equal(err, "--n '11' is too large: give a whole number from 1 to 10");
+	assert_int_equal(o.n, 7);
+	assert_int_equal(sim_option_set(&table[2], &o, "xml", err, sizeof err), -EINVAL);
+	assert_string_equal(err, "--format 'xml' is unknown: use text, csv or json");
+	assert_int_equal(sim_option_set(&table[2], &o, "json", err, sizeof err), 0);
+	assert_int_equal(o.fmt, 2);
+	assert_int_equal(sim_option_set(&table[3], &o, NULL, err, sizeof err), 0);
+	assert_true(o.flag);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(closed_form_matches_loop),
 		cmocka_unit_test(hist_quantiles),
 		cmocka_unit_test(numbers_are_strict),
+		cmocka_unit_test(option_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,11 +16,16 @@ struct chess_cfg {
 };
 
 static const struct sim_option chess_options[] = {
-	{ "opponents", SIM_OPT_U64, offsetof(struct chess_cfg, opponents), "24", 1, 1000000, "tables, one game each (the tasks)" },
-	{ "pairs", SIM_OPT_U64, offsetof(struct chess_cfg, pairs), "30", 1, 1000000, "move pairs per game" },
-	{ "master-s", SIM_OPT_DOUBLE, offsetof(struct chess_cfg, master_s), "5", 0, 86400, "exhibition seconds the master thinks per move (CPU work)" },
-	{ "opponent-s", SIM_OPT_DOUBLE, offsetof(struct chess_cfg, opponent_s), "55", 0, 86400, "exhibition seconds an opponent thinks per move (a wait)" },
-	{ "scale", SIM_OPT_DOUBLE, offsetof(struct chess_cfg, scale), "0.0002", 0, 1, "wall seconds per exhibition second" },
+	{ .name = "opponents", .kind = SIM_OPT_U64, .offset = offsetof(struct chess_cfg, opponents), .def = "24",
+	  .min = 1, .max = 1000000, .help = "tables, one game each (the tasks)" },
+	{ .name = "pairs", .kind = SIM_OPT_U64, .offset = offsetof(struct chess_cfg, pairs), .def = "30",
+	  .min = 1, .max = 1000000, .help = "move pairs per game" },
+	{ .name = "master-s", .kind = SIM_OPT_DOUBLE, .offset = offsetof(struct chess_cfg, master_s), .def = "5",
+	  .min = 0, .max = 86400, .help = "exhibition seconds the master thinks per move (CPU work)" },
+	{ .name = "opponent-s", .kind = SIM_OPT_DOUBLE, .offset = offsetof(struct chess_cfg, opponent_s), .def = "55",
+	  .min = 0, .max = 86400, .help = "exhibition seconds an opponent thinks per move (a wait)" },
+	{ .name = "scale", .kind = SIM_OPT_DOUBLE, .offset = offsetof(struct chess_cfg, scale), .def = "0.0002",
+	  .min = 0, .max = 1, .help = "wall seconds per exhibition second" },
 	{ 0 },
 };
 
@@ -29,8 +34,6 @@ static const struct sim_option chess_options[] = {
  * master's move is CPU time checked every few microseconds: at 0.1 ms that is under 5%. */
 #define MIN_OPPONENT_MS 10.0
 #define MIN_MASTER_MS 0.1
-/* CPython's switch interval, which threadpool --gil hands its lock over at (models/gil.c). */
-#define GIL_INTERVAL_S 0.005
 
 /* How each model plays the exhibition. */
 enum story { ST_SYNC, ST_ASYNC, ST_CLONES, ST_GIL };
@@ -108,7 +111,7 @@ static void predict_with(const struct sim_run *run, const struct chess_params *p
 			g.m += late_s / unit;
 			sp = &g;
 		}
-		s.slice = GIL_INTERVAL_S / unit;
+		s.slice = SIM_GIL_INTERVAL_MS / 1000.0 / unit;
 		out->cores = 1;
 		chess_clone_bounds(p, w, 1, &out->lo, &out->hi);
 		out->err = chess_simulate(sp, &s, &out->t);
@@ -464,7 +467,7 @@ static void chess_text(const struct sim_run *run, const struct sim_result *rs, d
 	default:
 		if (st->now.workers >= c->opponents)
 			snprintf(whobuf, sizeof whobuf, "a clone of the master per table (%u %s)", st->now.workers,
-			         run->model == &sim_model_multiprocess ? "processes" : "threads");
+			         run->model->caps & SIM_CAP_PROCESSES ? "processes" : "threads");
 		else
 			snprintf(whobuf, sizeof whobuf, "a pool of %u clones, each playing games to their end",
 			         st->now.workers);

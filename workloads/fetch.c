@@ -2,7 +2,6 @@
 /* fetch.c: the documents' web downloads: each task GETs a URL --requests times (claims C2, C3). */
 #include "workload.h"
 #include "http_client.h"
-#include "../bench/simul/cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,19 +16,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* --latency-ms, --bytes and --expect-bytes are text options so that check() can tell "not
- * given" (the pointer is still the default below) from any value, 0 included: each applies
- * to one kind of server only, and giving it for the other is an error, not a silent no-op. */
-static const char latency_def[] = "50", bytes_def[] = "1024";
-
+/* --latency-ms, --bytes and --expect-bytes each apply to one kind of server only: given for
+ * the other, they are an error, not a silent no-op, so the table says whether each was given. */
 struct fetch_cfg {
 	const char *url;
 	uint64_t requests;
-	const char *latency_text, *bytes_text, *expect_text;
+	struct sim_maybe latency_ms, bytes, expect;
 	uint64_t io_timeout_ms;
-	/* Filled by check(). */
-	uint64_t latency_ms, bytes, expect;
-	bool expect_given;
 };
 
 #define FD_MARGIN 64 /* descriptors beside the sockets: stdio, pipes, libuv's own */
@@ -56,21 +49,23 @@ struct fetch_state {
 	int server_slot;
 };
 
+#define F(field) offsetof(struct fetch_cfg, field)
 static const struct sim_option fetch_options[] = {
-	{ "url", SIM_OPT_STR, offsetof(struct fetch_cfg, url), NULL, 0, 0,
-	  "fetch this http:// URL instead of starting a server of our own" },
-	{ "requests", SIM_OPT_U64, offsetof(struct fetch_cfg, requests), "1", 1, 1000000,
-	  "GETs per task, one after another over one keep-alive connection" },
-	{ "latency-ms", SIM_OPT_STR, offsetof(struct fetch_cfg, latency_text), latency_def, 0, 0,
-	  "our server's delay before each response, 0 to 3600000 (not with --url)" },
-	{ "bytes", SIM_OPT_STR, offsetof(struct fetch_cfg, bytes_text), bytes_def, 0, 0,
-	  "our server's body size, 0 to 268435456 (not with --url)" },
-	{ "expect-bytes", SIM_OPT_STR, offsetof(struct fetch_cfg, expect_text), NULL, 0, 0,
-	  "with --url: every body must be this long (without: all bodies the same length)" },
-	{ "io-timeout-ms", SIM_OPT_U64, offsetof(struct fetch_cfg, io_timeout_ms), "10000", 1, 3600000,
-	  "a connect, send or read waiting longer fails the task" },
+	{ .name = "url", .kind = SIM_OPT_STR, .offset = F(url), .arg = "URL",
+	  .help = "fetch this http:// URL instead of starting a server of our own" },
+	{ .name = "requests", .kind = SIM_OPT_U64, .offset = F(requests), .def = "1", .min = 1, .max = 1000000,
+	  .arg = "R", .help = "GETs per task, one after another over one keep-alive connection" },
+	{ .name = "latency-ms", .kind = SIM_OPT_MAYBE, .offset = F(latency_ms), .def = "50", .min = 0,
+	  .max = 3600000, .arg = "L", .help = "our server's delay before each response (not with --url)" },
+	{ .name = "bytes", .kind = SIM_OPT_MAYBE, .offset = F(bytes), .def = "1024", .min = 0, .max = 256u << 20,
+	  .arg = "B", .help = "our server's body size (not with --url)" },
+	{ .name = "expect-bytes", .kind = SIM_OPT_MAYBE, .offset = F(expect), .min = 0, .max = 1e15, .arg = "B",
+	  .help = "with --url: every body must be this long (without: all bodies the same length)" },
+	{ .name = "io-timeout-ms", .kind = SIM_OPT_U64, .offset = F(io_timeout_ms), .def = "10000", .min = 1,
+	  .max = 3600000, .arg = "T", .help = "a connect, send or read waiting longer fails the task" },
 	{ 0 },
 };
+#undef F
 
 static const char fetch_usage[] =
 	"Without --url, the run starts its own `simul serve` on a free loopback port (its CPU is\n"
@@ -78,36 +73,19 @@ static const char fetch_usage[] =
 	"Prediction: sequential N*R*(L+c); a pool of W ceil(N/W)*R*(L+c); eventloop R*L + N*R*c,\n"
 	"where c is the per-request cost calibrated against the same server with no latency.";
 
-static int number(const char *flag, const char *text, double max, uint64_t *out, char *err, size_t errlen)
-{
-	const char *why = sim_parse_u64(text, 0, max, out);
-	if (why) {
-		snprintf(err, errlen, "--%s '%s' %s: give a whole number from 0 to %.0f", flag, text, why, max);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int fetch_check(struct sim_run *run, char *err, size_t errlen)
 {
-	struct fetch_cfg *c = (struct fetch_cfg *)run->cfg; /* the CLI's own, writable copy */
-	bool lat_given = c->latency_text != latency_def, bytes_given = c->bytes_text != bytes_def;
-	if (number("latency-ms", c->latency_text, 3600000, &c->latency_ms, err, errlen) < 0 ||
-	    number("bytes", c->bytes_text, 256u << 20, &c->bytes, err, errlen) < 0)
-		return -EINVAL;
-	c->expect_given = c->expect_text != NULL;
-	if (c->expect_given && number("expect-bytes", c->expect_text, 1e15, &c->expect, err, errlen) < 0)
-		return -EINVAL;
+	const struct fetch_cfg *c = run->cfg;
 	if (c->url) {
 		struct sim_url u;
 		if (sim_url_parse(c->url, &u, err, errlen) < 0)
 			return -EINVAL;
-		if (lat_given || bytes_given) {
+		if (c->latency_ms.given || c->bytes.given) {
 			snprintf(err, errlen, "--%s sets our own server, not the one at --url: drop one of them",
-			         lat_given ? "latency-ms" : "bytes");
+			         c->latency_ms.given ? "latency-ms" : "bytes");
 			return -EINVAL;
 		}
-	} else if (c->expect_given) {
+	} else if (c->expect.given) {
 		snprintf(err, errlen, "--expect-bytes goes with --url; our own server sends --bytes");
 		return -EINVAL;
 	}
@@ -273,8 +251,8 @@ static int start_server(struct fetch_state *st, const struct fetch_cfg *c, char 
 		return -errno;
 	}
 	char lat[24], bytes[24];
-	snprintf(lat, sizeof lat, "%llu", (unsigned long long)c->latency_ms);
-	snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)c->bytes);
+	snprintf(lat, sizeof lat, "%llu", (unsigned long long)c->latency_ms.value);
+	snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)c->bytes.value);
 	pid_t parent = getpid();
 	fflush(NULL);
 	pid_t pid = fork();
@@ -411,14 +389,14 @@ static int fetch_setup(struct sim_run *run, char *err, size_t errlen)
 	run->state = st;
 	if (c->url) {
 		snprintf(st->url_text, sizeof st->url_text, "%s", c->url);
-		st->expect_known = c->expect_given;
-		st->expect = c->expect;
+		st->expect_known = c->expect.given;
+		st->expect = c->expect.value;
 	} else {
 		if ((e = start_server(st, c, err, errlen)) < 0)
 			goto fail;
 		st->expect_known = true;
-		st->expect = c->bytes;
-		st->latency_s = (double)c->latency_ms / 1000.0;
+		st->expect = c->bytes.value;
+		st->latency_s = (double)c->latency_ms.value / 1000.0;
 	}
 	if ((e = sim_url_parse(st->url_text, &st->url, err, errlen)) < 0 ||
 	    (e = build_req(&st->req, &st->url, err, errlen)) < 0)
@@ -484,7 +462,7 @@ static double fetch_predict(const struct sim_run *run)
 	const struct fetch_state *st = run->state;
 	double L = st->latency_s, cost = isnan(st->c_s) ? 0 : st->c_s, R = (double)c->requests;
 	double N = run->tasks, waves = ceil(N / (double)sim_run_concurrency(run));
-	if (run->model->serial || run->model->pool)
+	if (run->model->serial || sim_model_pool(run->model))
 		return waves * R * (L + cost);
 	return waves * R * L + N * R * cost;
 }

@@ -11,8 +11,10 @@ struct sleep_cfg {
 };
 
 static const struct sim_option sleep_options[] = {
-	{ "ms", SIM_OPT_U64, offsetof(struct sleep_cfg, ms), "1000", 0, 86400000, "milliseconds each sleep lasts" },
-	{ "rounds", SIM_OPT_U64, offsetof(struct sleep_cfg, rounds), "1", 1, 1000000, "sleeps per task, one after another" },
+	{ .name = "ms", .kind = SIM_OPT_U64, .offset = offsetof(struct sleep_cfg, ms), .def = "1000",
+	  .min = 0, .max = 86400000, .help = "milliseconds each sleep lasts" },
+	{ .name = "rounds", .kind = SIM_OPT_U64, .offset = offsetof(struct sleep_cfg, rounds), .def = "1",
+	  .min = 1, .max = 1000000, .help = "sleeps per task, one after another" },
 	{ 0 },
 };
 

@@ -16,7 +16,8 @@ struct sumsq_state {
 };
 
 static const struct sim_option sumsq_options[] = {
-	{ "n", SIM_OPT_U64, offsetof(struct sumsq_cfg, n), "10000000", 1, 1e15, "elements: the sum of i*i for i in [0, n)" },
+	{ .name = "n", .kind = SIM_OPT_U64, .offset = offsetof(struct sumsq_cfg, n), .def = "10000000",
+	  .min = 1, .max = 1e15, .help = "elements: the sum of i*i for i in [0, n)" },
 	{ 0 },
 };
 

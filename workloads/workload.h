@@ -3,22 +3,10 @@
 #ifndef SIMUL_WORKLOAD_H
 #define SIMUL_WORKLOAD_H
 
-#include "../models/model.h"
+#include "model.h"
+#include "options.h"
 
 #include <stdio.h>
-
-/* A workload option: parsed by the CLI into the workload's config struct at `offset`.
- * Numbers are checked against [min, max]; one table gives the parser, --help and the defaults. */
-enum sim_opt_type { SIM_OPT_U64, SIM_OPT_DOUBLE, SIM_OPT_STR, SIM_OPT_FLAG };
-
-struct sim_option {
-	const char *name;       /* long option, without the dashes */
-	enum sim_opt_type type;
-	size_t offset;          /* into the workload's config */
-	const char *def;        /* default as text (NULL: none; for STR, stays NULL) */
-	double min, max;        /* for numbers, inclusive */
-	const char *help;
-};
 
 /* One extra field of a record: the workload's own columns. */
 struct sim_field {
@@ -41,7 +29,7 @@ struct sim_workload {
 	const char *usage;                   /* extra lines for `simul run NAME --help`, or NULL */
 	uint32_t default_tasks;
 	size_t cfg_size;
-	const struct sim_option *options;    /* terminated by a zeroed entry */
+	const struct sim_option *options;    /* into a struct of cfg_size; terminated by a zeroed entry */
 	/* Cross-option checks after parsing (exit 2 on failure). NULL = none. */
 	int (*check)(struct sim_run *run, char *err, size_t errlen);
 	/* Before the timed region: start servers, calibrate. NULL = none. 0 or -errno + err. */

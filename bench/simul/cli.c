@@ -1,37 +1,91 @@
 /* SPDX-License-Identifier: MIT */
-/* cli.c: parse `simul run|predict WORKLOAD --model M ...`: common options, then the workload's. */
+/* cli.c: parse `simul run|predict WORKLOAD --model M ...`: the common options' one table, then the workload's. */
 #include "cli.h"
-#include "../../models/spawn.h"
+#include "opts.h"
+#include "spawn.h"
 
-#include <getopt.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_TASKS 1000000
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-enum {
-	O_MODEL = 1000, O_TASKS, O_WORKERS, O_LIMIT, O_GIL, O_STACK, O_CORES, O_FORMAT, O_NOHEADER,
-	O_TRACE, O_TIMEOUT, O_HELP, O_WORKLOAD /* + index of the workload's option */
-};
+static void names(char *buf, size_t n, bool models)
+{
+	buf[0] = 0;
+	size_t used = 0;
+	if (models)
+		for (const struct sim_model *const *m = sim_models; *m; m++)
+			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", (*m)->name);
+	else
+		for (const struct sim_workload *const *w = sim_workloads; *w; w++)
+			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", (*w)->name);
+}
 
-static const struct option common[] = {
-	{ "model", required_argument, 0, O_MODEL },
-	{ "tasks", required_argument, 0, O_TASKS },
-	{ "workers", required_argument, 0, O_WORKERS },
-	{ "limit", required_argument, 0, O_LIMIT },
-	{ "gil", no_argument, 0, O_GIL },
-	{ "stack-kib", required_argument, 0, O_STACK },
-	{ "cores", required_argument, 0, O_CORES },
-	{ "format", required_argument, 0, O_FORMAT },
-	{ "no-header", no_argument, 0, O_NOHEADER },
-	{ "trace", required_argument, 0, O_TRACE },
-	{ "timeout", required_argument, 0, O_TIMEOUT },
-	{ "help", no_argument, 0, O_HELP },
+static void help_models(char *buf, size_t n, const void *ctx)
+{
+	(void)ctx;
+	names(buf, n, true);
+}
+
+static void help_tasks(char *buf, size_t n, const void *ctx)
+{
+	snprintf(buf, n, "(default %u)", ((const struct sim_workload *)ctx)->default_tasks);
+}
+
+static void help_workers(char *buf, size_t n, const void *ctx)
+{
+	(void)ctx;
+	size_t used = (size_t)snprintf(buf, n, "(default:");
+	for (const struct sim_model *const *m = sim_models; *m && used < n; m++)
+		if (sim_model_pool(*m))
+			used += (size_t)snprintf(buf + used, n - used, "%s %s %s = %u", used > 9 ? "," : "", (*m)->name,
+			                         (*m)->default_workers_rule, (*m)->default_workers());
+	if (used < n)
+		snprintf(buf + used, n - used, ")");
+}
+
+static void help_cores(char *buf, size_t n, const void *ctx)
+{
+	(void)ctx;
+	snprintf(buf, n, "(default: this machine's, %u)", sim_cores());
+}
+
+static const char *const formats[] = { "text", "csv", "json", NULL };
+
+#define C(field) offsetof(struct sim_common, field)
+static const struct sim_option common[] = {
+	{ .name = "model", .kind = SIM_OPT_STR, .offset = C(model), .arg = "M", .help = "required, one of:",
+	  .help_more = help_models },
+	{ .name = "tasks", .kind = SIM_OPT_MAYBE, .offset = C(tasks), .min = 1, .max = MAX_TASKS, .arg = "N",
+	  .help = "tasks to run", .help_more = help_tasks },
+	{ .name = "workers", .kind = SIM_OPT_MAYBE, .offset = C(workers), .min = 0, .max = MAX_TASKS, .arg = "W",
+	  .help = "pool size; 0 = one thread or process per task", .applies = SIM_CAP_POOL,
+	  .not_applies = "drop it or use --limit", .help_more = help_workers },
+	{ .name = "limit", .kind = SIM_OPT_U64, .offset = C(limit), .min = 1, .max = MAX_TASKS, .arg = "L",
+	  .help = "at most L tasks in flight, like asyncio.Semaphore (default: none)" },
+	{ .name = "gil", .kind = SIM_OPT_FLAG, .offset = C(gil), .applies = SIM_CAP_GIL,
+	  .help = "a global lock held while computing, handed over every " STR(SIM_GIL_INTERVAL_MS) " ms" },
+	{ .name = "stack-kib", .kind = SIM_OPT_U64, .offset = C(stack_kib), .def = STR(SIM_STACK_KIB_DEFAULT),
+	  .min = 16, .max = 65536, .arg = "K", .applies = SIM_CAP_STACK, .help = "coroutine stack size" },
+	{ .name = "cores", .kind = SIM_OPT_MAYBE, .offset = C(cores), .min = 1, .max = 65536, .arg = "C",
+	  .help = "cores the prediction assumes", .help_more = help_cores },
+	{ .name = "format", .kind = SIM_OPT_CHOICE, .offset = C(format), .def = "text", .choices = formats,
+	  .arg = "F", .help = "text, csv or json" },
+	{ .name = "no-header", .kind = SIM_OPT_FLAG, .offset = C(no_header), .help = "csv: omit the header line" },
+	{ .name = "trace", .kind = SIM_OPT_STR, .offset = C(trace), .arg = "FILE",
+	  .help = "write one line per task phase: task,worker,phase,start_s,end_s" },
+	{ .name = "timeout", .kind = SIM_OPT_DOUBLE, .offset = C(timeout_s), .min = 0.001, .max = 1e6, .arg = "S",
+	  .noun = "seconds", .help = "fail (exit 1, children killed) if the run takes longer (default: none)" },
+	{ .name = "help", .kind = SIM_OPT_FLAG, .offset = C(help), .help = "this text" },
+	{ 0 },
 };
-#define NCOMMON (sizeof common / sizeof common[0])
+#undef C
+#define NCOMMON (sizeof common / sizeof common[0] - 1)
 
 _Noreturn void sim_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -45,225 +99,125 @@ _Noreturn void sim_usage_error(const char *cmd, const char *fmt, ...)
 	exit(SIM_EXIT_USAGE);
 }
 
-static void list_names(char *buf, size_t n, bool models)
-{
-	buf[0] = 0;
-	size_t used = 0;
-	if (models)
-		for (const struct sim_model *const *m = sim_models; *m; m++)
-			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", (*m)->name);
-	else
-		for (const struct sim_workload *const *w = sim_workloads; *w; w++)
-			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", (*w)->name);
-}
-
 static void print_help(const char *cmd, const struct sim_workload *w)
 {
-	char models[256];
-	list_names(models, sizeof models, true);
 	printf("usage: simul %s %s --model MODEL [options]\n\n%s\n\n", cmd, w->name, w->summary);
 	if (w->usage)
 		printf("%s\n\n", w->usage);
-	printf("common options:\n"
-	       "  --model M        one of: %s (required)\n"
-	       "  --tasks N        tasks to run (default %u)\n"
-	       "  --workers W      threadpool/multiprocess pool size; 0 = one thread or process per task\n"
-	       "                   (default: threadpool min(32, cores+4) = %u, multiprocess cores = %u)\n"
-	       "  --limit L        at most L tasks in flight, like asyncio.Semaphore (default: none)\n"
-	       "  --gil            threadpool: a global lock held while computing, handed over every 5 ms\n"
-	       "  --stack-kib K    eventloop: coroutine stack size (default %u)\n"
-	       "  --cores C        cores the prediction assumes (default: this machine's, %u)\n"
-	       "  --format F       text, csv or json (default text)\n"
-	       "  --no-header      csv: omit the header line\n"
-	       "  --trace FILE     write one line per task phase: task,worker,phase,start_s,end_s\n"
-	       "  --timeout S      fail (exit 1, children killed) if the run takes longer (default: none)\n"
-	       "  --help           this text\n",
-	       models, w->default_tasks, sim_model_threadpool.default_workers(),
-	       sim_model_multiprocess.default_workers(), SIM_STACK_KIB_DEFAULT, sim_cores());
+	printf("common options:\n");
+	sim_opts_help(stdout, common, w);
 	if (w->options[0].name) {
 		printf("\n%s options:\n", w->name);
-		for (const struct sim_option *o = w->options; o->name; o++) {
-			char flag[64];
-			snprintf(flag, sizeof flag, "--%s%s", o->name,
-			         o->type == SIM_OPT_FLAG ? "" : o->type == SIM_OPT_STR ? " S" : " X");
-			printf("  %-16s %s", flag, o->help);
-			if (o->def)
-				printf(" (default %s)", o->def);
-			printf("\n");
-		}
+		sim_opts_help(stdout, w->options, w);
 	}
 	printf("\nexit status: 0 done and verified; 1 the run failed (one line on stderr says why);\n"
 	       "2 the command line was wrong.\n");
 }
 
-static void set_option(const char *cmd, const struct sim_option *o, void *cfg, const char *val)
+/* argv[1], the workload; `simul run --help` and a missing or unknown name end here. */
+static const struct sim_workload *workload_arg(const char *cmd, int argc, char **argv)
 {
-	char *field = (char *)cfg + o->offset;
-	const char *why = NULL;
-	switch (o->type) {
-	case SIM_OPT_U64:
-		why = sim_parse_u64(val, o->min, o->max, (uint64_t *)(void *)field);
-		if (why)
-			sim_usage_error(cmd, "--%s '%s' %s: give a whole number from %.0f to %.0f", o->name,
-			                val, why, o->min, o->max);
-		break;
-	case SIM_OPT_DOUBLE:
-		why = sim_parse_double(val, o->min, o->max, (double *)(void *)field);
-		if (why)
-			sim_usage_error(cmd, "--%s '%s' %s: give a number from %g to %g", o->name, val, why,
-			                o->min, o->max);
-		break;
-	case SIM_OPT_STR:
-		*(const char **)(void *)field = val;
-		break;
-	case SIM_OPT_FLAG:
-		*(bool *)(void *)field = true;
-		break;
+	char list[256];
+	names(list, sizeof list, false);
+	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+		printf("usage: simul %s WORKLOAD --model MODEL [options]\nworkloads: %s\n"
+		       "'simul %s WORKLOAD --help' lists a workload's options; 'simul list' describes all.\n",
+		       cmd, list, cmd);
+		exit(0);
+	}
+	if (argc < 2 || argv[1][0] == '-')
+		sim_usage_error(cmd, "name a workload first: one of %s", list);
+	const struct sim_workload *w = sim_workload_find(argv[1]);
+	if (!w)
+		sim_usage_error(cmd, "unknown workload '%s': choose one of %s", argv[1], list);
+	return w;
+}
+
+/* The model --model names, and none of the options it does not support. */
+static const struct sim_model *model_arg(const char *cmd, const struct sim_common *o, const bool *seen)
+{
+	char list[256];
+	names(list, sizeof list, true);
+	if (!o->model)
+		sim_usage_error(cmd, "--model is missing: choose one of %s", list);
+	const struct sim_model *m = sim_model_find(o->model);
+	if (!m)
+		sim_usage_error(cmd, "unknown model '%s': choose one of %s", o->model, list);
+	for (size_t i = 0; i < NCOMMON; i++) {
+		const struct sim_option *c = &common[i];
+		if (!seen[i] || !c->applies || (m->caps & c->applies))
+			continue;
+		char who[160];
+		int k = sim_models_with(c->applies, " and ", who, sizeof who);
+		sim_usage_error(cmd, "--%s applies to %s%s, not %s%s%s", c->name, who, k == 1 ? " only" : "", m->name,
+		                c->not_applies ? ": " : "", c->not_applies ? c->not_applies : "");
+	}
+	return m;
+}
+
+static void parse_options(struct sim_cli *cli, int argc, char **argv, bool *seen)
+{
+	const char *cmd = argv[0];
+	const struct sim_workload *w = cli->workload;
+	char err[256];
+	if (sim_options_defaults(common, &cli->opt, err, sizeof err) < 0 ||
+	    sim_options_defaults(w->options, cli->wcfg, err, sizeof err) < 0)
+		sim_usage_error(cmd, "%s", err);
+	const struct sim_optgroup groups[] = { { common, &cli->opt }, { w->options, cli->wcfg } };
+	int e = sim_opts_parse(groups, 2, argc, argv, 2, seen, err, sizeof err);
+	if (e == -ENOENT)
+		sim_usage_error(cmd, "%s for workload %s", err, w->name);
+	if (e < 0)
+		sim_usage_error(cmd, "%s", err);
+	if (cli->opt.help) {
+		print_help(cmd, w);
+		exit(0);
 	}
 }
 
-static uint32_t parse_count(const char *cmd, const char *flag, const char *val, double min, double max)
+/* A thread or process per task needs that many from the kernel at once: refuse up front
+ * what cannot work, rather than fail half-way. */
+static void check_capacity(const char *cmd, const struct sim_run *run)
 {
-	uint64_t v;
-	const char *why = sim_parse_u64(val, min, max, &v);
-	if (why)
-		sim_usage_error(cmd, "--%s '%s' %s: give a whole number from %.0f to %.0f", flag, val, why,
-		                min, max);
-	return (uint32_t)v;
+	const struct sim_model *m = run->model;
+	char which[128];
+	long long cap = sim_spawn_capacity(which, sizeof which);
+	uint32_t need = sim_run_concurrency(run);
+	if (cap > 0 && (long long)need > cap - 64)
+		sim_usage_error(cmd, "%s would need %u %s at once but %s on this machine: use "
+		                "--workers W or --limit L below %lld, or fewer --tasks",
+		                m->name, need, m->caps & SIM_CAP_THREADS ? "threads" : "processes", which, cap - 64);
 }
 
 void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	memset(cli, 0, sizeof *cli);
-	cli->header = true;
-	char names[256];
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-			list_names(names, sizeof names, false);
-			printf("usage: simul %s WORKLOAD --model MODEL [options]\nworkloads: %s\n"
-			       "'simul %s WORKLOAD --help' lists a workload's options; 'simul list' describes all.\n",
-			       cmd, names, cmd);
-			exit(0);
-		}
-		list_names(names, sizeof names, false);
-		sim_usage_error(cmd, "name a workload first: one of %s", names);
-	}
-	const struct sim_workload *w = sim_workload_find(argv[1]);
-	if (!w) {
-		list_names(names, sizeof names, false);
-		sim_usage_error(cmd, "unknown workload '%s': choose one of %s", argv[1], names);
-	}
-	struct sim_run *run = &cli->run;
+	const struct sim_workload *w = workload_arg(cmd, argc, argv);
 	cli->workload = w;
-	run->task = w->task;
-	run->cores = sim_cores();
-	run->stack_kib = SIM_STACK_KIB_DEFAULT;
 	cli->wcfg = calloc(1, w->cfg_size ? w->cfg_size : 1);
-	run->cfg = cli->wcfg;
+	bool seen[SIM_OPTS_MAX];
+	parse_options(cli, argc, argv, seen);
 
-	size_t nw = 0;
-	while (w->options[nw].name)
-		nw++;
-	struct option opts[64] = { 0 }; /* on the stack: usage errors exit() from inside the loop */
-	if (NCOMMON + nw + 1 > sizeof opts / sizeof opts[0])
-		sim_usage_error(cmd, "workload %s has too many options for the parser", w->name);
-	memcpy(opts, common, sizeof common);
-	for (size_t i = 0; i < nw; i++) {
-		const struct sim_option *o = &w->options[i];
-		opts[NCOMMON + i] = (struct option){ o->name, o->type == SIM_OPT_FLAG ? no_argument : required_argument,
-		                                     0, O_WORKLOAD + (int)i };
-		if (o->def)
-			set_option(cmd, o, cli->wcfg, o->def);
-	}
-
-	const char *model = NULL;
-	bool workers_given = false, stack_given = false;
-	int c;
-	optind = 2;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case O_MODEL: model = optarg; break;
-		case O_TASKS:
-			run->tasks = parse_count(cmd, "tasks", optarg, 1, MAX_TASKS);
-			run->tasks_given = true;
-			break;
-		case O_WORKERS:
-			run->workers = parse_count(cmd, "workers", optarg, 0, MAX_TASKS);
-			workers_given = true;
-			break;
-		case O_LIMIT: run->limit = parse_count(cmd, "limit", optarg, 1, MAX_TASKS); break;
-		case O_GIL: run->gil = true; break;
-		case O_STACK:
-			run->stack_kib = parse_count(cmd, "stack-kib", optarg, 16, 65536);
-			stack_given = true;
-			break;
-		case O_CORES: run->cores = parse_count(cmd, "cores", optarg, 1, 65536); break;
-		case O_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				cli->format = FMT_TEXT;
-			else if (strcmp(optarg, "csv") == 0)
-				cli->format = FMT_CSV;
-			else if (strcmp(optarg, "json") == 0)
-				cli->format = FMT_JSON;
-			else
-				sim_usage_error(cmd, "--format '%s' is unknown: use text, csv or json", optarg);
-			break;
-		case O_NOHEADER: cli->header = false; break;
-		case O_TRACE: cli->trace_path = optarg; break;
-		case O_TIMEOUT: {
-			const char *why = sim_parse_double(optarg, 0.001, 1e6, &run->timeout_s);
-			if (why)
-				sim_usage_error(cmd, "--timeout '%s' %s: give seconds from 0.001 to 1000000", optarg, why);
-			break;
-		}
-		case O_HELP: print_help(cmd, w); exit(0);
-		case ':': sim_usage_error(cmd, "%s needs a value", argv[optind - 1]);
-		case '?':
-			if (optopt)
-				sim_usage_error(cmd, "unknown option '-%c'", optopt);
-			sim_usage_error(cmd, "unknown option '%s' for workload %s", argv[optind - 1], w->name);
-		default:
-			set_option(cmd, &w->options[c - O_WORKLOAD], cli->wcfg, optarg);
-		}
-	}
-	if (optind < argc)
-		sim_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-
-	list_names(names, sizeof names, true);
-	if (!model)
-		sim_usage_error(cmd, "--model is missing: choose one of %s", names);
-	run->model = sim_model_find(model);
-	if (!run->model)
-		sim_usage_error(cmd, "unknown model '%s': choose one of %s", model, names);
-	const struct sim_model *m = run->model;
-	if (workers_given && !m->pool)
-		sim_usage_error(cmd, "--workers applies to threadpool and multiprocess, not %s: drop it or "
-		                "use --limit", m->name);
-	if (!workers_given && m->pool)
-		run->workers = m->default_workers();
-	if (run->gil && m != &sim_model_threadpool)
-		sim_usage_error(cmd, "--gil applies to threadpool only, not %s", m->name);
-	if (stack_given && strncmp(m->name, "eventloop", 9) != 0)
-		sim_usage_error(cmd, "--stack-kib applies to the eventloop models only, not %s", m->name);
-	if (!run->tasks_given)
-		run->tasks = w->default_tasks;
-
+	const struct sim_common *o = &cli->opt;
+	struct sim_run *run = &cli->run;
+	const struct sim_model *m = model_arg(cmd, o, seen);
+	*run = (struct sim_run){
+		.task = w->task,
+		.cfg = cli->wcfg,
+		.model = m,
+		.tasks = o->tasks.given ? (uint32_t)o->tasks.value : w->default_tasks,
+		.tasks_given = o->tasks.given,
+		.workers = !sim_model_pool(m) ? 0 : o->workers.given ? (uint32_t)o->workers.value : m->default_workers(),
+		.limit = (uint32_t)o->limit,
+		.gil = o->gil,
+		.stack_kib = (uint32_t)o->stack_kib,
+		.cores = o->cores.given ? (uint32_t)o->cores.value : sim_cores(),
+		.timeout_s = o->timeout_s,
+	};
 	char err[256] = "";
 	if (w->check && w->check(run, err, sizeof err) < 0)
 		sim_usage_error(cmd, "%s", err);
-
-	/* A thread or process per task needs that many from the kernel at once: refuse up front
-	 * what cannot work, rather than fail half-way. */
-	if (m->pool && strcmp(cmd, "run") == 0) {
-		char which[128];
-		long long cap = sim_spawn_capacity(which, sizeof which);
-		uint32_t need = sim_run_concurrency(run);
-		if (cap > 0 && (long long)need > cap - 64)
-			sim_usage_error(cmd, "%s would need %u %s at once but %s on this machine: use "
-			                "--workers W or --limit L below %lld, or fewer --tasks",
-			                m->name, need, m == &sim_model_threadpool ? "threads" : "processes", which,
-			                cap - 64);
-	}
+	if (sim_model_pool(m) && strcmp(cmd, "run") == 0)
+		check_capacity(cmd, run);
 }

@@ -20,7 +20,7 @@ static int columns(const struct sim_cli *cli, const struct sim_record *r, struct
 	COL("workload", true, "%s", cli->workload->name);
 	COL("model", true, "%s", run->model->name);
 	COL("tasks", false, "%u", run->tasks);
-	COL("workers", false, "%u", run->model->pool ? run->workers : 0);
+	COL("workers", false, "%u", sim_model_pool(run->model) ? run->workers : 0);
 	if (r->measured)
 		COL("wall_s", false, "%.6f", r->wall_s);
 	COL("predicted_s", false, "%.6f", r->predicted_s);
@@ -63,9 +63,9 @@ void sim_record_print(FILE *out, const struct sim_cli *cli, const struct sim_rec
 {
 	struct col c[16 + SIM_MAX_FIELDS];
 	int n = columns(cli, r, c);
-	switch (cli->format) {
+	switch ((enum sim_format)cli->opt.format) {
 	case FMT_CSV:
-		if (cli->header)
+		if (!cli->opt.no_header)
 			for (int i = 0; i < n; i++)
 				fprintf(out, "%s%c", c[i].name, i + 1 < n ? ',' : '\n');
 		for (int i = 0; i < n; i++)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* serve.c: `simul serve`, the loopback HTTP/1.1 server fetch talks to: one libuv loop, injected latency. */
 #include "cli.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -12,7 +13,6 @@
 #include <sys/resource.h>
 #include <uv.h>
 
-int sim_serve_main(int argc, char **argv);
 
 #define MAX_HEADER_BYTES 8192 /* request line + headers; more is answered 431 and closed */
 #define MAX_QUEUED 32         /* pipelined requests awaiting their delayed answers */
@@ -499,7 +499,7 @@ static int build_response(char **out, size_t *len, bool close)
 	return 0;
 }
 
-int sim_serve_main(int argc, char **argv)
+int sim_cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "port", required_argument, 0, 'p' },

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* list.c: `simul list`: the one list of models and workloads (the X-macros'), for people or, as JSON, for scripts. */
+#include "commands.h"
+#include "cli.h"
+#include "opts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct list_opts {
+	unsigned format; /* 0 text, 1 json */
+	bool help;
+};
+
+static const char *const list_formats[] = { "text", "json", NULL };
+static const struct sim_option list_options[] = {
+	{ .name = "format", .kind = SIM_OPT_CHOICE, .offset = offsetof(struct list_opts, format), .def = "text",
+	  .choices = list_formats, .arg = "F", .help = "text, or json: one object, for scripts" },
+	{ .name = "help", .kind = SIM_OPT_FLAG, .offset = offsetof(struct list_opts, help), .help = "this text" },
+	{ 0 },
+};
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static const char *tf(bool b) { return b ? "true" : "false"; }
+
+/* A model's object: what it is, and what it supports (its SIM_CAP_* flags). */
+static void json_model(const struct sim_model *m, bool first)
+{
+	printf("%s{\"name\":", first ? "" : ",");
+	json_str(m->name);
+	printf(",\"summary\":");
+	json_str(m->summary);
+	printf(",\"detail\":");
+	json_str(m->detail ? m->detail() : "");
+	const char *kind = m->caps & SIM_CAP_THREADS ? "threads" : m->caps & SIM_CAP_PROCESSES ? "processes" : "none";
+	printf(",\"pool\":%s,\"serial\":%s,\"parallel\":%s,\"default_workers\":%u", tf(sim_model_pool(m)),
+	       tf(m->serial), tf(m->parallel), m->default_workers ? m->default_workers() : 0);
+	printf(",\"workers_kind\":\"%s\",\"gil\":%s,\"stack_kib\":%s}", kind, tf(m->caps & SIM_CAP_GIL),
+	       tf(m->caps & SIM_CAP_STACK));
+}
+
+static int list_json(void)
+{
+	printf("{\"models\":[");
+	for (const struct sim_model *const *m = sim_models; *m; m++)
+		json_model(*m, m == sim_models);
+	printf("],\"workloads\":[");
+	for (const struct sim_workload *const *w = sim_workloads; *w; w++) {
+		printf("%s{\"name\":", w == sim_workloads ? "" : ",");
+		json_str((*w)->name);
+		printf(",\"summary\":");
+		json_str((*w)->summary);
+		printf(",\"default_tasks\":%u}", (*w)->default_tasks);
+	}
+	printf("]}\n");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int list_text(void)
+{
+	printf("models:\n");
+	for (const struct sim_model *const *m = sim_models; *m; m++) {
+		printf("  %-14s %s\n", (*m)->name, (*m)->summary);
+		if ((*m)->detail)
+			printf("  %-14s %s\n", "", (*m)->detail());
+	}
+	printf("workloads:\n");
+	for (const struct sim_workload *const *w = sim_workloads; *w; w++)
+		printf("  %-14s %s\n", (*w)->name, (*w)->summary);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int sim_cmd_list(int argc, char **argv)
+{
+	struct list_opts o = { 0 };
+	const struct sim_optgroup g = { list_options, &o };
+	bool seen[SIM_OPTS_MAX];
+	char err[256];
+	if (sim_options_defaults(list_options, &o, err, sizeof err) < 0 ||
+	    sim_opts_parse(&g, 1, argc, argv, 1, seen, err, sizeof err) < 0) {
+		fprintf(stderr, "simul list: %s\nusage: simul list [--format text|json]\n", err);
+		return SIM_EXIT_USAGE;
+	}
+	if (o.help) {
+		printf("usage: simul list [--format text|json]\nPrints the models and workloads, one line each.\n\n");
+		sim_opts_help(stdout, list_options, NULL);
+		return 0;
+	}
+	return o.format == 1 ? list_json() : list_text();
+}
