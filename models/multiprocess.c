@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* multiprocess.c: W fork()ed workers pull tasks through shared memory, or one process per task. */
 #include "model.h"
-#include "spawn.h"
+#include "machine.h"
 
 #include <errno.h>
 #include <signal.h>

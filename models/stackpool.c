@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* stackpool.c: coroutine stacks carved from a few large mappings, reused LIFO. */
 #include "stackpool.h"
+#include "machine.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -59,14 +60,10 @@ static bool madv_guard_works(size_t page)
 
 static uint32_t guard_budget(void)
 {
-	long max = 65530;
-	FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
-	if (f) {
-		if (fscanf(f, "%ld", &max) != 1)
-			max = 65530;
-		fclose(f);
-	}
-	return max > 0 ? (uint32_t)(max / 4) : 0;
+	long long max = sim_max_map_count();
+	if (max <= 0)
+		max = 65530; /* the kernel's default */
+	return (uint32_t)(max / 4);
 }
 
 int sim_stackpool_init(struct sim_stackpool *p, size_t stack_size)

@@ -2,7 +2,7 @@
 /* threadpool.c: W pthreads pull tasks from a shared counter, or one thread per task; --gil. */
 #include "gil.h"
 #include "model.h"
-#include "spawn.h"
+#include "machine.h"
 
 #include <errno.h>
 #include <limits.h>

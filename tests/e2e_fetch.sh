@@ -4,8 +4,9 @@
 source "$SIMUL_ROOT/tests/lib.sh"
 source "$SIMUL_ROOT/tests/http_lib.sh"
 R() { timeout 120 "$SIMUL" run fetch "$@" --format json 2>"$T_TMP/err"; }
-# The embedded server's command line carries its latency: an unusual one marks this test's.
-no_server_left() { ! pgrep -f "serve --port 0 --latency-ms $1 " >/dev/null; }
+# The embedded server is a forked child: its command line is its run's, whose unusual latency
+# marks this test's; once the run has ended, nothing may be left with it.
+no_server_left() { ! pgrep -f -- "run fetch .*--latency-ms $1( |$)" >/dev/null; }
 
 # C3: 20 GETs of 100 ms: a plain loop ~2 s, a pool of 4 ~5 waves, an event loop ~1 round trip.
 declare -A want=([sequential]=2.0 [threadpool]=0.5 [multiprocess]=0.5 [eventloop]=0.1)
@@ -77,6 +78,14 @@ expect_exit 2 "--io-timeout-ms x" -- "$SIMUL" run fetch --model sequential --io-
 # More sockets in flight than descriptors: refused before starting, with the numbers and the fix.
 expect_exit 1 "1000 in flight with ulimit -n 256" -- bash -c "ulimit -n 256; exec \"$SIMUL\" run fetch --model eventloop --tasks 1000"
 grep -q "ulimit -n" "$T_TMP/err" && [[ $(wc -l <"$T_TMP/err") -eq 1 ]] && ok "descriptor limit: one line naming ulimit -n" || bad "$(cat "$T_TMP/err")"
+
+# While the run runs, its server is its child (named simul-httpd); when it ends, the server goes.
+"$SIMUL" run fetch --model sequential --tasks 2 --latency-ms 1517 >/dev/null 2>&1 &
+run=$!
+for _ in $(seq 50); do [[ -n $(pgrep -P $run -x simul-httpd) ]] && break; sleep 0.1; done
+[[ $(pgrep -P $run -x simul-httpd | wc -l) -eq 1 ]] && ok "the embedded server is one child of the run" || bad "no simul-httpd child of run $run"
+wait $run && ok "a run with a 1.5 s latency verified" || bad "the 1.5 s run failed"
+no_server_left 1517 && ok "no embedded server left after the run" || bad "a server outlived its run"
 
 # The run's watchdog kills the embedded server too.
 expect_exit 1 "--timeout fires during a slow fetch" -- timeout 30 "$SIMUL" run fetch --model sequential --tasks 3 --latency-ms 2013 --timeout 1

@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* unit_http.c: unit tests of fetch's URL parsing, request text and incremental response parser. */
+/* unit_http.c: unit tests of fetch's URL parsing, request text, response parser, and the server library. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "workloads/http_client.h"
+#include "http_client.h"
+#include "http_server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static void url_plain(void **state)
 {
@@ -195,6 +201,62 @@ static void response_status_and_extra(void **state)
 	assert_int_equal(left, 5);
 }
 
+/* One GET to 127.0.0.1:port with a blocking socket; the response parsed. */
+static int get(uint16_t port, const char *target, struct sim_http_resp *r)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		return -1;
+	char req[256];
+	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", target);
+	int e = write(fd, req, (size_t)n) == n ? 0 : -1;
+	sim_http_resp_init(r);
+	char buf[4096];
+	const char *why;
+	size_t used;
+	while (e == 0) {
+		ssize_t got = read(fd, buf, sizeof buf);
+		int f = sim_http_resp_feed(r, buf, got > 0 ? (size_t)got : 0, &used, &why);
+		if (f != 0 || got <= 0) {
+			e = f == 1 ? 0 : -1;
+			break;
+		}
+	}
+	close(fd);
+	return e;
+}
+
+/* The server in a child process: it answers with the body asked for, refuses a taken
+ * port with the reason, and is gone once stopped. */
+static void server_in_a_child(void **state)
+{
+	(void)state;
+	struct sim_http_server s, t;
+	char err[256];
+	const struct sim_http_config cfg = { .latency_ms = 0, .bytes = 3000 };
+	assert_int_equal(sim_http_server_start(&s, &cfg, err, sizeof err), 0);
+	assert_true(s.pid > 0 && s.port > 0);
+	struct sim_http_resp r;
+	assert_int_equal(get(s.port, "/", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body, 3000);
+	assert_int_equal(get(s.port, "/x?latency-ms=0", &r), 0);
+	assert_int_equal(r.body, 3000);
+
+	const struct sim_http_config taken = { .port = s.port };
+	assert_int_equal(sim_http_server_start(&t, &taken, err, sizeof err), -EIO);
+	assert_non_null(strstr(err, "in use"));
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(t.pid, 0);
+
+	pid_t pid = s.pid;
+	sim_http_server_stop(&s);
+	assert_int_equal(s.pid, 0);
+	assert_int_equal(kill(pid, 0), -1); /* reaped: no such process */
+	sim_http_server_stop(&s);            /* twice is harmless */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +271,7 @@ int main(void)
 		cmocka_unit_test(response_truncated),
 		cmocka_unit_test(response_malformed),
 		cmocka_unit_test(response_status_and_extra),
+		cmocka_unit_test(server_in_a_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

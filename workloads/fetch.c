@@ -2,19 +2,16 @@
 /* fetch.c: the documents' web downloads: each task GETs a URL --requests times (claims C2, C3). */
 #include "workload.h"
 #include "http_client.h"
+#include "http_server.h"
+#include "machine.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <netdb.h>
-#include <poll.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 /* --latency-ms, --bytes and --expect-bytes each apply to one kind of server only: given for
  * the other, they are an error, not a silent no-op, so the table says whether each was given. */
@@ -45,8 +42,7 @@ struct fetch_state {
 	uint64_t expect;         /* body bytes every response must carry, when known */
 	double latency_s;        /* injected by our server; 0 assumed for --url */
 	double c_s;              /* per-request cost with no latency, calibrated; NAN if it failed */
-	pid_t server;            /* the embedded server, or 0 */
-	int server_slot;
+	struct sim_http_server server; /* our own, when there is no --url */
 };
 
 #define F(field) offsetof(struct fetch_cfg, field)
@@ -56,8 +52,8 @@ static const struct sim_option fetch_options[] = {
 	{ .name = "requests", .kind = SIM_OPT_U64, .offset = F(requests), .def = "1", .min = 1, .max = 1000000,
 	  .arg = "R", .help = "GETs per task, one after another over one keep-alive connection" },
 	{ .name = "latency-ms", .kind = SIM_OPT_MAYBE, .offset = F(latency_ms), .def = "50", .min = 0,
-	  .max = 3600000, .arg = "L", .help = "our server's delay before each response (not with --url)" },
-	{ .name = "bytes", .kind = SIM_OPT_MAYBE, .offset = F(bytes), .def = "1024", .min = 0, .max = 256u << 20,
+	  .max = SIM_HTTP_MAX_LATENCY_MS, .arg = "L", .help = "our server's delay before each response (not with --url)" },
+	{ .name = "bytes", .kind = SIM_OPT_MAYBE, .offset = F(bytes), .def = "1024", .min = 0, .max = SIM_HTTP_MAX_BODY,
 	  .arg = "B", .help = "our server's body size (not with --url)" },
 	{ .name = "expect-bytes", .kind = SIM_OPT_MAYBE, .offset = F(expect), .min = 0, .max = 1e15, .arg = "B",
 	  .help = "with --url: every body must be this long (without: all bodies the same length)" },
@@ -68,8 +64,9 @@ static const struct sim_option fetch_options[] = {
 #undef F
 
 static const char fetch_usage[] =
-	"Without --url, the run starts its own `simul serve` on a free loopback port (its CPU is\n"
-	"not counted) and stops it after. Every response must be 200 with the expected body.\n"
+	"Without --url, the run starts its own server (the one `simul serve` runs) on a free loopback\n"
+	"port, in a child process whose CPU is not counted, and stops it after. Every response must\n"
+	"be 200 with the expected body.\n"
 	"Prediction: sequential N*R*(L+c); a pool of W ceil(N/W)*R*(L+c); eventloop R*L + N*R*c,\n"
 	"where c is the per-request cost calibrated against the same server with no latency.";
 
@@ -220,114 +217,31 @@ static void fetch_task(const struct sim_run *run, uint32_t i, struct sim_result 
 
 /* ---- set-up: descriptors, the embedded server, the address, the calibration ------------- */
 
-static int raise_nofile(const struct sim_run *run, char *err, size_t errlen)
+static int check_nofile(const struct sim_run *run, char *err, size_t errlen)
 {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return 0;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			getrlimit(RLIMIT_NOFILE, &rl);
-	}
+	rlim_t cur = sim_nofile_raise();
 	/* One socket per task in flight, in this process and in the server. */
 	uint64_t need = (uint64_t)sim_run_concurrency(run) + FD_MARGIN;
-	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur) {
+	if (cur != RLIM_INFINITY && need > cur) {
 		snprintf(err, errlen,
 		         "%u tasks in flight need about %llu open files but the limit is %llu (ulimit -n, hard "
 		         "limit included): raise it (ulimit -n %llu as root) or use --limit %llu",
-		         sim_run_concurrency(run), (unsigned long long)need, (unsigned long long)rl.rlim_cur,
-		         (unsigned long long)need, (unsigned long long)(rl.rlim_cur > FD_MARGIN ? rl.rlim_cur - FD_MARGIN : 1));
+		         sim_run_concurrency(run), (unsigned long long)need, (unsigned long long)cur,
+		         (unsigned long long)need, (unsigned long long)(cur > FD_MARGIN ? cur - FD_MARGIN : 1));
 		return -EMFILE;
 	}
 	return 0;
 }
 
+/* Our own server, in a child process: its CPU and memory stay out of the client's figures
+ * (it is reaped after the run's getrusage). */
 static int start_server(struct fetch_state *st, const struct fetch_cfg *c, char *err, size_t errlen)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "cannot make a pipe for the server: %s", strerror(errno));
-		return -errno;
-	}
-	char lat[24], bytes[24];
-	snprintf(lat, sizeof lat, "%llu", (unsigned long long)c->latency_ms.value);
-	snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)c->bytes.value);
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		snprintf(err, errlen, "cannot start the server: fork: %s", strerror(e));
-		return -e;
-	}
-	if (pid == 0) {
-		sim_child_after_fork(parent);
-		if (dup2(p[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		execl("/proc/self/exe", "simul", "serve", "--port", "0", "--latency-ms", lat, "--bytes", bytes,
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	st->server = pid;
-	st->server_slot = sim_child_register(pid);
-	/* Its first line is the address it bound, printed once it accepts. */
-	char line[256];
-	size_t got = 0;
-	double until = sim_mono_s() + 10;
-	while (got < sizeof line - 1 && !memchr(line, '\n', got)) {
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		int left = (int)((until - sim_mono_s()) * 1000);
-		int pr = left > 0 ? poll(&pf, 1, left) : 0;
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			break; /* a blocking read() past the deadline could wait forever */
-		ssize_t n = read(p[0], line + got, sizeof line - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(p[0]);
-	line[got] = 0;
-	char *nl = strchr(line, '\n');
-	if (!nl) {
-		snprintf(err, errlen, "the embedded `simul serve` exited or did not report its address within 10 s: "
-		                      "run `simul serve --port 0` by hand to see why");
-		return -EIO;
-	}
-	*nl = 0;
-	snprintf(st->url_text, sizeof st->url_text, "%s", line);
-	return 0;
-}
-
-static void stop_server(struct fetch_state *st)
-{
-	if (st->server <= 0)
-		return;
-	/* Reaped here, after the run's getrusage: the server's CPU and memory stay out of the
-	 * client's figures, and sim_child_reaped is deliberately not called. */
-	kill(st->server, SIGTERM);
-	double until = sim_mono_s() + 2;
-	for (;;) {
-		pid_t w = waitpid(st->server, NULL, WNOHANG);
-		if (w == st->server || (w < 0 && errno != EINTR))
-			break;
-		if (sim_mono_s() > until) {
-			kill(st->server, SIGKILL);
-			while (waitpid(st->server, NULL, 0) < 0 && errno == EINTR)
-				;
-			break;
-		}
-		usleep(2000);
-	}
-	sim_child_forget(st->server_slot);
-	st->server = 0;
+	const struct sim_http_config cfg = { .latency_ms = c->latency_ms.value, .bytes = c->bytes.value };
+	int e = sim_http_server_start(&st->server, &cfg, err, errlen);
+	if (e == 0)
+		snprintf(st->url_text, sizeof st->url_text, "http://127.0.0.1:%u/", st->server.port);
+	return e;
 }
 
 static int build_req(struct fetch_req *rq, const struct sim_url *u, char *err, size_t errlen)
@@ -369,7 +283,7 @@ static void fetch_teardown(struct sim_run *run)
 	struct fetch_state *st = run->state;
 	if (!st)
 		return;
-	stop_server(st);
+	sim_http_server_stop(&st->server);
 	free(st);
 	run->state = NULL;
 }
@@ -377,7 +291,7 @@ static void fetch_teardown(struct sim_run *run)
 static int fetch_setup(struct sim_run *run, char *err, size_t errlen)
 {
 	const struct fetch_cfg *c = run->cfg;
-	int e = raise_nofile(run, err, errlen);
+	int e = check_nofile(run, err, errlen);
 	if (e < 0)
 		return e;
 	struct fetch_state *st = calloc(1, sizeof *st);
@@ -385,7 +299,7 @@ static int fetch_setup(struct sim_run *run, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	st->server_slot = -1;
+	st->server.slot = -1;
 	run->state = st;
 	if (c->url) {
 		snprintf(st->url_text, sizeof st->url_text, "%s", c->url);

@@ -2,7 +2,7 @@
 /* cli.c: parse `simul run|predict WORKLOAD --model M ...`: the common options' one table, then the workload's. */
 #include "cli.h"
 #include "opts.h"
-#include "spawn.h"
+#include "machine.h"
 
 #include <errno.h>
 #include <stdarg.h>

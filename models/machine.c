@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* spawn.c: names the limit that most likely stopped thread or process creation (EAGAIN). */
-#include "spawn.h"
+/* machine.c: the machine's limits: which one most likely stopped thread or process creation, maps, files. */
+#include "machine.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +18,21 @@ static long long read_ll(const char *path)
 		fclose(f);
 	}
 	return v;
+}
+
+long long sim_max_map_count(void) { return read_ll("/proc/sys/vm/max_map_count"); }
+
+rlim_t sim_nofile_raise(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return RLIM_INFINITY;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur;
 }
 
 struct cand {
@@ -57,7 +72,7 @@ static int gather(bool threads, struct cand *c)
 		         (long long)rl.rlim_cur);
 	if (threads) {
 		/* Each thread's stack is two mappings: the stack and its guard page. */
-		if ((v = read_ll("/proc/sys/vm/max_map_count")) > 0)
+		if ((v = sim_max_map_count()) > 0)
 			consider(c, &nc, v / 2, "vm.max_map_count = %lld (2 per thread)", v);
 		if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 			consider(c, &nc, (long long)(rl.rlim_cur / SIM_THREAD_STACK),

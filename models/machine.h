@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* spawn.h: which limit of the kernel or the user stopped a model making threads or processes. */
-#ifndef SIMUL_SPAWN_H
-#define SIMUL_SPAWN_H
+/* machine.h: the machine's limits, read in one place: threads, processes, memory maps, open files. */
+#ifndef SIMUL_MACHINE_H
+#define SIMUL_MACHINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 /* Thread stacks for the threadpool model: see threadpool.c for why it is not the default. */
 #define SIM_THREAD_STACK (256u * 1024u)
@@ -23,5 +24,13 @@ long long sim_spawn_capacity(char *which, size_t n);
 /* The one-line error of a model that made only `made` of `want` threads (pthread_create) or
  * processes (fork) and failed with errno e: the likely limit, and what to use instead. */
 void sim_spawn_failed(bool threads, uint32_t made, uint32_t want, int e, char *err, size_t errlen);
+
+/* vm.max_map_count: the memory maps a process may have (each thread's stack and guard are
+ * two, an mprotected coroutine guard one more). -1 if it cannot be read. */
+long long sim_max_map_count(void);
+
+/* Raise the soft open-files limit (ulimit -n) to the hard one: every socket is a descriptor.
+ * The soft limit after, RLIM_INFINITY included; RLIM_INFINITY too if it cannot be read. */
+rlim_t sim_nofile_raise(void);
 
 #endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* http_conn.h: inside the HTTP server: its state and its connections (http_conn.c, http_server.c). */
+#ifndef SIMUL_HTTP_CONN_H
+#define SIMUL_HTTP_CONN_H
+
+#include "http_server.h"
+
+#include <http_parser.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#define MAX_QUEUED 32 /* pipelined requests awaiting their delayed answers */
+
+struct server {
+	uv_loop_t loop;
+	uv_tcp_t listener;
+	uv_signal_t sigint, sigterm;
+	uv_timer_t sweep;
+	uint64_t latency_ms, idle_ms;
+	/* The response is built once: header + body point at these for every request, so a
+	 * response costs one writev and no copies. */
+	char *hdr_keep, *hdr_close;
+	size_t hdr_keep_len, hdr_close_len;
+	char *body;
+	size_t body_len;
+	struct conn *conns; /* every open connection, for the idle sweep and the shutdown */
+	bool stopping;
+	/* One read buffer for the whole loop: the parser consumes every byte inside the read
+	 * callback, so no connection needs a buffer of its own (10,000 idle connections cost no
+	 * read memory). */
+	char read_buf[65536];
+};
+
+struct conn {
+	uv_tcp_t tcp;
+	uv_timer_t timer; /* the injected latency of the answer at the head of the queue */
+	http_parser parser;
+	struct server *srv;
+	struct conn *prev, *next;
+	uint64_t last_active; /* uv_now() of the last byte read, queued or seen to drain */
+	size_t swept_wq;      /* the write queue's size at the last sweep */
+	uint64_t due[MAX_QUEUED]; /* when each queued answer may go out (uv_now() ms) */
+	bool head_only[MAX_QUEUED];
+	bool close_after[MAX_QUEUED];
+	unsigned q_head, q_len;
+	uint32_t header_bytes;
+	int64_t req_latency; /* ?latency-ms=N on this request, or -1 */
+	char url[256];
+	size_t url_len;
+	bool in_request; /* bytes of a request seen, answer not yet queued */
+	bool closing, eof;
+	bool erroring; /* an error answer is on its way; the connection closes after it */
+	int open_handles;
+};
+
+/* The listener's callback: a new connection, read and answered from then on. */
+void sim_http__on_connection(uv_stream_t *listener, int status);
+/* Close a connection (idempotent); it is freed once libuv has closed its handles. */
+void sim_http__conn_close(struct conn *c);
+/* Answer code (400, 408, 431, ...) and close after it. */
+void sim_http__send_error(struct conn *c, int code);
+
+#endif
