@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # e2e_bench_quick.sh: the QUICK bench pipeline once: every chart a PNG, a report row per claim, every record verified.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-BENCH=(bash "$SIMUL_ROOT/bench/bench.sh")
+BENCH=(bash "$SIMUL_ROOT/bench/harness/bench.sh")
 export SIMUL
 
 # Bad usage first (each costs well under a second): one line, the right exit status.

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # harness.py: the bench pipeline's data side: expand sweep files, join hyperfine with simul's records, charts, REPORT.md.
-"""Called by bench/bench.sh; standard library only.
+"""Called by bench/harness/bench.sh; standard library only.
 
   harness.py plan RUN SWEEP_FILE [--quick]   expand a sweep, ask `simul predict` for each
                                               command (ETA, bad arguments), write raw/NAME.plan.json
@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SWEEPS = os.path.join(ROOT, "bench", "sweeps")
 PLOTS = os.path.join(ROOT, "plots")
 

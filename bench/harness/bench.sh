@@ -3,14 +3,14 @@
 # bench.sh: run the sweeps of bench/sweeps/ through hyperfine into a run folder, then charts and REPORT.md.
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HARNESS=(python3 "$ROOT/bench/harness.py")
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HARNESS=(python3 "$ROOT/bench/harness/harness.py")
 SIMUL=${SIMUL:-$ROOT/build/simul}
 export SIMUL
 
 usage() {
   cat <<EOF
-usage: bash bench/bench.sh [--quick] [--only "SWEEP ..."] [--out DIR]
+usage: bash bench/harness/bench.sh [--quick] [--only "SWEEP ..."] [--out DIR]
 
 Runs each sweep of bench/sweeps/ (one file per claim or chart) through hyperfine, joins
 hyperfine's times with simul's own records into one CSV per sweep, draws the charts with
@@ -38,7 +38,7 @@ while [[ $# -gt 0 ]]; do
     --out) [[ $# -ge 2 ]] || die "--out needs a folder, e.g. --out results/reference" 2; out=$2; shift ;;
     --out=*) out=${1#--out=} ;;
     -h|--help) usage; exit 0 ;;
-    *) die "unknown argument '$1': see bash bench/bench.sh --help" 2 ;;
+    *) die "unknown argument '$1': see bash bench/harness/bench.sh --help" 2 ;;
   esac
   shift
 done
