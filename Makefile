@@ -21,7 +21,7 @@ help:
 	@echo "                (QUICK=1: a short run; SWEEPS=\"c1_sleep c5_sumsq\": only those; OUT=dir: write there)"
 
 deps:
-	@bash bench/deps.sh
+	@bash bench/setup/deps.sh
 
 build:
 	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(TYPE) -DSIMUL_SANITIZE=$(SANITIZE) >/dev/null
@@ -39,7 +39,7 @@ test-clang: deps
 	@$(MAKE) --no-print-directory test BUILD=build-clang CC=clang
 
 bench: deps build
-	@SIMUL=$(abspath $(BUILD))/simul bash bench/bench.sh $(if $(QUICK),--quick) $(if $(SWEEPS),--only "$(SWEEPS)") $(if $(OUT),--out "$(OUT)")
+	@SIMUL=$(abspath $(BUILD))/simul bash bench/harness/bench.sh $(if $(QUICK),--quick) $(if $(SWEEPS),--only "$(SWEEPS)") $(if $(OUT),--out "$(OUT)")
 
 clean:
 	rm -rf build build-asan build-tsan build-clang

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # common.gp: what every chart shares: CSV input, one colour per model, grid, key; loaded before each script.
-# bench/harness.py sets the terminal and output, then loads this, then the chart's .vars.gp.
+# The harness (bench/harness/charts.py) sets the terminal and output, then loads the chart's .vars.gp, then this.
 set datafile separator ','
 set datafile columnheaders
 set grid xtics ytics mxtics mytics lc rgb '#e4e4e4' lw 1, lc rgb '#f2f2f2' lw 1

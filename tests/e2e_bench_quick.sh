@@ -1,10 +1,17 @@
 # SPDX-License-Identifier: MIT
 # e2e_bench_quick.sh: the QUICK bench pipeline once: every chart a PNG, a report row per claim, every record verified.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-BENCH=(bash "$SIMUL_ROOT/bench/bench.sh")
+BENCH=(bash "$SIMUL_ROOT/bench/harness/bench.sh")
 export SIMUL
 
-# Bad usage first (each costs well under a second): one line, the right exit status.
+# Usage, the sweeps in their order, and bad usage (each costs well under a second): one line, the right exit status.
+expect_exit 0 "--help" -- "${BENCH[@]}" --help
+grep -q -- '--only' "$T_TMP/out" && ok "--help lists the options" || bad "--help: $(head -3 "$T_TMP/out")"
+HARNESS=(env PYTHONPATH="$SIMUL_ROOT/bench" PYTHONDONTWRITEBYTECODE=1 python3 -m harness)
+names=$("${HARNESS[@]}" names)
+[[ $names == "c1_sleep "* && $names == *" timeline" ]] && ok "names: the sweeps in their order ($names)" || bad "names: '$names'"
+expect_exit 2 "a harness subcommand it does not have" -- "${HARNESS[@]}" frobnicate
+[[ $(wc -l <"$T_TMP/err") -eq 1 ]] && ok "bad subcommand: one line" || bad "bad subcommand: $(cat "$T_TMP/err")"
 expect_exit 2 "unknown sweep name" -- "${BENCH[@]}" --only no_such_sweep --out "$T_TMP/bad1"
 [[ $(wc -l <"$T_TMP/err") -eq 1 ]] && ok "unknown sweep: one line" || bad "unknown sweep: $(cat "$T_TMP/err")"
 grep -q "choose from" "$T_TMP/err" && ok "unknown sweep: names the choices" || bad "unknown sweep: $(cat "$T_TMP/err")"
@@ -60,6 +67,11 @@ for c in C1 C2 C3 C4 C5 C6 C7 C8 C9 C10 C11; do
 done
 missing=$(grep -o 'charts/[a-z0-9_]*\.png' "$run/REPORT.md" | sort -u | while read -r f; do [[ -s $run/$f ]] || echo "$f"; done)
 [[ -z $missing ]] && ok "every chart REPORT.md shows exists" || bad "REPORT.md shows missing charts: $missing"
+# The documents are cited by author and title (no reader has their files), and listed once.
+! grep -q 'seeds/' "$run/REPORT.md" && grep -q '^## The documents' "$run/REPORT.md" && grep -q 'Vexs, “Why asyncio?”' "$run/REPORT.md" &&
+  ok "REPORT.md cites the documents by title, not by a path" || bad "REPORT.md cites a path or lacks its documents"
+[[ $(grep -c '^model_' "$run/env.txt") -ge 4 && -s $run/raw/simul_list.json ]] &&
+  ok "env.txt and raw/ have simul's own list of models" || bad "no model list: $(grep model_ "$run/env.txt")"
 grep -q '^cpu_model: ' "$run/env.txt" && grep -q '^git_commit: ' "$run/env.txt" && grep -q '^loadavg_end: ' "$run/env.txt" &&
   ok "env.txt has the machine, the commit and the load" || bad "env.txt is short: $(cat "$run/env.txt")"
 

@@ -16,7 +16,6 @@ need=(
   gnuplot-nox:/usr/bin/gnuplot
   jq:/usr/bin/jq
   nginx-light:/usr/sbin/nginx
-  wrk:/usr/bin/wrk
   python3:python3
 )
 

@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench.sh: run the sweeps of bench/sweeps/ through hyperfine into a run folder, then charts and REPORT.md.
+# bench.sh: run the sweeps of bench/sweeps/ through hyperfine into a run folder, then charts and REPORT.md (the harness package does the data).
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HARNESS=(python3 "$ROOT/bench/harness.py")
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The Python side is the package beside this script, run from bench/ (standard library only).
+# No __pycache__ in the checkout: a bench run writes only into its run folder.
+HARNESS=(env PYTHONPATH="$ROOT/bench${PYTHONPATH:+:$PYTHONPATH}" PYTHONDONTWRITEBYTECODE=1 python3 -m harness)
 SIMUL=${SIMUL:-$ROOT/build/simul}
 export SIMUL
 
 usage() {
   cat <<EOF
-usage: bash bench/bench.sh [--quick] [--only "SWEEP ..."] [--out DIR]
+usage: bash bench/harness/bench.sh [--quick] [--only "SWEEP ..."] [--out DIR]
 
-Runs each sweep of bench/sweeps/ (one file per claim or chart) through hyperfine, joins
-hyperfine's times with simul's own records into one CSV per sweep, draws the charts with
-gnuplot and writes REPORT.md, all into results/<UTC time>/ (results/latest points at the
-newest complete run of every sweep).
+Runs each sweep of bench/sweeps/ (one file per claim or chart, in the order their 'order'
+lines give) through hyperfine, joins hyperfine's times with simul's own records into one CSV
+per sweep, draws the charts with gnuplot and writes REPORT.md, all into results/<UTC time>/
+(results/latest points at the newest complete run of every sweep). The data side is the
+Python package bench/harness/ (python3 -m harness, from bench/).
 
   --quick        fewer, smaller points (about a minute): the same charts and report
   --only "A B"   run only these sweeps (names: $("${HARNESS[@]}" names 2>/dev/null))
@@ -38,7 +41,7 @@ while [[ $# -gt 0 ]]; do
     --out) [[ $# -ge 2 ]] || die "--out needs a folder, e.g. --out results/reference" 2; out=$2; shift ;;
     --out=*) out=${1#--out=} ;;
     -h|--help) usage; exit 0 ;;
-    *) die "unknown argument '$1': see bash bench/bench.sh --help" 2 ;;
+    *) die "unknown argument '$1': see bash bench/harness/bench.sh --help" 2 ;;
   esac
   shift
 done
@@ -51,18 +54,18 @@ done
 [[ -x $SIMUL ]] || die "$SIMUL is missing: build it with 'make' (or set SIMUL=path/to/simul)"
 
 known=$("${HARNESS[@]}" names) || die "cannot list bench/sweeps/: is the checkout complete?"
+# The sweeps run, and their charts appear, in the order the sweep files give (`order N`).
 sweeps=()
 if [[ -n $only ]]; then
+  want=" "
   for s in ${only//,/ }; do
     s=${s%.sweep}
     [[ " $known " == *" $s "* ]] || die "unknown sweep '$s': choose from: $known" 2
-    sweeps+=("$s")
+    want+="$s "
   done
+  for s in $known; do [[ $want == *" $s "* ]] && sweeps+=("$s"); done
 else
-  # The order of the report's charts; sweeps added later run after these.
-  for s in c1_sleep c10_limit c5_sumsq c3_fetch20 c2_fetch c4_chess timeline $known; do
-    [[ -f $ROOT/bench/sweeps/$s.sweep && " ${sweeps[*]:-} " != *" $s "* ]] && sweeps+=("$s")
-  done
+  read -r -a sweeps <<<"$known"
 fi
 [[ ${#sweeps[@]} -gt 0 ]] || die "no sweep to run: bench/sweeps/ is empty"
 
@@ -137,7 +140,8 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "git_commit: $commit"
   echo "simul: $SIMUL"
-  "$SIMUL" list | sed -n 's/^  \(sequential\|threadpool\|multiprocess\|eventloop\)  */model_\1: /p'
+  # The models as simul lists them (kept in raw/ for the report): the harness names none itself.
+  "${HARNESS[@]}" models "$run" || die "cannot list simul's models (see above); $run is left marked INCOMPLETE"
   echo "loadavg_start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$run/env.txt" || die "cannot write $run/env.txt: is the disk full?"
 

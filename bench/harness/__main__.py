@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+# __main__.py: the harness's subcommands, as bench.sh calls them.
+"""  python3 -m harness plan RUN SWEEP_FILE [--quick]   expand a sweep, ask `simul predict` for each
+                                                     command, write raw/NAME.plan.json, print
+                                                     hyperfine's commands for bench.sh
+  python3 -m harness join RUN NAME                   hyperfine's times + simul's records -> NAME.csv
+  python3 -m harness report RUN                      charts/*.png|svg and REPORT.md from the CSVs
+  python3 -m harness models RUN                      save `simul list --format json` in RUN/raw,
+                                                     print env.txt's model_NAME lines
+  python3 -m harness names                           the sweeps, in the order they run
+  python3 -m harness claims                          the claims table (markdown), from the modules
+"""
+import os
+import sys
+
+from . import claims, join, models, plan, report, sweeps
+from .util import die
+
+USAGE = ("usage: python3 -m harness plan RUN SWEEP_FILE [--quick] | join RUN NAME | report RUN | models RUN "
+         "| names | claims")
+
+
+def claims_table():
+    specs = sweeps.all_specs()
+    print("| claim | what the documents claim | workload | what \"holds\" means | sweeps |")
+    print("|---|---|---|---|---|")
+    for c in claims.discover():
+        names = ", ".join(s.name for s in specs if s.claim == c.ID) or "none yet"
+        print(f"| {c.ID} | {c.TITLE} | {c.WORKLOAD} | {c.HOLDS} | {names} |")
+
+
+def main(argv):
+    if len(argv) >= 2:
+        argv[1] = os.path.abspath(argv[1])
+    cmd, n = (argv[0], len(argv)) if argv else ("", 0)
+    if cmd == "plan" and n >= 3:
+        plan.plan(argv[1], argv[2], "--quick" in argv[3:])
+    elif cmd == "join" and n == 3:
+        join.join(argv[1], argv[2])
+    elif cmd == "report" and n == 2:
+        sys.exit(report.report(argv[1]))
+    elif cmd == "models" and n == 2:
+        models.save(argv[1])
+    elif cmd == "names" and n == 1:
+        print(" ".join(s.name for s in sweeps.all_specs()))
+    elif cmd == "claims" and n == 1:
+        claims_table()
+    else:
+        die(USAGE, 2)
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except OSError as e:  # a full disk or a vanished folder: one line, not a traceback
+        die(f"{e.filename or 'a file'}: {e.strerror}: free some space or check the run folder")

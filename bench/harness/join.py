@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: MIT
+# join.py: hyperfine's times and simul's records of one sweep, joined into NAME.csv, one row per command.
+import csv
+import io
+import os
+import statistics
+
+from .util import first_line_of, read_json, read_jsonl, write_atomic
+
+# hyperfine's and the harness's columns come first; a record field of the same name is prefixed rec_.
+BASE = ["sweep", "claim", "series", "idx", "status", "runs_ok", "runs_total", "mean_s", "sd_s",
+        "median_s", "min_s", "max_s", "run_mean_s", "run_sd_s", "predicted_s", "first_error"]
+
+
+def rec_column(key):
+    return "rec_" + key if key in BASE or key == "records" else key
+
+
+def hyperfine_rounds(raw, plan):
+    """hyperfine's results, one list per round (None for a round that left no file), in the
+    order the commands were given."""
+    rounds = []
+    for k in range(1, plan["rounds"] + 1):
+        p = os.path.join(raw, f"{plan['name']}.r{k}.json")
+        rounds.append(read_json(p)["results"] if os.path.exists(p) else None)
+    return rounds
+
+
+def times_of(rounds, pos):
+    """The times and exit codes of the pos-th command over every round; missing if a round lacks it."""
+    times, codes, missing = [], [], False
+    for res in rounds:
+        if res is None or pos >= len(res):
+            missing = True
+            continue
+        times += res[pos]["times"]
+        codes += [x if x is not None else -1 for x in res[pos].get("exit_codes", [0] * len(res[pos]["times"]))]
+    return times, codes, missing
+
+
+def predicted_row(row, c):
+    """A `predict` line, or a command whose prediction failed (so hyperfine never ran it)."""
+    row["status"] = "predicted" if c["kind"] == "predict" and not c["error"] else "failed"
+    row["first_error"] = c["error"]
+    for k, v in (c.get("predict_record") or {}).items():
+        row.setdefault("rec_" + k if k in BASE else k, v)
+    return row
+
+
+def status_of(row, plan, times, codes, recs, err, missing, hf_status):
+    """ok only when every run exited 0, every run left a record and every record is verified."""
+    ok_times = [t for t, x in zip(times, codes) if x == 0]
+    expected = (plan["warmup"] + plan["runs"]) * plan["rounds"]
+    failed_runs = sum(1 for x in codes if x != 0)
+    row["runs_total"], row["runs_ok"] = len(times), len(ok_times)
+    verified = bool(recs) and all(r.get("verified") is True for r in recs)
+    row["status"], row["first_error"] = "failed", ""
+    if missing:
+        row["first_error"] = err or hf_status or "hyperfine did not finish this command"
+    elif failed_runs or not verified or len(recs) < expected or not ok_times:
+        row["first_error"] = err or (f"{failed_runs} runs exited non-zero" if failed_runs else
+                                     f"{len(recs)} records for {expected} runs, or a record not verified")
+    else:
+        row["status"] = "ok"
+    return ok_times
+
+
+def add_figures(row, plan, ok_times, recs):
+    """hyperfine's statistics, then simul's own figures: the median over the records (warm-up
+    included: memory and context switches do not warm up), text fields from the last record."""
+    row["mean_s"] = statistics.fmean(ok_times)
+    row["sd_s"] = statistics.stdev(ok_times) if len(ok_times) > 1 else 0.0
+    row["median_s"] = statistics.median(ok_times)
+    row["min_s"], row["max_s"] = min(ok_times), max(ok_times)
+    for k in recs[-1]:
+        vals = [r[k] for r in recs if k in r]
+        if isinstance(vals[-1], bool):
+            row[rec_column(k)] = "true" if all(vals) else "false"
+        elif isinstance(vals[-1], (int, float)):
+            row[rec_column(k)] = statistics.median(vals)
+        else:
+            row[rec_column(k)] = vals[-1]
+    row["records"] = len(recs)
+    # simul's own wall time of the run (set-up such as a server's start or a calibration
+    # excluded), over the measured runs: the warm-ups are the first records of each round.
+    per = plan["warmup"] + plan["runs"]
+    walls = [r.get("wall_s") for k, r in enumerate(recs) if k % per >= plan["warmup"]]
+    walls = [w for w in walls if isinstance(w, (int, float))]
+    if walls:
+        row["run_mean_s"] = statistics.fmean(walls)
+        row["run_sd_s"] = statistics.stdev(walls) if len(walls) > 1 else 0.0
+
+
+def fmt_cell(v):
+    return "%.6g" % v if isinstance(v, float) else v
+
+
+def write_csv(path, rows):
+    fields = []
+    for r in rows:
+        fields += [k for k in r if k not in BASE and k not in fields]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, BASE + fields, extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: fmt_cell(v) for k, v in r.items()})
+    write_atomic(path, buf.getvalue())
+
+
+def join(run_dir, name):
+    raw = os.path.join(run_dir, "raw")
+    plan = read_json(os.path.join(raw, f"{name}.plan.json"))
+    rounds = hyperfine_rounds(raw, plan)
+    hf_status = first_line_of(os.path.join(raw, f"{name}.hyperfine.status"))
+    rows, pos = [], 0
+    for c in plan["commands"]:
+        row = {"sweep": name, "claim": plan["claim"], "series": c["series"], "idx": c["idx"]}
+        row.update({"p_" + k: v for k, v in c["params"].items()})
+        row["predicted_s"] = c["predicted_s"] if c["predicted_s"] is not None else ""
+        if not c.get("shell"):
+            rows.append(predicted_row(row, c))
+            continue
+        times, codes, missing = times_of(rounds, pos)
+        pos += 1
+        recs = read_jsonl(os.path.join(raw, f"{name}.{c['idx']}.jsonl"))
+        err = first_line_of(os.path.join(raw, f"{name}.{c['idx']}.err"))
+        ok_times = status_of(row, plan, times, codes, recs, err, missing, hf_status)
+        if row["status"] == "ok":
+            add_figures(row, plan, ok_times, recs)
+        rows.append(row)
+    write_csv(os.path.join(run_dir, f"{name}.csv"), rows)
+    ok = sum(1 for r in rows if r["status"] in ("ok", "predicted"))
+    bad = [r for r in rows if r["status"] == "failed"]
+    msg = f"{name}: {ok} of {len(rows)} commands ok"
+    if bad:
+        msg += f"; {len(bad)} failed, the first ({bad[0]['series']}): {bad[0]['first_error']}"
+    print(msg)

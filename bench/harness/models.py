@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: MIT
+# models.py: the models simul has and what each is, from `simul list --format json`, saved with the run.
+"""The harness names no model itself: it asks simul (`simul list --format json`, the one list
+the C code keeps), saves the answer as raw/simul_list.json, and reads it back from there, so a
+report re-rendered later describes the models the run had. A claim module asks what a row's
+model is (serial? a pool? parallel?) rather than testing its name."""
+import json
+import os
+import subprocess
+
+from .util import die, first_line, read_json, simul_bin, write_atomic
+
+LIST_FILE = "simul_list.json"
+
+
+def ask_simul():
+    simul = simul_bin()
+    try:
+        p = subprocess.run([simul, "list", "--format", "json"], capture_output=True, text=True, timeout=30)
+        if p.returncode == 0:
+            doc = json.loads(p.stdout)
+            if isinstance(doc.get("models"), list):
+                return doc
+        why = first_line(p.stderr) or f"exited {p.returncode}"
+    except (OSError, subprocess.TimeoutExpired, ValueError) as e:
+        why = str(e)
+    die(f"{simul} list --format json: {why}: rebuild simul with 'make'")
+
+
+def save(run_dir):
+    """Ask simul, keep the answer in the run, print the env.txt lines (model_NAME: summary)."""
+    doc = ask_simul()
+    write_atomic(os.path.join(run_dir, "raw", LIST_FILE), json.dumps(doc, indent=1) + "\n")
+    for m in doc["models"]:
+        print(f"model_{m['name']}: {m.get('summary', '')}")
+
+
+class Models:
+    def __init__(self, doc):
+        self.by_name = {m["name"]: m for m in doc.get("models", [])}
+
+    def names(self):
+        return list(self.by_name)
+
+    def props(self, name):
+        """simul's description of a model; None for a model simul does not have (a peer)."""
+        return self.by_name.get(name)
+
+    def flag(self, row, key):
+        p = self.props(row.get("model"))
+        return bool(p and p.get(key))
+
+    def role(self, row):
+        """How a row's tasks ran: 'serial' (one after another), 'each' (a thread, process or
+        coroutine per task), 'pool' (W workers); None for a model simul does not describe."""
+        p = self.props(row.get("model"))
+        if not p:
+            return None
+        if p.get("serial"):
+            return "serial"
+        if p.get("pool") and (float(row.get("workers") or 0) or 0) > 0:
+            return "pool"
+        return "each"
+
+    def default_workers(self, row):
+        p = self.props(row.get("model")) or {}
+        return p.get("default_workers")
+
+
+def load(run_dir):
+    """The list saved with the run; a run folder from before it was saved asks simul now."""
+    p = os.path.join(run_dir, "raw", LIST_FILE)
+    return Models(read_json(p) if os.path.exists(p) else ask_simul())

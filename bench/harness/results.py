@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: MIT
+# results.py: a run folder read back: its environment, each sweep's plan and CSV rows, and how figures are written.
+import csv
+import os
+
+from .util import fnum, read_json
+
+
+class Sweep:
+    """One sweep of a run: its plan (commands, predictions) and its CSV rows (as strings)."""
+
+    def __init__(self, run_dir, name):
+        self.name = name
+        self.run_dir = run_dir
+        self.plan = read_json(os.path.join(run_dir, "raw", f"{name}.plan.json"))
+        p = os.path.join(run_dir, f"{name}.csv")
+        self.joined = os.path.exists(p)
+        self.rows = []
+        if self.joined:
+            with open(p, newline="") as f:
+                self.rows = list(csv.DictReader(f))
+
+    def ok_rows(self):
+        return [r for r in self.rows if r["status"] == "ok"]
+
+    def series(self):
+        """The series with a measured point, in the sweep file's order."""
+        out = []
+        for r in self.ok_rows():
+            if r["series"] not in out:
+                out.append(r["series"])
+        return out
+
+    def get(self, series, **params):
+        for r in self.rows:
+            if r["series"] == series and all(r.get("p_" + k) == str(v) for k, v in params.items()):
+                return r
+        return None
+
+    def ok(self, series, **params):
+        r = self.get(series, **params)
+        return r if r and r["status"] == "ok" else None
+
+    def failures(self):
+        return [r for r in self.rows if r["status"] == "failed"]
+
+    def command(self, row):
+        return self.plan["commands"][int(row["idx"])]
+
+    def trace(self, row_or_command):
+        """The trace a command wrote, looked up in this run folder (the plan holds the path the
+        run had, which is elsewhere once the folder is moved); '' if it has none."""
+        c = row_or_command if "kind" in row_or_command else self.command(row_or_command)
+        if not c.get("trace"):
+            return ""
+        p = os.path.join(self.run_dir, "raw", os.path.basename(c["trace"]))
+        return p if os.path.exists(p) else ""
+
+
+def read_env(run_dir):
+    env = {}
+    p = os.path.join(run_dir, "env.txt")
+    if os.path.exists(p):
+        with open(p) as f:
+            for line in f:
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    env[k.strip()] = v.strip()
+    return env
+
+
+def load(run_dir, names):
+    """The sweeps of a run that were planned, by name, in the given order."""
+    return {n: Sweep(run_dir, n) for n in names
+            if os.path.exists(os.path.join(run_dir, "raw", f"{n}.plan.json"))}
+
+
+# ---- How figures are written in the report -----------------------------------------------
+
+def ms(r, key="mean_s", sd="sd_s"):
+    """mean ± sd of a row, in seconds; a single run says so instead of a zero sd."""
+    if int(fnum(r.get("runs_ok")) or 0) <= 1:
+        return f"{fnum(r[key]):.3f} s (1 run)"
+    return f"{fnum(r[key]):.3f} ± {fnum(r[sd]):.3f} s"
+
+
+def span(lo, hi):
+    """'a to b s', or 'a s' when both print the same."""
+    a, b = f"{lo:.3f}", f"{hi:.3f}"
+    return f"{a} s" if a == b else f"{a} to {b} s"
+
+
+def secs(x):
+    return f"{x:.3f} s" if x < 100 else f"{x:.0f} s"
+
+
+def near(x, want, rel, abs_s):
+    return abs(x - want) <= rel * want + abs_s
+
+
+def mean(r):
+    return fnum(r["mean_s"])

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: MIT
+# verdicts.py: each claim's verdict (holds, does not hold, failed, not run) from its sweeps and its module's judge.
+from dataclasses import dataclass, field
+
+from .util import fnum
+
+
+@dataclass
+class Result:
+    claim: object                               # the claim's module
+    sweeps: list = field(default_factory=list)  # the sweep files naming it, in their order
+    verdict: str = "not run"
+    why: str = ""
+    detail: object = None                       # claims.Judgement, when the judge ran
+
+
+def noise_note(loaded, names, env):
+    """A clause on how much the runs of a claim's sweeps varied, when it is enough to matter."""
+    worst = None
+    for n in names:
+        for r in loaded[n].ok_rows():
+            if int(fnum(r.get("runs_ok")) or 0) >= 2 and fnum(r["mean_s"]):
+                v = fnum(r["sd_s"]) / fnum(r["mean_s"])
+                if worst is None or v > worst[0]:
+                    worst = (v, r)
+    if not worst or worst[0] < 0.10:
+        return ""
+    v, r = worst
+    return (f" The runs varied by up to {v * 100:.0f}% (sd / mean, {r['series']}), with a load average of "
+            f"{env.get('loadavg_start', '?').split()[0]} at the start and {env.get('loadavg_end', '?').split()[0]} "
+            f"at the end on {env.get('cores', '?')} cores: read these figures as rough.")
+
+
+def run_judge(mod, names, loaded, ctx):
+    """The module's judgement, or the error that kept it from judging (a failure, said plainly)."""
+    judge = getattr(mod, "judge", None)
+    if judge is None:
+        return None, f"{mod.FILE} defines no judge(sweeps, ctx)"
+    try:
+        return judge({n: loaded[n] for n in names}, ctx), ""
+    except Exception as e:  # a verdict that cannot be computed is a failure, not a traceback
+        return None, f"report: {type(e).__name__}: {e}"
+
+
+def judge_claim(mod, names, selected, loaded, ctx):
+    res = Result(mod, names)
+    if not names:
+        res.why = f"no sweep yet: the {mod.WORKLOAD} workload is its own issue"
+        return res
+    if any(n not in selected for n in names):
+        res.why = "not selected (--only)"
+        return res
+    res.verdict = "failed"
+    missing = [n for n in names if n not in loaded or not loaded[n].joined]
+    if missing:
+        res.why = f"sweep {missing[0]} did not finish"
+        return res
+    fails = [r for n in names for r in loaded[n].failures()]
+    res.detail, err = run_judge(mod, names, loaded, ctx)
+    if err and not fails:
+        fails = [{"first_error": err, "series": "?"}]
+    d = res.detail
+    if fails:
+        res.why = f"{len(fails)} command(s) failed; the first ({fails[0]['series']}): {fails[0]['first_error']}"
+    elif d and d.checks:
+        res.verdict = "holds" if all(ok for _, ok in d.checks) else "does not hold"
+    else:
+        res.why = "no measured point to judge"
+    if d and d.sentence:
+        d.sentence += noise_note(loaded, names, ctx.env)
+    return res
+
+
+def judge_all(claim_mods, specs, selected, loaded, ctx):
+    """Every claim, in the claims' order, each with the sweeps that name it."""
+    return [judge_claim(m, [s.name for s in specs if s.claim == m.ID], selected, loaded, ctx) for m in claim_mods]
