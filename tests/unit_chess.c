@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/simul/cli.h"
-#include "workloads/chess_predict.h"
+#include "cli.h"
+#include "chess_predict.h"
 
 /* Seed 002: 24 opponents, 5 s and 55 s moves, 30 pairs. */
 static const struct chess_params judit = { 24, 30, 5, 55 };

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "models/coro.h"
-#include "models/stackpool.h"
+#include "coro.h"
+#include "stackpool.h"
 
 #include <errno.h>
 #include <fenv.h>

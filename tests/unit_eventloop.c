@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "models/model.h"
+#include "model.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "models/gil.h"
+#include "gil.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

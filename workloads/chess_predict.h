@@ -3,6 +3,10 @@
 #ifndef SIMUL_CHESS_PREDICT_H
 #define SIMUL_CHESS_PREDICT_H
 
+#if SIMUL_LAYER < 2 /* the layers: CMakeLists.txt */
+#error "chess_predict.h belongs to the workloads layer: a models/ file may not include it"
+#endif
+
 #include <stdint.h>
 
 /* One exhibition: O games of P move pairs; a pair is the master's move (m seconds of CPU)

@@ -3,6 +3,10 @@
 #ifndef SIMUL_HTTP_CLIENT_H
 #define SIMUL_HTTP_CLIENT_H
 
+#if SIMUL_LAYER < 2 /* the layers: CMakeLists.txt */
+#error "http_client.h belongs to the workloads layer: a models/ file may not include it"
+#endif
+
 #include <http_parser.h>
 #include <stdbool.h>
 #include <stddef.h>

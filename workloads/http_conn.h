@@ -3,6 +3,10 @@
 #ifndef SIMUL_HTTP_CONN_H
 #define SIMUL_HTTP_CONN_H
 
+#if SIMUL_LAYER < 2 /* the layers: CMakeLists.txt */
+#error "http_conn.h belongs to the workloads layer: a models/ file may not include it"
+#endif
+
 #include "http_server.h"
 
 #include <http_parser.h>

@@ -3,6 +3,10 @@
 #ifndef SIMUL_HTTP_SERVER_H
 #define SIMUL_HTTP_SERVER_H
 
+#if SIMUL_LAYER < 2 /* the layers: CMakeLists.txt */
+#error "http_server.h belongs to the workloads layer: a models/ file may not include it"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>

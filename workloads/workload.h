@@ -3,6 +3,10 @@
 #ifndef SIMUL_WORKLOAD_H
 #define SIMUL_WORKLOAD_H
 
+#if SIMUL_LAYER < 2 /* the layers: CMakeLists.txt */
+#error "workload.h belongs to the workloads layer: a models/ file may not include it"
+#endif
+
 #include "model.h"
 #include "options.h"
 

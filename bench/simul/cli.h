@@ -3,6 +3,10 @@
 #ifndef SIMUL_CLI_H
 #define SIMUL_CLI_H
 
+#if SIMUL_LAYER < 3 /* the layers: CMakeLists.txt */
+#error "cli.h belongs to the simul command (bench/simul/): a models/ or workloads/ file may not include it"
+#endif
+
 #include "workload.h"
 
 enum sim_format { FMT_TEXT, FMT_CSV, FMT_JSON };

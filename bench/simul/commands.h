@@ -3,6 +3,10 @@
 #ifndef SIMUL_COMMANDS_H
 #define SIMUL_COMMANDS_H
 
+#if SIMUL_LAYER < 3 /* the layers: CMakeLists.txt */
+#error "commands.h belongs to the simul command (bench/simul/): a models/ or workloads/ file may not include it"
+#endif
+
 #include <stdbool.h>
 
 /* Each takes argv from the subcommand's name on and returns the exit status. */

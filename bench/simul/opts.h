@@ -3,6 +3,10 @@
 #ifndef SIMUL_OPTS_H
 #define SIMUL_OPTS_H
 
+#if SIMUL_LAYER < 3 /* the layers: CMakeLists.txt */
+#error "opts.h belongs to the simul command (bench/simul/): a models/ or workloads/ file may not include it"
+#endif
+
 #include "options.h"
 
 #include <stdio.h>

@@ -3,6 +3,10 @@
 #ifndef SIMUL_RECORD_H
 #define SIMUL_RECORD_H
 
+#if SIMUL_LAYER < 3 /* the layers: CMakeLists.txt */
+#error "record.h belongs to the simul command (bench/simul/): a models/ or workloads/ file may not include it"
+#endif
+
 #include "cli.h"
 
 struct sim_record {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* signals.c: what the simul command does on a signal or at --timeout: kill the children, one line, exit. */
 #include "signals.h"
-#include "../../models/model.h"
+#include "model.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -3,6 +3,10 @@
 #ifndef SIMUL_SIGNALS_H
 #define SIMUL_SIGNALS_H
 
+#if SIMUL_LAYER < 3 /* the layers: CMakeLists.txt */
+#error "signals.h belongs to the simul command (bench/simul/): a models/ or workloads/ file may not include it"
+#endif
+
 /* SIGINT/SIGTERM (and SIGALRM after timeout_s, if > 0) kill the run's children and exit with
  * a one-line message: 130/143 for a signal, 1 for the timeout. SIGPIPE and SIGXFSZ are
  * ignored, so a failed write is an error the run reports rather than a death. */
