@@ -192,7 +192,6 @@ void sim_trace(const char *phase, double start_s, double end_s)
 
 void sim_result_fail(struct sim_result *r, int status, const char *fmt, ...)
 {
-	r->errors++;
 	if (r->status != 0)
 		return; /* keep the first */
 	r->status = status ? status : -EIO;
@@ -202,13 +201,6 @@ void sim_result_fail(struct sim_result *r, int status, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-void sim_sort_doubles(double *v, size_t n) { qsort(v, n, sizeof *v, cmp_double); }
 
 /* ---- latency histogram: log-linear, 8 buckets per octave of microseconds -------------- */
 

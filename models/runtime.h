@@ -33,9 +33,6 @@ void sim_tick(void);
 double sim_now(void);
 double sim_mono_s(void);
 
-/* Sort n doubles ascending, in place: the calibrations take a median or trim the tail. */
-void sim_sort_doubles(double *v, size_t n);
-
 /* Record one phase of the current task for --trace (no-op without it). */
 void sim_trace(const char *phase, double start_s, double end_s);
 
@@ -54,7 +51,6 @@ struct sim_result {
 	uint64_t value;     /* workload-defined (sumsq: the partial sum) */
 	uint64_t count;     /* workload-defined (sleeps done, requests done, moves made) */
 	uint64_t bytes;     /* body bytes received */
-	uint64_t errors;    /* per-task errors counted (fetch) */
 	double max_lat_s;   /* longest single operation (fetch: request latency) */
 	struct sim_hist lat; /* per-operation latencies */
 	char err[120];      /* first error, one line */

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* unit_runtime.c: unit tests of the runtime pieces: closed form, histogram, number parsing, option tables. */
+/* unit_runtime.c: unit tests of the runtime pieces: closed form, histogram, numbers, option tables, calibration. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "calibrate.h"
 #include "options.h"
 #include "runtime.h"
 #include "sumsq.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 static uint64_t sumsq_loop(uint64_t n)
@@ -113,6 +115,33 @@ static void option_tables(void **state)
 	assert_true(o.flag);
 }
 
+static double seq[16];
+static unsigned nseq;
+static double next_sample(void *arg)
+{
+	(void)arg;
+	return seq[nseq++];
+}
+
+/* The median, or the mean without the largest eighth; a failed sample fails it all. */
+static void calibration(void **state)
+{
+	(void)state;
+	double a[] = { 5, 1, 3 };
+	memcpy(seq, a, sizeof a);
+	nseq = 0;
+	assert_true(sim_calibrate(SIM_CAL_MEDIAN, 3, next_sample, NULL) == 3);
+	for (int i = 0; i < 16; i++)
+		seq[i] = i < 14 ? 1.0 : 1000.0; /* two stalls */
+	nseq = 0;
+	assert_true(sim_calibrate(SIM_CAL_TRIMMED_MEAN, 16, next_sample, NULL) == 1.0);
+	assert_int_equal(nseq, 16);
+	seq[0] = 2, seq[1] = NAN;
+	nseq = 0;
+	assert_true(isnan(sim_calibrate(SIM_CAL_MEDIAN, 3, next_sample, NULL)));
+	assert_true(isnan(sim_calibrate(SIM_CAL_MEDIAN, 0, next_sample, NULL)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +149,7 @@ int main(void)
 		cmocka_unit_test(hist_quantiles),
 		cmocka_unit_test(numbers_are_strict),
 		cmocka_unit_test(option_tables),
+		cmocka_unit_test(calibration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* chess.c: seed 002's simultaneous exhibition (Judit Polgár, 24 tables), played under each model (C4). */
+#include "calibrate.h"
 #include "chess_predict.h"
 #include "workload.h"
 
@@ -165,24 +166,24 @@ static const struct chess_state *state_of(const struct sim_run *run)
 	return st;
 }
 
+/* One 2 ms sleep: how much later than asked it ended. */
+static double one_lateness(void *arg)
+{
+	(void)arg;
+	struct timespec ts = { 0, 2000000 };
+	double t = sim_mono_s();
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	double late = sim_mono_s() - t - 0.002;
+	return late > 0 ? late : 0;
+}
+
 /* How late a sleep wakes on this machine, on average: a machine fact, like sumsq's core
  * speed. Sixteen 2 ms sleeps (about 35 ms, before the timed region); the two latest are
  * dropped, so one stray stall of the shared machine does not set the figure. */
 static double timer_lateness(void)
 {
-	double v[16];
-	for (int i = 0; i < 16; i++) {
-		struct timespec ts = { 0, 2000000 };
-		double t = sim_mono_s();
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-		v[i] = sim_mono_s() - t - 0.002;
-	}
-	sim_sort_doubles(v, 16);
-	double sum = 0;
-	for (int i = 0; i < 14; i++)
-		sum += v[i] > 0 ? v[i] : 0;
-	return sum / 14;
+	return sim_calibrate(SIM_CAL_TRIMMED_MEAN, 16, one_lateness, NULL);
 }
 
 /* The smallest scale that gives a move of at least `least` units, rounded up to three

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fetch.c: the documents' web downloads: each task GETs a URL --requests times (claims C2, C3). */
 #include "workload.h"
+#include "calibrate.h"
 #include "http_client.h"
 #include "http_server.h"
 #include "machine.h"
@@ -260,22 +261,27 @@ static int build_req(struct fetch_req *rq, const struct sim_url *u, char *err, s
 /* c: the median per-request time of a few short tasks against the same server with the
  * latency taken out (?latency-ms=0, which our server honours), outside the timed region and
  * untraced. Against --url, the server's own latency is unknown and lands in c. */
+struct cal {
+	const struct fetch_state *st;
+	uint64_t reqs;
+	int tmo;
+};
+
+static double per_request_s(void *arg)
+{
+	const struct cal *k = arg;
+	struct sim_result r;
+	memset(&r, 0, sizeof r);
+	double t = sim_mono_s();
+	do_requests(k->st, &k->st->cal, k->reqs, k->tmo, false, &r);
+	/* A failure: the run itself will meet it and report it. */
+	return r.status != 0 ? NAN : (sim_mono_s() - t) / (double)k->reqs;
+}
+
 static void calibrate(struct fetch_state *st, const struct fetch_cfg *c)
 {
-	uint64_t reqs = c->requests < CAL_REQS ? c->requests : CAL_REQS;
-	double per[CAL_TASKS];
-	st->c_s = NAN;
-	for (int k = 0; k < CAL_TASKS; k++) {
-		struct sim_result r;
-		memset(&r, 0, sizeof r);
-		double t = sim_mono_s();
-		do_requests(st, &st->cal, reqs, (int)c->io_timeout_ms, false, &r);
-		if (r.status != 0)
-			return; /* the run itself will meet the same failure and report it */
-		per[k] = (sim_mono_s() - t) / (double)reqs;
-	}
-	sim_sort_doubles(per, CAL_TASKS);
-	st->c_s = per[CAL_TASKS / 2];
+	struct cal k = { st, c->requests < CAL_REQS ? c->requests : CAL_REQS, (int)c->io_timeout_ms };
+	st->c_s = sim_calibrate(SIM_CAL_MEDIAN, CAL_TASKS, per_request_s, &k);
 }
 
 static void fetch_teardown(struct sim_run *run)
@@ -392,13 +398,12 @@ static void fetch_fields(const struct sim_run *run, const struct sim_result *rs,
 	sim_field_add(out, "io_timeout_ms", false, "%llu", (unsigned long long)c->io_timeout_ms);
 	if (!rs)
 		return;
-	uint64_t reqs = 0, bytes = 0, errors = 0;
+	uint64_t reqs = 0, bytes = 0;
 	double max = 0;
 	struct sim_hist h = { 0 };
 	for (uint32_t i = 0; i < run->tasks; i++) {
 		reqs += rs[i].count;
 		bytes += rs[i].bytes;
-		errors += rs[i].errors;
 		if (rs[i].max_lat_s > max)
 			max = rs[i].max_lat_s;
 		sim_hist_merge(&h, &rs[i].lat);
@@ -406,7 +411,6 @@ static void fetch_fields(const struct sim_run *run, const struct sim_result *rs,
 	sim_field_add(out, "requests", false, "%llu", (unsigned long long)reqs);
 	sim_field_add(out, "bytes", false, "%llu", (unsigned long long)bytes);
 	sim_field_add(out, "bytes_per_response", false, "%llu", (unsigned long long)(reqs ? bytes / reqs : 0));
-	sim_field_add(out, "errors", false, "%llu", (unsigned long long)errors);
 	/* A bucket's upper bound can lie above the slowest request seen: the max is exact. */
 	sim_field_add(out, "p50_s", false, "%.6f", fmin(sim_hist_quantile(&h, 0.50), max));
 	sim_field_add(out, "p99_s", false, "%.6f", fmin(sim_hist_quantile(&h, 0.99), max));

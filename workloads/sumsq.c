@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* sumsq.c: the documents' CPU-bound sum(i*i for i in range(n)), split over the tasks (claim C5). */
+#include "calibrate.h"
 #include "sumsq.h"
 #include "workload.h"
 
@@ -76,6 +77,17 @@ static void span_of(const struct sim_run *run, uint32_t i, struct span *sp)
 	sp->sum = 0;
 }
 
+#define CAL_ELEMS (1u << 21)
+
+static double kernel_seconds(void *arg)
+{
+	(void)arg;
+	struct span sp = { 1000, 1000 + CAL_ELEMS, 0 };
+	double t = sim_mono_s();
+	sumsq_kernel(&sp);
+	return sim_mono_s() - t;
+}
+
 static int sumsq_setup(struct sim_run *run, char *err, size_t errlen)
 {
 	struct sumsq_state *st = calloc(1, sizeof *st);
@@ -83,18 +95,8 @@ static int sumsq_setup(struct sim_run *run, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	/* The median of nine short runs, about 10 ms in all. Not the best: this machine runs
-	 * short bursts up to twice as fast as it sustains, and the best of a few picks a burst. */
-	enum { K = 9, ELEMS = 1u << 21 };
-	double d[K];
-	for (int k = 0; k < K; k++) {
-		struct span sp = { 1000, 1000 + ELEMS, 0 };
-		double t = sim_mono_s();
-		sumsq_kernel(&sp);
-		d[k] = sim_mono_s() - t;
-	}
-	sim_sort_doubles(d, K);
-	st->s_per_elem = d[K / 2] / (double)ELEMS;
+	/* The median of nine short runs, about 10 ms in all. */
+	st->s_per_elem = sim_calibrate(SIM_CAL_MEDIAN, 9, kernel_seconds, NULL) / (double)CAL_ELEMS;
 	run->state = st;
 	return 0;
 }
