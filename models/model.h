@@ -30,8 +30,8 @@ struct sim_run {
 	bool tasks_given;      /* --tasks was on the command line */
 	uint32_t workers;      /* 0 = one thread/process per task; ignored where not a pool */
 	uint32_t limit;        /* at most this many tasks in flight; 0 = no limit */
-	bool gil;              /* threadpool: emulate CPython's GIL */
-	uint32_t stack_kib;    /* eventloop: coroutine stack size (SIM_STACK_KIB_DEFAULT) */
+	bool gil;              /* models with SIM_CAP_GIL: emulate CPython's GIL */
+	uint32_t stack_kib;    /* models with SIM_CAP_STACK: the tasks' stack size (SIM_STACK_KIB_DEFAULT) */
 	uint32_t cores;        /* cores the predictions assume (default: this machine's) */
 	double timeout_s;      /* 0 = none */
 };

@@ -168,11 +168,71 @@ static void kill_all(struct kids *k)
 
 static uint32_t multiprocess_default_workers(void) { return sim_cores(); } /* ProcessPoolExecutor */
 
+/* Fork worker id and register it. Signals wait meanwhile, so the handlers always see every
+ * child that exists. */
+static int fork_worker(const struct sim_run *run, struct shm *shm, struct kids *k, uint32_t id, uint32_t nprocs,
+                       pid_t parent, char *err, size_t errlen)
+{
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid_t pid = fork();
+	if (pid == 0)
+		child_main(run, shm, run->workers == 0, id, parent, &old);
+	if (pid < 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		sim_spawn_failed(false, id, nprocs, e, err, errlen);
+		return -e;
+	}
+	int slot = sim_child_register(pid);
+	kid_add(k, pid, slot);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (slot < 0) { /* cannot happen below 65536 alive; the CLI keeps us under pid_max */
+		snprintf(err, errlen, "too many worker processes to track: use --workers W or --limit L");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Fork the workers, at most cap alive at once, and reap them all. */
+static int run_workers(const struct sim_run *run, struct shm *shm, struct kids *k, char *err, size_t errlen)
+{
+	uint32_t cap = sim_run_concurrency(run);                 /* processes alive at once, at most */
+	uint32_t nprocs = run->workers == 0 ? run->tasks : cap; /* processes forked over the run */
+	/* An inherited SIGCHLD = SIG_IGN would have the kernel reap the children itself, and
+	 * their exit status and rusage would be lost to wait4(). */
+	signal(SIGCHLD, SIG_DFL);
+	pid_t parent = getpid();
+	/* What stdio holds would otherwise be written once per child as well. */
+	fflush(stdout);
+	fflush(stderr);
+
+	int ret = 0;
+	uint32_t alive = 0;
+	for (uint32_t made = 0; made < nprocs; made++) {
+		if (alive == cap) {
+			alive--;
+			if ((ret = reap_one(k, err, errlen)) < 0)
+				break;
+		}
+		if ((ret = fork_worker(run, shm, k, made, nprocs, parent, err, errlen)) < 0)
+			break;
+		alive++;
+	}
+	while (ret == 0 && alive > 0) {
+		alive--;
+		ret = reap_one(k, err, errlen);
+	}
+	return ret;
+}
+
 static int multiprocess_run(const struct sim_run *run, struct sim_result *results, char *err, size_t errlen)
 {
-	bool per_task = run->workers == 0;
-	uint32_t cap = sim_run_concurrency(run);              /* processes alive at once, at most */
-	uint32_t nprocs = per_task ? run->tasks : cap;       /* processes forked over the run */
+	uint32_t cap = sim_run_concurrency(run);
 	size_t size = sizeof(struct shm) + (size_t)run->tasks * sizeof(struct sim_result);
 	struct shm *shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED) {
@@ -191,55 +251,7 @@ static int multiprocess_run(const struct sim_run *run, struct sim_result *result
 		snprintf(err, errlen, "out of memory for %u worker processes: use --workers W or --limit L", cap);
 		return -ENOMEM;
 	}
-
-	/* Signals wait while a child is forked and registered, so the handlers always see
-	 * every child that exists. */
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGALRM);
-	/* An inherited SIGCHLD = SIG_IGN would have the kernel reap the children itself, and
-	 * their exit status and rusage would be lost to wait4(). */
-	signal(SIGCHLD, SIG_DFL);
-	pid_t parent = getpid();
-	/* What stdio holds would otherwise be written once per child as well. */
-	fflush(stdout);
-	fflush(stderr);
-
-	int ret = 0;
-	uint32_t made = 0, alive = 0;
-	for (; made < nprocs; made++) {
-		if (alive == cap) {
-			alive--;
-			if ((ret = reap_one(&k, err, errlen)) < 0)
-				break;
-		}
-		sigprocmask(SIG_BLOCK, &block, &old);
-		pid_t pid = fork();
-		if (pid == 0)
-			child_main(run, shm, per_task, made, parent, &old);
-		if (pid < 0) {
-			int e = errno;
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			sim_spawn_failed(false, made, nprocs, e, err, errlen);
-			ret = -e;
-			break;
-		}
-		int slot = sim_child_register(pid);
-		kid_add(&k, pid, slot);
-		alive++;
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (slot < 0) { /* cannot happen below 65536 alive; cli.c keeps us under pid_max */
-			snprintf(err, errlen, "too many worker processes to track: use --workers W or --limit L");
-			ret = -ENOSPC;
-			break;
-		}
-	}
-	while (ret == 0 && alive > 0) {
-		alive--;
-		ret = reap_one(&k, err, errlen);
-	}
+	int ret = run_workers(run, shm, &k, err, errlen);
 	/* On any failure no child may outlive the run, nor finish tasks nobody will read. */
 	kill_all(&k);
 	if (ret == 0)
