@@ -8,7 +8,7 @@ CMAKE   ?= cmake
 CC      ?= cc
 export CC
 
-.PHONY: all build deps test test-asan test-tsan test-clang bench clean help
+.PHONY: all build deps test test-asan test-tsan test-clang bench compare clean help
 
 all: build
 
@@ -19,6 +19,9 @@ help:
 	@echo "make test-asan  the tests under ASan+UBSan;  make test-tsan: under TSan"
 	@echo "make bench      deps, build, the sweeps, charts and REPORT.md into results/<UTC time>/"
 	@echo "                (QUICK=1: a short run; SWEEPS=\"c1_sleep c5_sumsq\": only those; OUT=dir: write there)"
+	@echo "make compare    BASE=dir NEW=dir (default results/reference, results/latest): per shared point the"
+	@echo "                new/base time ratio, interval and verdict, into NEW/COMPARE.md and NEW/compare.csv"
+	@echo "                (FLOOR=0.1: the noise floor, default 0.25 for a CPU whose speed changes)"
 
 deps:
 	@bash bench/setup/deps.sh
@@ -40,6 +43,11 @@ test-clang: deps
 
 bench: deps build
 	@SIMUL=$(abspath $(BUILD))/simul bash bench/harness/bench.sh $(if $(QUICK),--quick) $(if $(SWEEPS),--only "$(SWEEPS)") $(if $(OUT),--out "$(OUT)")
+
+BASE ?= results/reference
+NEW  ?= results/latest
+compare:
+	@python3 bench/harness/compare.py $(if $(FLOOR),--floor $(FLOOR)) "$(BASE)" "$(NEW)"
 
 clean:
 	rm -rf build build-asan build-tsan build-clang

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# e2e_compare.sh: `make compare` on made-up run folders: a run against itself, one model slowed, one-sample points, bad input.
+source "$SIMUL_ROOT/tests/lib.sh"
+CMP=(python3 "$SIMUL_ROOT/bench/harness/compare.py")
+
+# fake DIR SCALE_EVENTLOOP RUNS [ARG]: a run folder as bench.sh writes it, one sweep of two
+# series (sequential, eventloop) at tasks=1,10, RUNS samples each (seeded noise of ~2%), the
+# eventloop times scaled by SCALE_EVENTLOOP; ARG replaces --ms 100 in the commands.
+fake() {
+  python3 - "$@" <<'EOF'
+import csv, json, os, random, statistics, sys
+d, scale, runs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+arg = sys.argv[4] if len(sys.argv) > 4 else "100"
+rng = random.Random(d + str(scale))
+os.makedirs(os.path.join(d, "raw"))
+open(os.path.join(d, "sweeps.txt"), "w").write("s1\n")
+open(os.path.join(d, "env.txt"), "w").write(f"cores: 2\nquick: no\nsimul: {d}/simul\n")
+cmds, results, rows = [], [], []
+for idx, (series, tasks) in enumerate([(s, t) for s in ("sequential", "eventloop") for t in (1, 10)]):
+    base = 0.1 * tasks if series == "sequential" else 0.1
+    times = [base * (scale if series == "eventloop" else 1) * (1 + rng.gauss(0, 0.02)) for _ in range(runs)]
+    argv = ["sleep", "--model", series, "--tasks", str(tasks), "--ms", arg, "--timeout", "20"]
+    cmds.append({"idx": idx, "kind": "run", "series": series, "params": {"tasks": str(tasks)},
+                 "argv": argv, "shell": "simul run " + " ".join(argv)})
+    results.append({"command": series, "times": times, "exit_codes": [0] * runs})
+    rows.append({"sweep": "s1", "claim": "C1", "series": series, "idx": idx, "status": "ok",
+                 "runs_ok": runs, "runs_total": runs, "mean_s": statistics.fmean(times),
+                 "sd_s": statistics.stdev(times) if runs > 1 else 0, "p_tasks": tasks,
+                 "model": series, "tasks": tasks, "wall_s": 0.1, "user_s": 0.001, "sys_s": 0.001})
+json.dump({"name": "s1", "warmup": 1, "runs": runs, "rounds": 1, "commands": cmds},
+          open(os.path.join(d, "raw", "s1.plan.json"), "w"))
+json.dump({"results": results}, open(os.path.join(d, "raw", "s1.r1.json"), "w"))
+with open(os.path.join(d, "s1.csv"), "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+EOF
+}
+# verdicts DIR: "series tasks verdict" per line of DIR/compare.csv, sorted
+verdicts() {
+  python3 -c 'import csv, sys
+for r in sorted(csv.DictReader(open(sys.argv[1])), key=lambda r: (r["series"], int(r["tasks"]))):
+    print(r["series"], r["tasks"], r["verdict"])' "$1/compare.csv"
+}
+
+# A run against itself: nothing flagged, both files written, the rule said.
+fake "$T_TMP/a" 1 5
+expect_exit 0 "a run against itself" -- "${CMP[@]}" "$T_TMP/a" "$T_TMP/a"
+grep -q "4 shared points: 0 slower, 0 faster, 4 same" "$T_TMP/out" && ok "against itself: 4 points, none flagged" || bad "self: $(tail -3 "$T_TMP/out")"
+grep -q "percentile bootstrap" "$T_TMP/out" && ok "the output names its interval (bootstrap) and rule" || bad "no method named"
+[[ -s $T_TMP/a/COMPARE.md && $(head -1 "$T_TMP/a/compare.csv") == sweep,series,model,tasks,p_tasks,base_s,new_s,ratio,ci_low,ci_high,verdict,* ]] \
+  && ok "COMPARE.md and compare.csv (sweep,series,model,tasks,p_tasks,base_s,new_s,ratio,ci_low,ci_high,verdict,...)" \
+  || bad "files: $(head -1 "$T_TMP/a/compare.csv")"
+
+# One model 1.6x slower: only its points flagged, the largest changes listed first.
+fake "$T_TMP/slow" 1.6 5
+expect_exit 0 "a run with eventloop slowed" -- "${CMP[@]}" "$T_TMP/a" "$T_TMP/slow"
+got=$(verdicts "$T_TMP/slow" | tr '\n' ';')
+[[ $got == "eventloop 1 slower;eventloop 10 slower;sequential 1 same;sequential 10 same;" ]] \
+  && ok "only the slowed model is flagged slower ($got)" || bad "slowed: $got"
+[[ $(sed -n 2p "$T_TMP/slow/compare.csv" | cut -d, -f2) == eventloop ]] && ok "largest change first" || bad "order"
+cp -r "$T_TMP/slow" "$T_TMP/slow2"
+"${CMP[@]}" "$T_TMP/a" "$T_TMP/slow2" >/dev/null
+cmp -s "$T_TMP/slow/compare.csv" "$T_TMP/slow2/compare.csv" && ok "the same two runs give the same intervals (fixed seed)" || bad "not reproducible"
+
+# And faster, the other way round.
+expect_exit 0 "reversed" -- "${CMP[@]}" "$T_TMP/slow" "$T_TMP/a"
+[[ $(verdicts "$T_TMP/a" | grep -c "eventloop.*faster") -eq 2 ]] && ok "reversed: eventloop faster" || bad "reversed: $(verdicts "$T_TMP/a")"
+
+# Without raw/, Welch on the log scale from the CSV, with the same verdicts.
+rm -r "$T_TMP/slow2/raw"
+"${CMP[@]}" "$T_TMP/a" "$T_TMP/slow2" >"$T_TMP/out"
+[[ $(verdicts "$T_TMP/slow2" | tr '\n' ';') == "$got" ]] && grep -q "welch-log (csv)" "$T_TMP/slow2/compare.csv" \
+  && ok "without raw/: Welch from the CSV, same verdicts" || bad "welch: $(verdicts "$T_TMP/slow2")"
+
+# One sample a side: no interval; 1.3x is `same (1 run)`, 2x is flagged.
+fake "$T_TMP/one" 1 1; fake "$T_TMP/one13" 1.3 1; fake "$T_TMP/one2" 2 1
+"${CMP[@]}" "$T_TMP/one" "$T_TMP/one13" >/dev/null; "${CMP[@]}" "$T_TMP/one" "$T_TMP/one2" >/dev/null
+[[ $(verdicts "$T_TMP/one13" | grep -c "eventloop.*same (1 run)") -eq 2 && $(verdicts "$T_TMP/one2" | grep -c "eventloop.*slower") -eq 2 \
+   && $(grep -c ',,,' "$T_TMP/one2/compare.csv") -ge 4 ]] \
+  && ok "one sample: 1.3x same (1 run), 2x slower, no interval" || bad "one sample: $(verdicts "$T_TMP/one13") / $(verdicts "$T_TMP/one2")"
+
+# A point whose command changed is listed apart, not compared.
+fake "$T_TMP/other" 1 5 50
+"${CMP[@]}" "$T_TMP/a" "$T_TMP/other" >"$T_TMP/out"
+grep -q "4 points not compared" "$T_TMP/out" && grep -q "another command" "$T_TMP/other/COMPARE.md" \
+  && ok "another command line (--ms 50 for 100): not compared, said so" || bad "command change: $(tail -4 "$T_TMP/out")"
+
+# Bad input: one line, exit 2, nothing written.
+mkdir -p "$T_TMP/empty" "$T_TMP/nocsv"; echo s1 >"$T_TMP/nocsv/sweeps.txt"
+fake "$T_TMP/cut" 1 5; head -c 150 "$T_TMP/a/s1.csv" >"$T_TMP/cut/s1.csv"
+for c in "missing:$T_TMP/none" "a file:$T_TMP/a/s1.csv" "not a run:$T_TMP/empty" "no CSV:$T_TMP/nocsv" "a cut CSV:$T_TMP/cut"; do
+  expect_exit 2 "NEW is ${c%%:*}" -- "${CMP[@]}" "$T_TMP/a" "${c#*:}"
+  [[ $(wc -l <"$T_TMP/err") -eq 1 && ! -e ${c#*:}/COMPARE.md ]] && ok "  one line: $(cat "$T_TMP/err")" || bad "  $(cat "$T_TMP/err")"
+done
+expect_exit 2 "a wrong option" -- "${CMP[@]}" --floor x "$T_TMP/a" "$T_TMP/a"
+expect_exit 0 "--help" -- "${CMP[@]}" --help
+
+finish
