@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fetch.c: the documents' web downloads: each task GETs a URL --requests times (claims C2, C3). */
-#include "workload.h"
 #include "calibrate.h"
-#include "http_client.h"
-#include "http_server.h"
+#include "fetch.h"
 #include "machine.h"
 
 #include <errno.h>
@@ -14,37 +12,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
-/* --latency-ms, --bytes and --expect-bytes each apply to one kind of server only: given for
- * the other, they are an error, not a silent no-op, so the table says whether each was given. */
-struct fetch_cfg {
-	const char *url;
-	uint64_t requests;
-	struct sim_maybe latency_ms, bytes, expect;
-	uint64_t io_timeout_ms;
-};
-
 #define FD_MARGIN 64 /* descriptors beside the sockets: stdio, pipes, libuv's own */
 #define CAL_TASKS 9  /* calibration: the median of this many short tasks */
 #define CAL_REQS 8   /* ... of at most this many requests each */
-
-struct fetch_req {
-	char keep[2400], close[2400]; /* the GET, and the same asking for Connection: close */
-	size_t keep_len, close_len;
-};
-
-struct fetch_state {
-	struct sim_url url;
-	char url_text[2400];
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	char resolve_err[200];   /* set when the host did not resolve: every task fails with it */
-	struct fetch_req req, cal;
-	bool expect_known;
-	uint64_t expect;         /* body bytes every response must carry, when known */
-	double latency_s;        /* injected by our server; 0 assumed for --url */
-	double c_s;              /* per-request cost with no latency, calibrated; NAN if it failed */
-	struct sim_http_server server; /* our own, when there is no --url */
-};
 
 #define F(field) offsetof(struct fetch_cfg, field)
 static const struct sim_option fetch_options[] = {
@@ -89,133 +59,6 @@ static int fetch_check(struct sim_run *run, char *err, size_t errlen)
 	}
 	return 0;
 }
-
-/* ---- the task body: plain blocking code over the runtime interface --------------------- */
-
-struct outcome {
-	int err;            /* 0 or -errno */
-	const char *why;    /* what failed, a static string */
-	bool say_errno;     /* follow why with strerror(err) */
-	bool malformed;     /* why is the parser's complaint */
-	struct sim_http_resp resp;
-};
-
-/* One GET on fd, its response read to the end. 0, or -errno with o->why. */
-static int get_once(int fd, const char *req, size_t req_len, int tmo, struct outcome *o)
-{
-	ssize_t w = sim_write(fd, req, req_len, tmo);
-	if (w < 0) {
-		o->why = w == -ETIMEDOUT ? "the request could not be sent within --io-timeout-ms"
-		                         : "sending the request";
-		o->say_errno = w != -ETIMEDOUT;
-		return o->err = (int)w;
-	}
-	sim_http_resp_init(&o->resp);
-	/* Small enough for a coroutine's 64 KiB stack beside everything else on it. */
-	char buf[8192];
-	for (;;) {
-		ssize_t n = sim_read(fd, buf, sizeof buf, tmo);
-		if (n < 0) {
-			o->why = n == -ETIMEDOUT ? "no answer within --io-timeout-ms" : "reading the response";
-			o->say_errno = n != -ETIMEDOUT;
-			return o->err = (int)n;
-		}
-		size_t used;
-		int e = sim_http_resp_feed(&o->resp, buf, (size_t)n, &used, &o->why);
-		if (e < 0) {
-			o->malformed = e == -EPROTO;
-			return o->err = e;
-		}
-		if (e == 1) {
-			if (used < (size_t)n) {
-				o->why = "bytes after the end of the response (malformed)";
-				return o->err = -EPROTO;
-			}
-			return 0;
-		}
-	}
-}
-
-/* R requests over one connection (a new one whenever the server closes it), each checked.
- * The first failure ends the task: later requests would only repeat it, or wait out
- * another time-out each. */
-static void do_requests(const struct fetch_state *st, const struct fetch_req *rq, uint64_t reqs,
-                        int tmo, bool trace, struct sim_result *out)
-{
-	int fd = -1;
-	for (uint64_t r = 0; r < reqs; r++) {
-		double t = sim_now();
-		if (fd < 0) {
-			fd = sim_connect((const struct sockaddr *)&st->addr, st->addrlen, tmo);
-			if (fd < 0) {
-				if (fd == -ETIMEDOUT)
-					sim_result_fail(out, fd, "connect to %s: no answer within --io-timeout-ms %d",
-					                st->url.authority, tmo);
-				else
-					sim_result_fail(out, fd, "connect to %s: %s", st->url.authority, strerror(-fd));
-				return;
-			}
-			if (trace)
-				sim_trace("connect", t, sim_now());
-		}
-		bool last = r + 1 == reqs;
-		double tr = sim_now();
-		struct outcome o = { 0 };
-		if (get_once(fd, last ? rq->close : rq->keep, last ? rq->close_len : rq->keep_len, tmo, &o) < 0) {
-			char detail[64] = "";
-			if (o.say_errno)
-				snprintf(detail, sizeof detail, ": %s", strerror(-o.err));
-			else if (o.err == -ETIMEDOUT)
-				snprintf(detail, sizeof detail, " %d", tmo);
-			sim_result_fail(out, o.err, "GET %s: %s%s%s", st->url_text, o.malformed ? "malformed response: " : "",
-			                o.why, detail);
-			break;
-		}
-		if (o.resp.status != 200) {
-			sim_result_fail(out, -EPROTO, "GET %s: status %u, want 200", st->url_text, o.resp.status);
-			break;
-		}
-		if (st->expect_known && o.resp.body != st->expect) {
-			sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes, want %llu", st->url_text,
-			                (unsigned long long)o.resp.body, (unsigned long long)st->expect);
-			break;
-		}
-		if (r == 0)
-			out->value = o.resp.body;
-		else if (o.resp.body != out->value) {
-			sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes after one of %llu", st->url_text,
-			                (unsigned long long)o.resp.body, (unsigned long long)out->value);
-			break;
-		}
-		double end = sim_now(), lat = end - tr;
-		if (trace)
-			sim_trace("request", tr, end);
-		sim_hist_add(&out->lat, lat);
-		if (lat > out->max_lat_s)
-			out->max_lat_s = lat;
-		out->count++;
-		out->bytes += o.resp.body;
-		if (!o.resp.keep_alive) {
-			sim_close(fd);
-			fd = -1;
-		}
-	}
-	if (fd >= 0)
-		sim_close(fd);
-}
-
-static void fetch_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
-{
-	const struct fetch_cfg *c = run->cfg;
-	const struct fetch_state *st = run->state;
-	(void)i;
-	if (st->resolve_err[0]) {
-		sim_result_fail(out, -EHOSTUNREACH, "%s", st->resolve_err);
-		return;
-	}
-	do_requests(st, &st->req, c->requests, (int)c->io_timeout_ms, true, out);
-}
-
 /* ---- set-up: descriptors, the embedded server, the address, the calibration ------------- */
 
 static int check_nofile(const struct sim_run *run, char *err, size_t errlen)
@@ -273,7 +116,7 @@ static double per_request_s(void *arg)
 	struct sim_result r;
 	memset(&r, 0, sizeof r);
 	double t = sim_mono_s();
-	do_requests(k->st, &k->st->cal, k->reqs, k->tmo, false, &r);
+	sim_fetch__requests(k->st, &k->st->cal, k->reqs, k->tmo, false, &r);
 	/* A failure: the run itself will meet it and report it. */
 	return r.status != 0 ? NAN : (sim_mono_s() - t) / (double)k->reqs;
 }
@@ -426,7 +269,7 @@ const struct sim_workload sim_workload_fetch = {
 	.options = fetch_options,
 	.check = fetch_check,
 	.setup = fetch_setup,
-	.task = fetch_task,
+	.task = sim_fetch__task,
 	.verify = fetch_verify,
 	.predict = fetch_predict,
 	.fields = fetch_fields,

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* fetch.h: inside the fetch workload: its options, its state, and the requests (fetch.c, fetch_task.c). */
+#ifndef SIMUL_FETCH_H
+#define SIMUL_FETCH_H
+
+#if SIMUL_LAYER < 2 /* the layers: CMakeLists.txt */
+#error "fetch.h belongs to the workloads layer: a models/ file may not include it"
+#endif
+
+#include "http_client.h"
+#include "http_server.h"
+#include "workload.h"
+
+#include <sys/socket.h>
+
+/* --latency-ms, --bytes and --expect-bytes each apply to one kind of server only: given for
+ * the other, they are an error, not a silent no-op, so the table says whether each was given. */
+struct fetch_cfg {
+	const char *url;
+	uint64_t requests;
+	struct sim_maybe latency_ms, bytes, expect;
+	uint64_t io_timeout_ms;
+};
+
+struct fetch_req {
+	char keep[2400], close[2400]; /* the GET, and the same asking for Connection: close */
+	size_t keep_len, close_len;
+};
+
+struct fetch_state {
+	struct sim_url url;
+	char url_text[2400];
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char resolve_err[200];   /* set when the host did not resolve: every task fails with it */
+	struct fetch_req req, cal;
+	bool expect_known;
+	uint64_t expect;         /* body bytes every response must carry, when known */
+	double latency_s;        /* injected by our server; 0 assumed for --url */
+	double c_s;              /* per-request cost with no latency, calibrated; NAN if it failed */
+	struct sim_http_server server; /* our own, when there is no --url */
+};
+
+/* The task body. */
+void sim_fetch__task(const struct sim_run *run, uint32_t i, struct sim_result *out);
+
+/* reqs GETs of rq over one connection (a new one whenever the server closes it), each
+ * checked, into *out; trace says whether to record the phases. The first failure ends it. */
+void sim_fetch__requests(const struct fetch_state *st, const struct fetch_req *rq, uint64_t reqs, int tmo,
+                         bool trace, struct sim_result *out);
+
+#endif
