@@ -54,6 +54,10 @@ if [[ $have_py == 1 ]]; then
   s=$("${PEER[@]}" run sleep --model python-sequential --tasks 20 --ms 100 --format json | json wall_s)
   a=$("${PEER[@]}" run sleep --model python-asyncio --tasks 20 --ms 100 --format json | json wall_s)
   timing && check "C1 in CPython: 20 sleeps of 0.1 s: sequential $s s, asyncio.gather $a s (< a fifth)" "$a < $s / 5 && $s >= 2"
+  j=$("${PEER[@]}" run sleep --model python-asyncio --tasks 3 --ms 50 --rounds 3 --format json)
+  [[ $(json verified <<<"$j") == true ]] && ok "python-asyncio: 3 rounds of sleeps verified" || bad "rounds: $j"
+  timing && check "python-asyncio: 3 rounds of 50 ms take 3 rounds ($(json wall_s <<<"$j") s)" \
+    "$(json wall_s <<<"$j") >= 0.15 && $(json wall_s <<<"$j") < 0.3"
   # C10: the documents' asyncio.Semaphore(2) over 6 tasks runs in 3 waves.
   a=$("${PEER[@]}" run sleep --model python-asyncio --tasks 6 --ms 200 --limit 2 --format json | json wall_s)
   timing && check "C10 in CPython: Semaphore(2) over 6 sleeps of 0.2 s: 3 waves ($a s)" "$a >= 0.6 && $a < 0.9"
@@ -109,6 +113,9 @@ bad_input() {
 if [[ $have_py == 1 ]]; then
   M=python-asyncio bad_input python "${PEER[@]}"
   expect_exit 2 "python: --workers on a loop" -- "${PEER[@]}" run sleep --model python-asyncio --workers 2
+  expect_exit 2 "python: more threads than the machine allows, refused up front" -- \
+    "${PEER[@]}" run sleep --model python-threads --workers 0 --tasks 1000000
+  grep -q "use --workers W or --limit L" "$T_TMP/err" && ok "python: the limit and the fix are named" || bad "$(cat "$T_TMP/err")"
   M=python-processes
   expect_exit 1 "python-processes: --timeout kills the pool" -- "${PEER[@]}" run sleep --model $M --tasks 2 --ms 3000 --timeout 0.5
   sleep 0.2

@@ -10,8 +10,16 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
+
+func max(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}
 
 type fetchW struct {
 	url, label    string
@@ -99,6 +107,13 @@ func (w *fetchW) setup(c *config) error {
 	w.ioTimeout = time.Duration(c.int("io-timeout-ms")) * time.Millisecond
 	if c.given["expect-bytes"] {
 		w.expect = int64(c.int("expect-bytes"))
+	}
+	// One socket per task in flight, here and in the server (Go has raised the soft limit
+	// to the hard one already).
+	var rl syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil && uint64(c.concurrency()+64) > rl.Cur {
+		return fmt.Errorf("%d tasks in flight need about %d open files but the limit is %d (ulimit -n): raise it, or use --limit %d",
+			c.concurrency(), c.concurrency()+64, rl.Cur, max(1, int(rl.Cur)-64))
 	}
 	if !c.given["url"] {
 		s, err := startServer(c.int("latency-ms"), c.int("bytes"))

@@ -6,8 +6,9 @@ python-asyncio and -uvloop. Each returns per-task outcomes: a result, or the exc
 import asyncio
 import concurrent.futures as futures
 import contextlib
+import resource
 
-from options import concurrency
+from options import UsageError, concurrency
 from record import ON_ABORT, child_peak_kib
 
 ASYNC = ("python-asyncio", "python-uvloop")
@@ -38,6 +39,35 @@ def outcome(fn, *args):
         return fn(*args)
     except Exception as e:  # noqa: BLE001 - every failure is reported, none is fatal here
         return Failed(e)
+
+
+def spawn_capacity():
+    """The fewest threads or processes any of the kernel's limits allows, and which it is."""
+    def read(path):
+        try:
+            with open(path) as f:
+                return int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+    soft = resource.getrlimit(resource.RLIMIT_NPROC)[0]
+    limits = [(soft if soft != resource.RLIM_INFINITY else None, "RLIMIT_NPROC (ulimit -u)"),
+              (read("/proc/sys/kernel/threads-max"), "kernel.threads-max"),
+              (read("/proc/sys/kernel/pid_max"), "kernel.pid_max"),
+              (read("/proc/sys/vm/max_map_count"), "vm.max_map_count")]
+    # A thread costs two mappings (its stack and a guard page): half the map count.
+    limits = [(n // 2 if "map" in why else n, why) for n, why in limits if n]
+    return min(limits) if limits else (None, "")
+
+
+def check_capacity(c):
+    """A thread or process per task needs that many at once: refuse up front what cannot work."""
+    if c.model not in ("python-threads", "python-processes"):
+        return
+    cap, which = spawn_capacity()
+    need, what = pool_size(c), "threads" if c.model == "python-threads" else "processes"
+    if cap and need > cap - 64:
+        raise UsageError(f"{c.model} would need {need} {what} at once but {which} allows {cap} on this "
+                         f"machine: use --workers W or --limit L below {cap - 64}, or fewer --tasks")
 
 
 def pool_size(c):

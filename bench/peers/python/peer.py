@@ -109,6 +109,7 @@ def main(argv):
             return 0
         mod = c.__dict__.pop("module")  # the namespace goes to pool workers: plain values only
         mod.check(c)
+        models.check_capacity(c)
         require(c, mod)
         arm(c)
         run(c, mod, startup_s, t_ready)
@@ -118,6 +119,10 @@ def main(argv):
         return 2
     except RunFailed as e:
         print(f"peer: {c.workload} under {c.model}: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # noqa: BLE001 - a bug still ends in one line and exit 1, no record
+        where = f"{c.workload} under {c.model}" if getattr(c, "model", None) else "run"
+        print(f"peer: {where}: failed: {models.Failed(e).why}", file=sys.stderr)
         return 1
 
 
