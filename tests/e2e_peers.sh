@@ -9,9 +9,9 @@ PEER_EXTRA='["runtime","startup_s","setup_s","base_rss_kib","pool_prestarted"]'
 
 have_py=1 have_go=1
 if ! [[ -x $PY ]] || ! "$PY" -c 'import requests, aiohttp, uvloop' 2>/dev/null; then
-  have_py=0; echo "skip: the Python peers: $PY lacks requests, aiohttp or uvloop (make deps installs python3-aiohttp python3-requests python3-uvloop)"
+  have_py=0; echo "skip: the Python peers: $PY lacks requests, aiohttp or uvloop (apt-get install python3-aiohttp python3-requests python3-uvloop)"
 fi
-[[ -x $GO ]] || { have_go=0; echo "skip: go-goroutines: no $GO (install golang-go and rebuild)"; }
+[[ -x $GO ]] || { have_go=0; echo "skip: go-goroutines: no $GO (apt-get install golang-go, then rebuild)"; }
 if [[ $have_py == 0 && $have_go == 0 ]]; then finish; exit; fi
 
 # keys RECORD: its field names in order, the peers' own extras left out
