@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# peer.py: the documents' own Python programs behind simul's command line; one verified record per run.
+"""usage: peer.py run WORKLOAD --model MODEL [options] [--format text|csv|json]
+
+Workloads: sleep, sumsq, fetch, chess; models: python-sequential, python-threads,
+python-processes, python-asyncio, python-uvloop. 'peer.py run WORKLOAD --help' lists the
+options. Exit status: 0 done and verified; 1 the run failed, or a library is missing
+(the line says what to install); 2 the command line was wrong."""
+import asyncio
+import contextlib
+import importlib
+import os
+import signal
+import sys
+import time
+
+sys.dont_write_bytecode = True  # our modules leave no __pycache__ in the source tree
+import chess  # noqa: E402 - our modules after that line, on purpose
+import fetch  # noqa: E402
+import models  # noqa: E402
+import options  # noqa: E402
+import record  # noqa: E402
+import sleep  # noqa: E402
+import sumsq  # noqa: E402
+from options import UsageError  # noqa: E402
+from record import RunFailed  # noqa: E402
+
+WORKLOADS = {"sleep": sleep, "sumsq": sumsq, "fetch": fetch, "chess": chess}
+USAGE = "usage: peer.py run WORKLOAD --model MODEL [options]; 'peer.py run WORKLOAD --help' lists them"
+
+
+def require(c, mod):
+    """The model's and the workload's libraries, before anything runs; missing: say what to install."""
+    for lib, pkg in [models.NEEDS.get(c.model, (None, None))] + list(mod.needs(c.model)):
+        if lib is None:
+            continue
+        try:
+            importlib.import_module(lib)
+        except ImportError:
+            raise RunFailed(f"needs {pkg}: apt-get install {pkg}") from None
+
+
+def arm(c):
+    """--timeout, SIGTERM and SIGINT: kill the children, one line, exit 1, no record."""
+    def abort(signum, _frame):
+        for kill in record.ON_ABORT:
+            with contextlib.suppress(Exception):
+                kill()
+        why = (f"timed out after {c.timeout:g} s: raise --timeout, or give fewer --tasks"
+               if signum == signal.SIGALRM else f"interrupted by signal {signum}")
+        os.write(2, f"peer: {c.workload} under {c.model}: {why}\n".encode())
+        os._exit(1)
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):
+        signal.signal(s, abort)
+    if c.timeout:
+        signal.setitimer(signal.ITIMER_REAL, c.timeout)
+
+
+def failures(c, results):
+    bad = [(i, r) for i, r in enumerate(results) if isinstance(r, (models.Failed, BaseException))]
+    if bad:
+        i, r = bad[0]
+        why = r.why if isinstance(r, models.Failed) else models.Failed(r).why
+        raise RunFailed(f"{len(bad)} of {c.tasks} tasks failed; the first, task {i}: {why}")
+
+
+def run(c, mod, startup_s, t_ready):
+    """t_ready: when the interpreter, its imports and our own were done (startup_s after exec)."""
+    with contextlib.ExitStack() as stack:
+        runner = None
+        if c.model in models.ASYNC:
+            runner = stack.enter_context(asyncio.Runner(loop_factory=models.loop_factory(c.model)))
+            runner.run(asyncio.sleep(0))  # the loop exists before the timed region
+        st = stack.enter_context(mod.setup(c, runner))
+        pool = stack.enter_context(models.process_pool(c)) if c.model == "python-processes" else None
+        setup_s = time.monotonic() - t_ready  # checks (chess asks simul), servers, calibration, pools
+        with record.Measure() as m:
+            if runner:
+                results = runner.run(mod.gather_all(c, st))
+                m.stop()
+            else:
+                results = models.run_blocking(c, mod, st, m, pool)
+        failures(c, results)
+        why = mod.verify(c, st, results)
+        if why:
+            raise RunFailed(f"result did not verify: {why}")
+        own = mod.fields(c, st, results, m)
+        extra = [("runtime", record.runtime_name(), True), ("startup_s", f"{startup_s:.3f}", False),
+                 ("setup_s", f"{setup_s:.6f}", False), ("base_rss_kib", str(m.base_rss_kib), False),
+                 ("pool_prestarted", "true" if pool else "false", False)]
+        cols = record.fields_of(c, m, mod.predict(c, st), own, extra)
+    record.emit(c, cols)
+
+
+def main(argv):
+    startup_s, t_ready = record.since_process_start(), time.monotonic()
+    if len(argv) < 2 or argv[1] in ("--help", "-h", "help"):
+        print(__doc__)
+        return 0 if len(argv) >= 2 else 2
+    if argv[1] != "run":
+        print(f"peer.py: unknown command '{argv[1]}': use run\n{USAGE}", file=sys.stderr)
+        return 2
+    c = None
+    try:
+        c = options.parse(argv[2:], WORKLOADS)
+        if c.help:
+            print(options.help_text(c))
+            return 0
+        mod = c.__dict__.pop("module")  # the namespace goes to pool workers: plain values only
+        mod.check(c)
+        models.check_capacity(c)
+        require(c, mod)
+        arm(c)
+        run(c, mod, startup_s, t_ready)
+        return 0
+    except UsageError as e:
+        print(f"peer.py run: {e}\n{USAGE}", file=sys.stderr)
+        return 2
+    except RunFailed as e:
+        print(f"peer: {c.workload} under {c.model}: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # noqa: BLE001 - a bug still ends in one line and exit 1, no record
+        where = f"{c.workload} under {c.model}" if getattr(c, "model", None) else "run"
+        print(f"peer: {where}: failed: {models.Failed(e).why}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

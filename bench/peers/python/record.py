@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: MIT
+# record.py: measures the timed region only, and prints simul's record (text, CSV or JSON).
+"""wall_s is a monotonic clock around the workload alone; interpreter start-up and imports
+(startup_s) and the workload's set-up (setup_s: servers, calibration, a pool's start) are
+outside it and reported apart. user_s, sys_s and the context switches are getrusage deltas,
+this process and its reaped children; max_rss_kib is this process's peak plus each live
+child's peak, as simul's (children included)."""
+import json
+import math
+import os
+import platform
+import resource
+import sys
+import time
+
+COMMON = ("workload", "model", "tasks", "workers", "wall_s", "predicted_s", "user_s", "sys_s",
+          "max_rss_kib", "voluntary_ctx", "involuntary_ctx", "verified", "limit", "gil")
+
+
+# Killers of this run's children (a pool's workers, a server), for a timeout or a signal.
+ON_ABORT = []
+
+
+class RunFailed(Exception):
+    """The run failed or did not verify: one line on stderr, no record, exit 1."""
+
+
+def since_process_start():
+    """Seconds since this process was exec'd (the kernel counts its start in clock ticks)."""
+    with open("/proc/self/stat") as f:
+        start_ticks = int(f.read().rpartition(")")[2].split()[19])
+    return time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def child_peak_kib(pid):
+    """A live child's peak resident set (VmHWM), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Measure:
+    """with Measure() as m: the workload; m.stop() when its results are in (then reap children)."""
+
+    def __enter__(self):
+        self.s0 = resource.getrusage(resource.RUSAGE_SELF)
+        self.c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.base_rss_kib = self.s0.ru_maxrss
+        self.t0 = time.monotonic()
+        self.wall_s = None
+        return self
+
+    def stop(self):
+        if self.wall_s is None:
+            self.wall_s = time.monotonic() - self.t0
+
+    def __exit__(self, *exc):
+        self.stop()
+        s1 = resource.getrusage(resource.RUSAGE_SELF)
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        d = lambda f: getattr(s1, f) - getattr(self.s0, f) + getattr(c1, f) - getattr(self.c0, f)
+        self.user_s, self.sys_s = d("ru_utime"), d("ru_stime")
+        self.voluntary_ctx, self.involuntary_ctx = d("ru_nvcsw"), d("ru_nivcsw")
+        self.max_rss_kib = s1.ru_maxrss + getattr(self, "children_rss_kib", 0)
+        return False
+
+
+def runtime_name():
+    return f"CPython {platform.python_version()}"
+
+
+def fields_of(c, m, predicted_s, own, extra):
+    """The record's columns, simul's common ones first: (name, text, is_text)."""
+    f = [("workload", c.workload, True), ("model", c.model, True), ("tasks", str(c.tasks), False),
+         ("workers", str(c.workers), False), ("wall_s", f"{m.wall_s:.6f}", False),
+         ("predicted_s", f"{predicted_s:.6f}", False), ("user_s", f"{m.user_s:.6f}", False),
+         ("sys_s", f"{m.sys_s:.6f}", False), ("max_rss_kib", str(m.max_rss_kib), False),
+         ("voluntary_ctx", str(m.voluntary_ctx), False), ("involuntary_ctx", str(m.involuntary_ctx), False),
+         ("verified", "true", False), ("limit", str(c.limit), False),
+         # CPython's GIL is always there: every thread of these programs runs under it.
+         ("gil", "true", False)]
+    return f + list(own) + list(extra)
+
+
+def emit(c, cols, out=sys.stdout):
+    if c.format == "csv":
+        if c.header:
+            out.write(",".join(n for n, _, _ in cols) + "\n")
+        out.write(",".join(v for _, v, _ in cols) + "\n")
+    elif c.format == "json":
+        out.write("{" + ",".join(f"{json.dumps(n)}:{json.dumps(v) if t else v}" for n, v, t in cols) + "}\n")
+    else:
+        d = {n: v for n, v, _ in cols}
+        out.write(f"{c.workload} under {c.model}: {c.tasks} tasks, wall {float(d['wall_s']):.3f} s, "
+                  f"predicted {float(d['predicted_s']):.3f} s (verified)\n")
+        for n, v, _ in cols:
+            out.write(f"  {n:<16} {v}\n")
+    out.flush()
+
+
+def quantile(values, q):
+    """Nearest rank, as simul's histogram reads it (but exact: no buckets)."""
+    v = sorted(values)
+    return v[max(1, math.ceil(q * len(v))) - 1] if v else 0.0
