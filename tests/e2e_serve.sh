@@ -45,8 +45,9 @@ secs=$(grep -o 'in [0-9.]*' "$T_TMP/probe" | cut -d' ' -f2)
 timing && check "200 requests of 300 ms overlap (took ${secs:-?} s)" "${secs:-99} >= 0.3 && ${secs:-99} < 1.5"
 t=$(curl -s -o /dev/null -w '%{time_total}' "$URL?latency-ms=0")
 timing && check "?latency-ms=0 overrides the latency (${t} s)" "$t < 0.2"
+# libuv's timers count whole milliseconds of a cached clock: an answer may leave up to 1 ms early.
 t=$(curl -s -o /dev/null -w '%{time_total}' "$URL")
-check "the default latency applies (${t} s)" "$t >= 0.3"
+check "the default latency applies (${t} s)" "$t >= 0.299"
 
 # 10,000 connections open at once, each answered (C11: the server side of it).
 n=10000
