@@ -17,6 +17,14 @@ need=(
   jq:/usr/bin/jq
   nginx-light:/usr/sbin/nginx
   python3:python3
+  # the peers: the documents' own programs (CPython with its libraries) and Go
+  python3-requests:/usr/lib/python3/dist-packages/requests/__init__.py
+  python3-aiohttp:/usr/lib/python3/dist-packages/aiohttp/__init__.py
+  python3-uvloop:/usr/lib/python3/dist-packages/uvloop/__init__.py
+  golang-go:/usr/bin/go
+  # fuzzing (make fuzz): clang with libFuzzer's runtime
+  clang:/usr/bin/clang
+  libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 )
 
 missing=()
