@@ -47,7 +47,7 @@ def summary(res_list):
     return out + [""]
 
 
-def judgement(d):
+def judgement(d, skipped=()):
     out = []
     if d.params:
         out.append(f"**Parameters:** {d.params}.  ")
@@ -56,17 +56,23 @@ def judgement(d):
         out += ["Checks: " + "; ".join(f"{name} {'✔' if ok else '✘'}" for name, ok in d.checks) + ".", ""]
     if d.sentence:
         out += [f"**What the numbers mean:** {d.sentence}", ""]
+    for line in list(d.peers) + list(skipped):
+        out += [line, ""]
     if len(d.table) > 2:
         out += ["\n".join(d.table), ""]
     return out
 
 
-def section(r, chart_names, run_dir, errors):
+def section(r, chart_names, run_dir, errors, loaded):
     c = r.claim
     out = [f"## {c.ID}", "", f"> \"{c.QUOTE}\" ({cite(c.SOURCE)})", "", f"**Claim:** {c.TITLE}.  ",
            f"**Verdict: {r.verdict}**" + (f" ({r.why})" if r.why else "") + ".", ""]
+    skipped = [f"*Not run here:* {', '.join(series)}: {line}." for n in r.sweeps if n in loaded
+               for line, series in loaded[n].skipped().items()]
     if r.detail:
-        out += judgement(r.detail)
+        out += judgement(r.detail, skipped)
+    else:
+        out += [x for line in skipped for x in (line, "")]
     for ch in chart_names:
         if os.path.exists(os.path.join(run_dir, "charts", f"{ch}.png")):
             out += [f"![{ch}](charts/{ch}.png)", ""]
@@ -113,7 +119,7 @@ def report(run_dir):
     chart_of = {s.name: s.charts for s in specs}
     out = header(run_dir, env, ctx.quick) + summary(res_list)
     for r in res_list:
-        out += section(r, [ch for n in r.sweeps for ch in chart_of[n]], run_dir, errors)
+        out += section(r, [ch for n in r.sweeps for ch in chart_of[n]], run_dir, errors, loaded)
     out += claims_table(res_list) + list(FILES)
     write_atomic(os.path.join(run_dir, "REPORT.md"), "\n".join(out) + "\n")
     for r in res_list:
