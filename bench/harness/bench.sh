@@ -28,8 +28,8 @@ Python package bench/harness/ (python3 -m harness, from bench/).
 The documents' own programs (bench/peers/: CPython's, and Go's go-simul beside simul) run in the
 same sweeps; one that cannot run here is skipped with a line saying what to install.
 
-Environment: SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it),
-PEER_PYTHON=path/to/python3 (default /usr/bin/python3). Exit status: 0 the run is complete
+Environment: SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
+Python peers run on Debian's /usr/bin/python3). Exit status: 0 the run is complete
 (its report may still mark claims failed), 1 it could not run or was interrupted, 2 bad usage.
 EOF
 }

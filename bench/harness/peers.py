@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# peers.py: the peer programs (the documents' Python, Go): how each starts, what to install, its predictions and its models.
+# peers.py: the peer programs (the documents' Python, Go): how each starts, what to install, its predictions, its models.
 """A sweep's `peer` line names one of PROGRAMS; the harness runs `PROGRAM predict ARGS` while
 planning and `PROGRAM run ARGS` under hyperfine, as it does `simul predict` and `simul run`.
 Each program lists its own models (`PROGRAM list --format json`, simul list's shape), so the
@@ -26,10 +26,8 @@ class Program:
 
     def argv(self):
         if self.key == "python":
-            # Debian's interpreter: the one python3-requests, -aiohttp and -uvloop install into
-            # ($PEER_PYTHON another, e.g. one without them, to see the peers skipped).
-            return [os.environ.get("PEER_PYTHON") or "/usr/bin/python3",
-                    os.path.join(ROOT, "bench", "peers", "python", "peer.py")]
+            # Debian's interpreter: the one python3-requests, -aiohttp and -uvloop install into.
+            return ["/usr/bin/python3", os.path.join(ROOT, "bench", "peers", "python", "peer.py")]
         return [os.path.join(os.path.dirname(simul_bin()), "go-simul")]
 
     def absent(self):

@@ -31,6 +31,15 @@ def header(run_dir, env, quick):
             "invocation, one after another, and every ratio divides figures from one sweep. The CPU speed of the "
             "project's machine changes by about 2× from minute to minute and its cores are shared (this run had "
             f"{env.get('cores', '?')}), so treat differences under 10% as noise. " + VERDICTS, ""]
+    peers = [v for k, v in env.items() if k.startswith("peer_") and k != "peer_absent"]
+    if peers:
+        runtimes = sorted({v.split(":", 1)[0] for v in peers})
+        out += ["The documents' own programs (`bench/peers/`: " + ", ".join(runtimes) + ") ran in the same hyperfine "
+                "invocations, interleaved with simul's models, with the same parameters (sumsq's n excepted, said "
+                "where it differs). Their figures are each program's own wall time of the workload (its record's "
+                "`wall_s`): interpreter start-up, imports and set-up, outside it, are in the records as `startup_s` "
+                "and `setup_s`. The checks judge simul's models; a line per claim says whether the claim holds in "
+                "the documents' Python (and in Go), by the same tests.", ""]
     return out
 
 

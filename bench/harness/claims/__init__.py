@@ -12,6 +12,8 @@ gnuplot script per chart). Every claim module defines:
             report marks it "not run" and says this workload is still to be written
   HOLDS     what "holds" means, in words
   ALSO      (optional) other documents that make the same claim, as keys
+  NEEDS     (optional) the sweeps its judge cannot do without, when not every sweep naming
+            it must be selected for a verdict (default: every one)
 
 and, once a sweep file names it:
 

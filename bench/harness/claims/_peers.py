@@ -49,7 +49,8 @@ def verdict(checks):
 
 def line(ctx, key, text, checks):
     runtime = ctx.models.runtime(key)
-    return f"**{LEAD.get(key, 'In ' + key + ', here')}{' (' + runtime + ')' if runtime else ''}:** {text}; {verdict(checks)}."
+    lead = LEAD.get(key, f"In {key}, here") + (f" ({runtime})" if runtime else "")
+    return f"**{lead}:** {text}; {verdict(checks)}."
 
 
 NOTE = ("Rows of the documents' own programs (python-…, go-…) show the program's own wall time of the "

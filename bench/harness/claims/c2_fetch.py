@@ -60,8 +60,8 @@ def split(s):
 
 def checks_of(ctx, head, scan, t=mean):
     checks = [(f"{r['series']} ≈ one latency", t(r) <= 1.5 * fnum(r["p_latency"]) / 1000 + 0.2) for r in head]
-    return checks + [(f"{r['series']}, {r['p_tasks']} tasks ≈ N·(L + c)", near(t(r), fnum(r["predicted_s"]), 0.15, 0.05))
-                     for r in scan if ctx.models.role(r) == "serial"]
+    return checks + [(f"{r['series']}, {r['p_tasks']} tasks ≈ N·(L + c)",
+                      near(t(r), fnum(r["predicted_s"]), 0.15, 0.05)) for r in scan if ctx.models.role(r) == "serial"]
 
 
 def peer_lines(s, ctx):

@@ -105,7 +105,8 @@ def peer_lines(s, ctx):
     for key, v in views(s):
         rows = v.ok_rows()
         checks, got = checks_of(rows, gil=True)
-        text = sentence_of(rows, got).rstrip(".").replace("In the story's hours: ", "the exhibition, in the story's hours: ")
+        text = sentence_of(rows, got).rstrip(".").replace("In the story's hours: ",
+                                                          "the exhibition, in the story's hours: ")
         out.append(line(ctx, key, text, checks))
     return out
 
