@@ -23,6 +23,9 @@
   budget S         a command whose prediction is over S seconds a run is not run: its row is
                    the prediction alone (status predicted), so a series stops where it would
                    take too long and the chart draws what it would have taken
+  expect S         a run takes at least S seconds whatever its prediction says (a cost the
+                   prediction leaves out): the plan's time estimate counts S, and each run's
+                   watchdog allows 4·S + 10 s at least
   quick ...        the same directives for `--quick`; any `quick run|predict|exec|peer`
                    replaces every full one (claim, order and charts have no quick form)
 """
@@ -58,6 +61,7 @@ class Spec:
     runs: int = 3
     rounds: int = 1
     budget: float = 0.0  # seconds a run; 0: none
+    expect: float = 0.0  # seconds a run takes at least, whatever its prediction
     lines: list = field(default_factory=list)
 
 
@@ -92,10 +96,10 @@ def _directive(spec, fast, key, rest, where):
         if not rest.isdigit() or (key != "warmup" and int(rest) < 1):
             die(f"{where}: {key} '{rest}' must be a whole number (runs, rounds >= 1): fix the sweep file", 2)
         target[key] = int(rest)
-    elif key == "budget":
+    elif key in ("budget", "expect"):
         if not 0 < (fnum(rest) or 0) < 1e9:
-            die(f"{where}: budget '{rest}' must be a number of seconds above 0: fix the sweep file", 2)
-        target["budget"] = fnum(rest)
+            die(f"{where}: {key} '{rest}' must be a number of seconds above 0: fix the sweep file", 2)
+        target[key] = fnum(rest)
     elif key in COMMAND_KINDS:
         target.setdefault("lines", []).append(_command(key, rest, where))
     elif key in ("claim", "order", "charts") and fast is not None:
@@ -111,7 +115,7 @@ def _directive(spec, fast, key, rest, where):
         spec.charts = rest.split()
     else:
         die(f"{where}: unknown directive '{key}': use claim, order, charts, warmup, runs, rounds, "
-            f"budget, run, predict, exec, peer, quick", 2)
+            f"budget, expect, run, predict, exec, peer, quick", 2)
 
 
 def parse(path, quick=False):

@@ -22,8 +22,9 @@ def sentence_of(rows, N, D, t=mean):
         return ""
     lo, hi = min(t(r) for r in two), max(t(r) for r in two)
     ways = f"the {len(two)} ways of bounding concurrency" if len(two) > 1 else two[0]["series"]
+    waves = f"{lo / D:.2f}" if f"{lo / D:.2f}" == f"{hi / D:.2f}" else f"{lo / D:.2f} to {hi / D:.2f}"
     out = (f"With {N} tasks of {D * 1000:.0f} ms and L = 2, {ways} "
-           f"took {span(lo, hi)}, {lo / D:.2f} to {hi / D:.2f}·D against the "
+           f"took {span(lo, hi)}, {waves}·D against the "
            f"{math.ceil(N / 2)} waves the semaphore story predicts")
     worst = max(rows, key=lambda r: abs(t(r) / fnum(r["predicted_s"]) - 1))
     dev = t(worst) / fnum(worst["predicted_s"]) - 1

@@ -131,7 +131,8 @@ def gil_check(ours, cpython):
     if not g or not p:
         return None
     ok = abs(g[2] / p[2] - 1) <= GIL_MATCH
-    return ((f"{g[0]}'s speed-up ({g[2]:.2f}×) within {GIL_MATCH * 100:.0f}% of {p[0]}'s ({p[2]:.2f}×)", ok),
+    of = lambda name: name + ("'" if name.endswith("s") else "'s")  # noqa: E731 - the possessive
+    return ((f"{of(g[0])} speed-up ({g[2]:.2f}×) within {GIL_MATCH * 100:.0f}% of {of(p[0])} ({p[2]:.2f}×)", ok),
             f" The emulated GIL against CPython's: {g[0]} ran at {g[2]:.2f}× sequential's speed and {p[0]} at "
             f"{p[2]:.2f}× python-sequential's, {abs(g[2] / p[2] - 1) * 100:.0f}% apart: "
             + ("within the 15% the check allows, so the emulation behaves as CPython's lock does here."
