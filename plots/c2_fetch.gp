@@ -38,7 +38,7 @@ plot bars using 'i':(1e-9):xtic(barlabel(strcol('label'))) with points ps 0 noti
      bars using 'i':(strcol('kind') eq 'measured' && column('peer') == 0 ? column('value') : NaN):(0.6):(mcolor(strcol('label'))) \
         with boxes lc rgb variable title 'measured: simul (C), mean ± sd', \
      bars using 'i':(strcol('kind') eq 'measured' && column('peer') > 0 ? column('value') : NaN):(0.6):(mcolor(strcol('label'))) \
-        with boxes fs transparent solid 0.3 border lc rgb '#555555' lc rgb variable title (keyout ? "light: the documents' own programs (own clock)" : ''), \
+        with boxes fs transparent solid 0.3 border lc rgb '#555555' lc rgb variable title (keyout ? "light: the documents' programs" : ''), \
      bars using 'i':(strcol('kind') eq 'measured' ? column('value') - column('sd') : NaN):(0):(2 * column('sd')) with vectors nohead lw 2 lc rgb '#000000' notitle, \
      bars using 'i':(strcol('kind') ne 'measured' ? column('value') : NaN):(0.6) with boxes fs pattern 4 border lc rgb '#333333' lc rgb '#333333' title 'predicted only (not run: 100 s)', \
      bars using (column('i') - 0.35):'predicted':(0.7):(0) with vectors nohead lw 3 lc rgb '#d62728' title 'prediction', \
