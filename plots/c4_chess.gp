@@ -5,7 +5,7 @@ set key inside right top Left reverse box opaque samplen 2 font ',10'
 set ylabel 'exhibition time, hours (log scale) = wall time / scale'
 set logscale y
 set yrange [0.05:40]
-set bmargin 4
+set bmargin 5
 set xrange [-0.6:NB - 0.4]
 set xtics scale 0 font ',10'
 set style fill solid 0.8 border lc rgb '#333333'
@@ -13,8 +13,12 @@ set style fill solid 0.8 border lc rgb '#333333'
 # (dark, mean ± sd), and the documents' figure as a black bar across both.
 plot hours using ($1 - 0.19):'pred_h':(0.36) with boxes lc rgb '#c6dbef' title 'predicted for this machine', \
      hours using ($1 - 0.19):'lo_h':(0):(column('hi_h') - column('lo_h')) with vectors heads size 0.05,90 lw 1.5 lc rgb '#6b8fb5' title 'bounds (clones on too few cores)', \
-     hours using ($1 + 0.19):'meas_h':(0.36) with boxes lc rgb '#2171b5' title 'measured (mean ± sd)', \
+     hours using ($1 + 0.19):(column('peer') > 0 ? NaN : column('meas_h')):(0.36) with boxes lc rgb '#2171b5' title 'measured: simul (C), mean ± sd', \
+     hours using ($1 + 0.19):(column('peer') > 0 ? column('meas_h') : NaN):(0.36):(mcolor(strcol('label'))) \
+        with boxes fs transparent solid 0.55 border lc rgb '#333333' lc rgb variable \
+        title (keyout ? "light, in its model's colour: the documents' own" : ''), \
+     NaN with lines lw 0 lc rgb '#ffffff' title (keyout ? "    programs (CPython, Go), by their own clock" : ''), \
      hours using ($1 + 0.19):(column('meas_h') - column('sd_h')):(0):(2 * column('sd_h')) with vectors nohead lw 2 lc rgb '#000000' notitle, \
-     hours using 'i':(1e-9):xtic(strcol('label')."\n(".strcol('story').")") with points ps 0 notitle, \
+     hours using 'i':(1e-9):xtic(twoline(strcol('label'))."\n(".strcol('story').")") with points ps 0 notitle, \
      hours using (column('i') - 0.45):'docs_h':(0.9):(0) with vectors nohead lw 4 lc rgb '#000000' title "the documents' arithmetic for these parameters (12 h, 1 h, 30 min at 30 pairs)", \
      hours using ($1 + 0.19):(column('meas_h') + column('sd_h')):(sprintf('%.2f h', column('meas_h'))) with labels offset 0, 0.8 font ',10' notitle

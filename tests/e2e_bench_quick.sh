@@ -100,6 +100,62 @@ for p in glob.glob(sys.argv[1] + "/*.csv"):
 EOF
 )
 [[ -z $faked ]] && ok "failed rows carry an error and no figure" || bad "failed rows with figures or no error: $faked"
+# The documents' own programs ran in every sweep but the timeline, each with at least one ok
+# row, and every claim they ran for has its "In the documents' Python, here" line.
+have_py=1 have_go=1
+/usr/bin/python3 -c 'import requests, aiohttp, uvloop' 2>/dev/null || { have_py=0; echo "skip: Python peers: /usr/bin/python3 lacks requests, aiohttp or uvloop"; }
+[[ -x $(dirname "$SIMUL")/go-simul ]] || { have_go=0; echo "skip: go-goroutines: no go-simul beside $SIMUL"; }
+for s in c1_sleep c10_limit c5_sumsq c3_fetch20 c2_fetch c4_chess; do
+  for p in python go; do
+    [[ $p == python && $have_py == 0 || $p == go && $have_go == 0 ]] && continue
+    n=$(awk -F, -v p="$p-" 'NR > 1 && index($3, p) == 1 && $5 == "ok"' "$run/$s.csv" | wc -l)
+    [[ $n -ge 1 ]] && ok "$s.csv: $n ok rows of the $p peers" || bad "$s.csv: no ok row of the $p peers"
+  done
+done
+if [[ $have_py == 1 ]]; then
+  n=$(grep -c "^\*\*In the documents' Python, here" "$run/REPORT.md")
+  [[ $n -ge 6 ]] && ok "REPORT.md: $n 'In the documents' Python, here' lines (C1 C2 C3 C4 C5 C10)" || bad "REPORT.md: $n Python lines"
+  grep -q "threadpool --gil's speed-up (.*) within 15% of python-threads'" "$run/REPORT.md" &&
+    ok "C5 checks the emulated GIL against python-threads" || bad "C5 has no GIL check"
+fi
+# The budget: the quick python-sequential at 30 sleeps (1.5 s) is over its 1 s, so it is the
+# prediction alone, with no figure.
+row=$(awk -F, 'NR > 1 && $3 == "python-sequential" && $5 == "predicted"' "$run/c1_sleep.csv")
+[[ $have_py == 0 || ( -n $row && $(cut -d, -f8 <<<"$row") == "" ) ]] && ok "over the budget: predicted, not run" ||
+  bad "c1_sleep.csv: no predicted python-sequential row: $row"
+
+# A peer that cannot run here is skipped with one line saying what to install, not failed: no
+# go-simul beside this simul, and a uvloop that will not import.
+mkdir -p "$T_TMP/nogo" "$T_TMP/nolib" && cp "$SIMUL" "$T_TMP/nogo/simul"
+echo 'raise ImportError("hidden by the test")' >"$T_TMP/nolib/uvloop.py"
+PYTHONPATH="$T_TMP/nolib" SIMUL="$T_TMP/nogo/simul" "${BENCH[@]}" --quick --only c1_sleep --out "$T_TMP/skip" \
+  >"$T_TMP/skip.log" 2>&1
+st=$?
+[[ $st -eq 0 && ! -e $T_TMP/skip/INCOMPLETE ]] && ok "a run with peers missing completes" || bad "missing peers: exit $st: $(tail -3 "$T_TMP/skip.log")"
+grep -q "skipped go-goroutines .*apt-get install golang-go" "$T_TMP/skip.log" && ok "go-simul absent: skipped, says to install golang-go" ||
+  bad "no skip line for go: $(grep -i skip "$T_TMP/skip.log")"
+if [[ $have_py == 1 ]]; then
+  grep -q "skipped python-uvloop .*apt-get install python3-uvloop" "$T_TMP/skip.log" && ok "uvloop missing: skipped, says to install python3-uvloop" ||
+    bad "no skip line for uvloop: $(grep -i skip "$T_TMP/skip.log")"
+fi
+bad_rows=$(awk -F, 'NR > 1 && ($3 ~ /^(go-|python-uvloop)/ || $5 == "failed")' "$T_TMP/skip/c1_sleep.csv")
+[[ -z $bad_rows ]] && ok "no row, and no failed row, for a skipped peer" || bad "rows for skipped peers: $bad_rows"
+grep -q '^\*Not run here:\* go-goroutines' "$T_TMP/skip/REPORT.md" && ok "REPORT.md says what did not run" || bad "REPORT.md lacks 'Not run here'"
+
+# A peer that fails is a failed row, as a simul series: a refused connection, run as bench.sh runs it.
+if [[ $have_go == 1 ]]; then
+  mkdir -p "$T_TMP/fail/raw"
+  printf 'claim C3\nwarmup 0\nruns 1\npeer go-goroutines | t=2 | go fetch --model go-goroutines --url http://127.0.0.1:1/ --tasks {t}\n' \
+    >"$T_TMP/fail.sweep"
+  "${HARNESS[@]}" plan "$T_TMP/fail" "$T_TMP/fail.sweep" >"$T_TMP/fail.tsv" 2>"$T_TMP/err"
+  IFS=$'\t' read -r _ name cmd < <(grep '^C' "$T_TMP/fail.tsv")
+  hyperfine -i --style none --runs 1 --export-json "$T_TMP/fail/raw/fail.r1.json" -n "$name" "$cmd" >/dev/null 2>&1
+  "${HARNESS[@]}" join "$T_TMP/fail" fail >/dev/null
+  row=$(awk -F, 'NR == 2' "$T_TMP/fail/fail.csv")
+  [[ $(cut -d, -f5 <<<"$row") == failed && $row == *"refused"* ]] && ok "a failing peer: a failed row with its error" ||
+    bad "failing peer: $row"
+fi
+
 # latest holds a run's folder name, relative: compare it with what it was before the run.
 [[ $(readlink "$SIMUL_ROOT/results/latest" 2>/dev/null) == "$latest_before" ]] &&
   ok "--out leaves results/latest alone" || bad "--out moved results/latest (was '$latest_before')"

@@ -75,6 +75,36 @@ if [[ $have_go == 1 ]]; then
   timing && check "go-goroutines sumsq grows with n (5e7: $small s, 4e8: $big s)" "$big >= 3 * $small"
 fi
 
+# list: each language's one list of its models, in simul list's shape (the bench's harness
+# reads it); predict: the run's set-up and prediction only, as simul predict.
+LIST_KEYS='["default_workers","gil","name","parallel","pool","runtime","serial","summary","workers_kind"]'
+list_ok() {
+  local p=$1 want=$2 j; shift 2
+  j=$("$@" list --format json)
+  [[ $(jq -c '[.models[].name]' <<<"$j") == "$want" ]] && ok "$p list: its models $want" || bad "$p list: $j"
+  [[ $(jq -c --argjson k "$LIST_KEYS" '[.models[] | [keys[] | select(. as $x | $k | index($x))] | length] | unique' <<<"$j") == "[9]" ]] &&
+    ok "$p list: simul list's fields on every model" || bad "$p list fields: $j"
+  [[ $(jq -c '[.workloads[].name] | sort' <<<"$j") == '["chess","fetch","sleep","sumsq"]' ]] && ok "$p list: its workloads" || bad "$p list: $j"
+}
+predict_ok() {
+  local p=$1 m=$2 r; shift 2
+  r=$("$@" predict sleep --model "$m" --tasks 3 --ms 100 --format json)
+  [[ $(json predicted_s <<<"$r") == 0.3* && $(jq 'has("wall_s")' <<<"$r") == false ]] &&
+    ok "$p predict: 3 sleeps of 0.1 s one after another predicted 0.3 s, nothing run" || bad "$p predict: $r"
+}
+if [[ $have_py == 1 ]]; then
+  list_ok python '["python-sequential","python-threads","python-processes","python-asyncio","python-uvloop"]' "${PEER[@]}"
+  predict_ok python python-sequential "${PEER[@]}"
+  r=$("${PEER[@]}" predict fetch --model python-threads --tasks 20 --latency-ms 50 --format json)
+  check "python predict: 20 GETs by ThreadPoolExecutor(4): 5 round trips ($(json predicted_s <<<"$r") s)" \
+    "$(json predicted_s <<<"$r") >= 0.25 && $(json predicted_s <<<"$r") < 0.3"
+fi
+if [[ $have_go == 1 ]]; then
+  list_ok go '["go-goroutines"]' "$GO"
+  r=$("$GO" predict sleep --model go-goroutines --tasks 3 --ms 100 --format json)
+  [[ $(json predicted_s <<<"$r") == 0.1* ]] && ok "go predict: 3 goroutines sleeping 0.1 s predicted 0.1 s" || bad "go predict: $r"
+fi
+
 # C3 against one running simul serve: a requests loop > ThreadPoolExecutor(4) > aiohttp gather.
 "$SIMUL" serve --port 0 --latency-ms 100 >"$T_TMP/serve" & srv=$!
 trap 'kill $srv 2>/dev/null; rm -rf "$T_TMP"' EXIT
@@ -123,6 +153,9 @@ if [[ $have_py == 1 ]]; then
   # A missing library: one line saying what to install, so a sweep can skip the series.
   mkdir -p "$T_TMP/nolib" && echo 'raise ImportError("hidden by the test")' >"$T_TMP/nolib/uvloop.py"
   expect_exit 1 "python-uvloop without uvloop" -- env PYTHONPATH="$T_TMP/nolib" "${PEER[@]}" run sleep --model python-uvloop
+  grep -q "needs python3-uvloop: apt-get install python3-uvloop" "$T_TMP/err" && ok "names the package" || bad "$(cat "$T_TMP/err")"
+  expect_exit 1 "python-uvloop without uvloop, predict too (the bench skips it there)" -- \
+    env PYTHONPATH="$T_TMP/nolib" "${PEER[@]}" predict sleep --model python-uvloop
   grep -q "needs python3-uvloop: apt-get install python3-uvloop" "$T_TMP/err" && ok "names the package" || bad "$(cat "$T_TMP/err")"
 fi
 [[ $have_go == 1 ]] && M=go-goroutines bad_input go "$GO"

@@ -25,7 +25,11 @@ Python package bench/harness/ (python3 -m harness, from bench/).
   --out DIR      write the run into DIR (new or empty) instead; results/latest is left alone
   --help         this text
 
-Environment: SIMUL=path/to/simul (default build/simul). Exit status: 0 the run is complete
+The documents' own programs (bench/peers/: CPython's, and Go's go-simul beside simul) run in the
+same sweeps; one that cannot run here is skipped with a line saying what to install.
+
+Environment: SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
+Python peers run on Debian's /usr/bin/python3). Exit status: 0 the run is complete
 (its report may still mark claims failed), 1 it could not run or was interrupted, 2 bad usage.
 EOF
 }

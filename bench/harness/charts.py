@@ -42,21 +42,38 @@ def gnuplot_terminal():
     return "pngcairo" if p.returncode == 0 and not p.stderr.strip() else "png"
 
 
+def peer_note(ctx, keys):
+    """The key's two lines for the dashed series: what they are, and the runtimes that ran
+    them; '' without peers (the chart then keeps its key inside, as before peers)."""
+    if not keys:
+        return "", ""
+    names = {"python": "CPython", "go": "Go"}
+    runs = [ctx.models.runtime(k) or names.get(k, k) for k in keys]
+    return "dashed: the documents' own programs, by their own clock", f"    ({', '.join(runs)})"
+
+
 def series_vars(ctx, sweep, series=None):
-    """What most charts read: the sweep's CSV, the cores, and the series S[1..NS] to draw."""
+    """What most charts read: the sweep's CSV, the cores, the series S[1..NS] to draw, and
+    P[1..NS], 1 for a peer's series (drawn dashed, timed by its own clock)."""
     ser = sweep.series() if series is None else series
+    prog = {r["series"]: sweep.peer_of(r) for r in sweep.rows}
     k, v = gp_array("S", [gp_str(x) for x in ser])
-    return {"csv": gp_str(f"{sweep.name}.csv"), "cores": ctx.env.get("cores", "2"), "NS": len(ser), k: v}
+    kp, vp = gp_array("P", ["1" if prog.get(x) else "0" for x in ser])
+    keys = list(dict.fromkeys(prog[x] for x in ser if prog.get(x)))
+    note, who = peer_note(ctx, keys)
+    return {"csv": gp_str(f"{sweep.name}.csv"), "cores": ctx.env.get("cores", "2"), "NS": len(ser), k: v, kp: vp,
+            "peernote": gp_str(note), "peerwho": gp_str(who)}
 
 
 def write_bars(ctx, chart, bars):
-    """A small CSV of labelled bars (label, value, sd, predicted, kind) for a bar panel."""
+    """A small CSV of labelled bars (label, value, sd, predicted, kind[, peer]) for a bar panel;
+    peer is 1 for a bar of the documents' own programs (drawn hatched)."""
     path = ctx.chart_file(f"{chart}.bars.csv")
     buf = io.StringIO()
     wr = csv.writer(buf)
-    wr.writerow(["i", "label", "value", "sd", "predicted", "kind"])
-    for i, (label, val, sd, pred, kind) in enumerate(bars):
-        wr.writerow([i, label, "%.6g" % val, "%.6g" % sd, "%.6g" % pred, kind])
+    wr.writerow(["i", "label", "value", "sd", "predicted", "kind", "peer"])
+    for i, (label, val, sd, pred, kind, *peer) in enumerate(bars):
+        wr.writerow([i, label, "%.6g" % val, "%.6g" % sd, "%.6g" % pred, kind, 1 if peer and peer[0] else 0])
     write_atomic(path, buf.getvalue())
     return path
 
@@ -118,7 +135,8 @@ def draw(ctx, sweep, chart, fn):
     except ChartError as e:
         return str(e)
     if isinstance(plot, dict):
-        plot = Plot(plot)
+        # With the peers, twice the series: the key goes beside the plot, on a wider canvas.
+        plot = Plot(plot, size=(1450, 760) if plot.get("peernote", "''") != "''" else Plot.size)
     script = (plot.script if plot else "") or chart
     if plot is None or not os.path.exists(os.path.join(PLOTS, f"{script}.gp")):
         why = why_nothing(sweep, chart, fn, script)

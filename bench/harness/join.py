@@ -39,8 +39,9 @@ def times_of(rounds, pos):
 
 
 def predicted_row(row, c):
-    """A `predict` line, or a command whose prediction failed (so hyperfine never ran it)."""
-    row["status"] = "predicted" if c["kind"] == "predict" and not c["error"] else "failed"
+    """A `predict` line, a command over the sweep's budget (its prediction stands for it), or a
+    command whose prediction failed (so hyperfine never ran it)."""
+    row["status"] = "predicted" if (c["kind"] == "predict" or c.get("over_budget")) and not c["error"] else "failed"
     row["first_error"] = c["error"]
     for k, v in (c.get("predict_record") or {}).items():
         row.setdefault("rec_" + k if k in BASE else k, v)
@@ -113,7 +114,10 @@ def join(run_dir, name):
     rounds = hyperfine_rounds(raw, plan)
     hf_status = first_line_of(os.path.join(raw, f"{name}.hyperfine.status"))
     rows, pos = [], 0
+    skipped = [c for c in plan["commands"] if c.get("skipped")]
     for c in plan["commands"]:
+        if c.get("skipped"):
+            continue  # a peer that cannot run here: no row (the plan said what to install)
         row = {"sweep": name, "claim": plan["claim"], "series": c["series"], "idx": c["idx"]}
         row.update({"p_" + k: v for k, v in c["params"].items()})
         row["predicted_s"] = c["predicted_s"] if c["predicted_s"] is not None else ""
@@ -134,4 +138,6 @@ def join(run_dir, name):
     msg = f"{name}: {ok} of {len(rows)} commands ok"
     if bad:
         msg += f"; {len(bad)} failed, the first ({bad[0]['series']}): {bad[0]['first_error']}"
+    if skipped:
+        msg += f"; {len(skipped)} skipped (a peer that cannot run here: see the plan's line)"
     print(msg)

@@ -1,16 +1,20 @@
 # SPDX-License-Identifier: MIT
 # models.py: the models simul has and what each is, from `simul list --format json`, saved with the run.
 """The harness names no model itself: it asks simul (`simul list --format json`, the one list
-the C code keeps), saves the answer as raw/simul_list.json, and reads it back from there, so a
-report re-rendered later describes the models the run had. A claim module asks what a row's
-model is (serial? a pool? parallel?) rather than testing its name."""
+the C code keeps) and each peer program (`PROGRAM list --format json`, the one list each
+language keeps, harness/peers.py), saves the answers as raw/simul_list.json and
+raw/peers_list.json, and reads them back from there, so a report re-rendered later describes
+the models the run had. A claim module asks what a row's model is (serial? a pool? parallel?
+a peer?) rather than testing its name."""
 import json
 import os
 import subprocess
 
+from . import peers
 from .util import die, first_line, read_json, simul_bin, write_atomic
 
 LIST_FILE = "simul_list.json"
+PEERS_FILE = "peers_list.json"
 
 
 def ask_simul():
@@ -33,26 +37,43 @@ def save(run_dir):
     write_atomic(os.path.join(run_dir, "raw", LIST_FILE), json.dumps(doc, indent=1) + "\n")
     for m in doc["models"]:
         print(f"model_{m['name']}: {m.get('summary', '')}")
+    found, notes = peers.ask_lists()
+    write_atomic(os.path.join(run_dir, "raw", PEERS_FILE),
+                 json.dumps({"models": list(found.values()), "absent": notes}, indent=1) + "\n")
+    for m in found.values():
+        print(f"peer_{m['name']}: {m.get('runtime', '?')}: {m.get('summary', '')}")
+    for line in notes:
+        print(f"peer_absent: {line}")
 
 
 class Models:
-    def __init__(self, doc):
+    def __init__(self, doc, peer_doc=None):
         self.by_name = {m["name"]: m for m in doc.get("models", [])}
+        for m in (peer_doc or {}).get("models", []):
+            self.by_name.setdefault(m["name"], m)
 
     def names(self):
         return list(self.by_name)
 
     def props(self, name):
-        """simul's description of a model; None for a model simul does not have (a peer)."""
+        """simul's or a peer's description of a model; None for one neither lists."""
         return self.by_name.get(name)
+
+    def peer(self, row):
+        """The peer program of a row's model ('python', 'go'), '' for simul's."""
+        return (self.props(row.get("model")) or {}).get("peer", "")
+
+    def runtime(self, key):
+        """The runtime a peer program reported ('CPython 3.11.2'), '' if none of its models did."""
+        return next((m.get("runtime", "") for m in self.by_name.values() if m.get("peer") == key), "")
 
     def flag(self, row, key):
         p = self.props(row.get("model"))
         return bool(p and p.get(key))
 
     def role(self, row):
-        """How a row's tasks ran: 'serial' (one after another), 'each' (a thread, process or
-        coroutine per task), 'pool' (W workers); None for a model simul does not describe."""
+        """How a row's tasks ran: 'serial' (one after another), 'each' (a thread, process,
+        coroutine or goroutine per task), 'pool' (W workers); None for a model no list describes."""
         p = self.props(row.get("model"))
         if not p:
             return None
@@ -70,4 +91,6 @@ class Models:
 def load(run_dir):
     """The list saved with the run; a run folder from before it was saved asks simul now."""
     p = os.path.join(run_dir, "raw", LIST_FILE)
-    return Models(read_json(p) if os.path.exists(p) else ask_simul())
+    q = os.path.join(run_dir, "raw", PEERS_FILE)
+    return Models(read_json(p) if os.path.exists(p) else ask_simul(),
+                  read_json(q) if os.path.exists(q) else {"models": list(peers.ask_lists()[0].values())})

@@ -5,7 +5,9 @@ import os
 import shlex
 import subprocess
 
-from . import claims, sweeps
+import sys
+
+from . import claims, peers, sweeps
 from .util import ROOT, die, first_line, simul_bin, write_atomic
 
 
@@ -28,22 +30,24 @@ def predict(simul, argv):
         return None, f"simul predict: {e}"
 
 
-def watchdog(predicted_s):
-    """A time limit per run: a hung model fails its run instead of the whole bench."""
-    return "%g" % max(20.0, 4 * (predicted_s or 0) + 10)
+def watchdog(predicted_s, expect=0.0):
+    """A time limit per run: a hung model fails its run instead of the whole bench; expect: the
+    sweep's `expect`, for runs whose prediction leaves out a cost that dominates (a million
+    coroutines' creation)."""
+    return "%g" % max(20.0, 4 * max(predicted_s or 0, expect) + 10)
 
 
-def shell_line(c, simul, raw, name):
+def shell_line(c, simul, raw, name, expect=0.0):
     """What hyperfine runs for a command: its records appended to .N.jsonl, its stderr to .N.err."""
     out = shlex.quote(os.path.join(raw, f"{name}.{c['idx']}.jsonl"))
     err = shlex.quote(os.path.join(raw, f"{name}.{c['idx']}.err"))
     if c["kind"] == "exec":
         # A peer has no --timeout of its own: coreutils' timeout is its watchdog.
-        cmd = f"timeout -k 5 {watchdog(c['predicted_s'])} sh -c {shlex.quote(c['command'])}"
+        cmd = f"timeout -k 5 {watchdog(c['predicted_s'], expect)} sh -c {shlex.quote(c['command'])}"
     else:
         argv = list(c["argv"])
         if "--timeout" not in argv:
-            argv += ["--timeout", watchdog(c["predicted_s"])]
+            argv += ["--timeout", watchdog(c["predicted_s"], expect)]
         cmd = " ".join(shlex.quote(a) for a in [simul, "run"] + argv + ["--format", "json"])
     return f"{cmd} >> {out} 2>> {err}"
 
@@ -62,7 +66,16 @@ def expand(spec, line, combo, idx, raw, simul):
     c = {"idx": idx, "kind": line.kind, "series": line.series, "params": combo,
          "name": line.series + "".join(f" {k}={v}" for k, v in combo.items()),
          "predicted_s": None, "error": ""}
-    if line.kind == "exec":
+    rec, skip = None, ""
+    if line.program:
+        # A peer: its own prediction, and its command line as simul's (run, then --format json).
+        c["program"], c["trace"] = line.program, ""
+        args = shlex.split(substitute(line.args, combo, trace))
+        c["command"] = " ".join(shlex.quote(a) for a in peers.PROGRAMS[line.program].argv() + ["run"] + args +
+                                ["--format", "json"])
+        rec, c["error"], skip = peers.predict(line.program, args)
+        c["argv"] = []
+    elif line.kind == "exec":
         c["command"] = substitute(line.args, combo, trace)
         c["trace"] = trace if "{trace}" in line.args else ""
         c["argv"] = shlex.split(substitute(line.predict, combo, trace))
@@ -71,11 +84,25 @@ def expand(spec, line, combo, idx, raw, simul):
         c["trace"] = trace if "--trace" in c["argv"] else ""
     if c["argv"]:
         rec, c["error"] = predict(simul, c["argv"])
-        if rec:
-            c["predict_record"], c["predicted_s"] = rec, rec["predicted_s"]
-    if line.kind != "predict" and not c["error"]:
-        c["shell"] = shell_line(c, simul, raw, spec.name)
+    if rec and not c["error"]:
+        c["predict_record"], c["predicted_s"] = rec, rec["predicted_s"]
+    if skip:
+        c["skipped"] = skip  # not run and not a row: the plan and the report say why, once
+    elif spec.budget and line.kind != "predict" and (c["predicted_s"] or 0) > spec.budget:
+        c["over_budget"] = spec.budget  # a row with the prediction alone
+    elif line.kind != "predict" and not c["error"]:
+        c["shell"] = shell_line(c, simul, raw, spec.name, spec.expect)
     return c
+
+
+def skipped_lines(spec, cmds):
+    """One line per reason a peer is skipped, naming its series: what to install."""
+    why = {}
+    for c in cmds:
+        if c.get("skipped"):
+            why.setdefault(c["skipped"], []).append(c["series"])
+    return [f"{spec.name}: skipped {', '.join(dict.fromkeys(ser))} ({len(ser)} commands): {line}"
+            for line, ser in why.items()]
 
 
 def plan(run_dir, sweep_file, quick):
@@ -93,10 +120,15 @@ def plan(run_dir, sweep_file, quick):
             cmds.append(expand(spec, line, combo, len(cmds), raw, simul))
     runs = [c for c in cmds if c.get("shell")]
     per = spec.warmup + spec.runs
-    eta = sum((c["predicted_s"] or 0) + 0.02 for c in runs) * per * spec.rounds
+    # A peer's process also starts an interpreter and sets up (a server, a calibration, a
+    # pool): its start-up and set-up are outside its prediction, about 0.2 s here.
+    eta = sum(max(c["predicted_s"] or 0, spec.expect) + (0.2 if c.get("program") else 0.02)
+              for c in runs) * per * spec.rounds
     doc = {"name": spec.name, "claim": spec.claim, "order": spec.order, "charts": spec.charts,
-           "warmup": spec.warmup, "runs": spec.runs, "rounds": spec.rounds, "quick": quick,
-           "commands": cmds, "eta_s": eta}
+           "warmup": spec.warmup, "runs": spec.runs, "rounds": spec.rounds, "budget": spec.budget,
+           "quick": quick, "commands": cmds, "eta_s": eta}
+    for line in skipped_lines(spec, cmds):
+        print("simul bench: " + line, file=sys.stderr)
     write_atomic(os.path.join(raw, f"{spec.name}.plan.json"), json.dumps(doc, indent=1))
     print(f"S\t{spec.warmup}\t{spec.runs}\t{spec.rounds}\t{eta:.0f}\t{len(runs)}")
     for c in runs:

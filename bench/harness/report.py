@@ -31,6 +31,15 @@ def header(run_dir, env, quick):
             "invocation, one after another, and every ratio divides figures from one sweep. The CPU speed of the "
             "project's machine changes by about 2× from minute to minute and its cores are shared (this run had "
             f"{env.get('cores', '?')}), so treat differences under 10% as noise. " + VERDICTS, ""]
+    peers = [v for k, v in env.items() if k.startswith("peer_") and k != "peer_absent"]
+    if peers:
+        runtimes = sorted({v.split(":", 1)[0] for v in peers})
+        out += ["The documents' own programs (`bench/peers/`: " + ", ".join(runtimes) + ") ran in the same hyperfine "
+                "invocations, interleaved with simul's models, with the same parameters (sumsq's n excepted, said "
+                "where it differs). Their figures are each program's own wall time of the workload (its record's "
+                "`wall_s`): interpreter start-up, imports and set-up, outside it, are in the records as `startup_s` "
+                "and `setup_s`. The checks judge simul's models; a line per claim says whether the claim holds in "
+                "the documents' Python (and in Go), by the same tests.", ""]
     return out
 
 
@@ -47,7 +56,7 @@ def summary(res_list):
     return out + [""]
 
 
-def judgement(d):
+def judgement(d, skipped=()):
     out = []
     if d.params:
         out.append(f"**Parameters:** {d.params}.  ")
@@ -56,17 +65,23 @@ def judgement(d):
         out += ["Checks: " + "; ".join(f"{name} {'✔' if ok else '✘'}" for name, ok in d.checks) + ".", ""]
     if d.sentence:
         out += [f"**What the numbers mean:** {d.sentence}", ""]
+    for line in list(d.peers) + list(skipped):
+        out += [line, ""]
     if len(d.table) > 2:
         out += ["\n".join(d.table), ""]
     return out
 
 
-def section(r, chart_names, run_dir, errors):
+def section(r, chart_names, run_dir, errors, loaded):
     c = r.claim
     out = [f"## {c.ID}", "", f"> \"{c.QUOTE}\" ({cite(c.SOURCE)})", "", f"**Claim:** {c.TITLE}.  ",
            f"**Verdict: {r.verdict}**" + (f" ({r.why})" if r.why else "") + ".", ""]
+    skipped = [f"*Not run here:* {', '.join(series)}: {line}." for n in r.sweeps if n in loaded
+               for line, series in loaded[n].skipped().items()]
     if r.detail:
-        out += judgement(r.detail)
+        out += judgement(r.detail, skipped)
+    else:
+        out += [x for line in skipped for x in (line, "")]
     for ch in chart_names:
         if os.path.exists(os.path.join(run_dir, "charts", f"{ch}.png")):
             out += [f"![{ch}](charts/{ch}.png)", ""]
@@ -113,7 +128,7 @@ def report(run_dir):
     chart_of = {s.name: s.charts for s in specs}
     out = header(run_dir, env, ctx.quick) + summary(res_list)
     for r in res_list:
-        out += section(r, [ch for n in r.sweeps for ch in chart_of[n]], run_dir, errors)
+        out += section(r, [ch for n in r.sweeps for ch in chart_of[n]], run_dir, errors, loaded)
     out += claims_table(res_list) + list(FILES)
     write_atomic(os.path.join(run_dir, "REPORT.md"), "\n".join(out) + "\n")
     for r in res_list:

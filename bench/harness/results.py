@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 # results.py: a run folder read back: its environment, each sweep's plan and CSV rows, and how figures are written.
+import copy
 import csv
 import os
 
@@ -46,6 +47,25 @@ class Sweep:
 
     def command(self, row):
         return self.plan["commands"][int(row["idx"])]
+
+    def peer_of(self, row):
+        """The peer program a row's command ran ('python', 'go'), '' for simul."""
+        return self.command(row).get("program", "")
+
+    def only(self, peer):
+        """The same sweep with only simul's rows (peer=''), or only one peer program's rows
+        (peer='python'), or every peer's (peer='*'): what a claim judges apart."""
+        view = copy.copy(self)
+        view.rows = [r for r in self.rows if (self.peer_of(r) != "" if peer == "*" else self.peer_of(r) == peer)]
+        return view
+
+    def skipped(self):
+        """{the line saying what to install: [the series it skipped]}, from the plan."""
+        out = {}
+        for c in self.plan["commands"]:
+            if c.get("skipped") and c["series"] not in out.setdefault(c["skipped"], []):
+                out[c["skipped"]].append(c["series"])
+        return out
 
     def trace(self, row_or_command):
         """The trace a command wrote, looked up in this run folder (the plan holds the path the

@@ -13,18 +13,29 @@
                    `simul run ARGS --format json` with {p} replaced; {trace} is a trace path
   predict SERIES | ... | ARGS           the same, only `simul predict` (a figure, not run)
   exec SERIES | ... | [ARGS] | COMMAND  any other program that prints simul's JSON record, one
-                   a run, on stdout (a peer), run by sh; ARGS, if given, are `simul predict`'s
+                   a run, on stdout, run by sh; ARGS, if given, are `simul predict`'s
                    for the same work (the figure drawn beside it); COMMAND may hold pipes,
                    and {root} stands for the repository's root
-  quick ...        the same directives for `--quick`; any `quick run|predict|exec` replaces
-                   every full one (claim, order and charts have no quick form)
+  peer SERIES | ... | PROGRAM ARGS      one of the documents' own programs (bench/peers/;
+                   PROGRAM: python or go, see harness/peers.py): `PROGRAM predict ARGS` while
+                   planning (its own figure; a peer that cannot run here is skipped with a
+                   line saying what to install), `PROGRAM run ARGS --format json` measured
+  budget S         a command whose prediction is over S seconds a run is not run: its row is
+                   the prediction alone (status predicted), so a series stops where it would
+                   take too long and the chart draws what it would have taken
+  expect S         a run takes at least S seconds whatever its prediction says (a cost the
+                   prediction leaves out): the plan's time estimate counts S, and each run's
+                   watchdog allows 4·S + 10 s at least
+  quick ...        the same directives for `--quick`; any `quick run|predict|exec|peer`
+                   replaces every full one (claim, order and charts have no quick form)
 """
 import os
 from dataclasses import dataclass, field
 
-from .util import SWEEPS, die
+from .peers import PROGRAMS
+from .util import SWEEPS, die, fnum
 
-COMMAND_KINDS = ("run", "predict", "exec")
+COMMAND_KINDS = ("run", "predict", "exec", "peer")
 SETTINGS = ("warmup", "runs", "rounds")
 NO_ORDER = 1 << 30
 
@@ -34,8 +45,9 @@ class Line:
     kind: str            # run, predict or exec
     series: str
     params: list         # [(name, [values])], the first outermost
-    args: str            # simul's arguments (run, predict) or the command (exec)
+    args: str            # simul's arguments (run, predict), the command (exec), the peer's (peer)
     predict: str = ""    # exec only: simul predict's arguments for the same work
+    program: str = ""    # peer only: the key of harness.peers.PROGRAMS
 
 
 @dataclass
@@ -48,6 +60,8 @@ class Spec:
     warmup: int = 1
     runs: int = 3
     rounds: int = 1
+    budget: float = 0.0  # seconds a run; 0: none
+    expect: float = 0.0  # seconds a run takes at least, whatever its prediction
     lines: list = field(default_factory=list)
 
 
@@ -66,6 +80,12 @@ def _command(key, rest, where):
         params.append((name, vals.split(",")))
     if key == "exec":
         return Line(key, parts[0], params, parts[3], parts[2])
+    if key == "peer":
+        prog, _, args = parts[2].partition(" ")
+        if prog not in PROGRAMS or not args.strip():
+            die(f"{where}: 'peer' wants 'SERIES | p=a,b ... | PROGRAM ARGS' with PROGRAM one of "
+                f"{', '.join(PROGRAMS)}, not '{prog}': fix the sweep file", 2)
+        return Line("exec", parts[0], params, args.strip(), program=prog)
     return Line(key, parts[0], params, parts[2])
 
 
@@ -76,6 +96,10 @@ def _directive(spec, fast, key, rest, where):
         if not rest.isdigit() or (key != "warmup" and int(rest) < 1):
             die(f"{where}: {key} '{rest}' must be a whole number (runs, rounds >= 1): fix the sweep file", 2)
         target[key] = int(rest)
+    elif key in ("budget", "expect"):
+        if not 0 < (fnum(rest) or 0) < 1e9:
+            die(f"{where}: {key} '{rest}' must be a number of seconds above 0: fix the sweep file", 2)
+        target[key] = fnum(rest)
     elif key in COMMAND_KINDS:
         target.setdefault("lines", []).append(_command(key, rest, where))
     elif key in ("claim", "order", "charts") and fast is not None:
@@ -91,7 +115,7 @@ def _directive(spec, fast, key, rest, where):
         spec.charts = rest.split()
     else:
         die(f"{where}: unknown directive '{key}': use claim, order, charts, warmup, runs, rounds, "
-            f"run, predict, exec, quick", 2)
+            f"budget, expect, run, predict, exec, peer, quick", 2)
 
 
 def parse(path, quick=False):

@@ -12,6 +12,8 @@ gnuplot script per chart). Every claim module defines:
             report marks it "not run" and says this workload is still to be written
   HOLDS     what "holds" means, in words
   ALSO      (optional) other documents that make the same claim, as keys
+  NEEDS     (optional) the sweeps its judge cannot do without, when not every sweep naming
+            it must be selected for a verdict (default: every one)
 
 and, once a sweep file names it:
 
@@ -19,7 +21,10 @@ and, once a sweep file names it:
             sweeps: {name: harness.results.Sweep}, every sweep naming this claim, each joined
             (a failed command's row has status 'failed' and no figures: judge the ok rows; the
             harness marks the claim failed whatever the checks say);
-            ctx: harness.context.Context (the run's env, cores and simul's models)
+            ctx: harness.context.Context (the run's env, cores and the models, simul's
+            and the peers'); sweep.only('') is simul's rows alone, sweep.only('python')
+            the documents' Python's: the checks judge simul's models, and Judgement.peers
+            says, in a line per language, whether the claim holds for the peers too
   CHARTS    {chart: function(sweep, ctx)} for every chart its sweeps' `charts` lines name;
             the function returns the variables plots/<chart>.gp reads (a dict), a
             harness.charts.Plot (another script, size or format), or None when there is no
@@ -47,6 +52,7 @@ class Judgement:
     checks: list = field(default_factory=list)      # [(what was checked, passed)]
     table: list = field(default_factory=list)       # markdown lines: a header, a rule, rows
     sentence: str = ""
+    peers: list = field(default_factory=list)       # "In the documents' Python, here: ...", Go's
 
 
 def _number(claim_id):

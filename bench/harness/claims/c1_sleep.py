@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: MIT
 # c1_sleep.py: claim C1: N sleeps take N·D one after another and D concurrently; a pool of W takes ceil(N/W)·D.
-from ..charts import series_vars
-from ..results import mean, ms, near, secs, span
+import os
+
+from .. import results
+from ..charts import gp_array, gp_str, series_vars
+from ..results import mean, near, secs, span
 from ..util import fnum
 from . import Judgement
+from ._peers import NOTE, line, spread, timed, timed_ms, views, wall
 
 ID = "C1"
 TITLE = "3 sleeps of 1 s take 3 s one after another, 1 s with an event loop"
@@ -11,6 +15,7 @@ QUOTE = "this program takes 3 seconds to execute … it's natural to parallelise
 SOURCE = "oliver-2023"
 WORKLOAD = "sleep"
 HOLDS = ("sequential ≈ N·D; every concurrent model ≈ D (+ overhead); a pool of W workers ≈ ceil(N/W)·D")
+NEEDS = ("c1_sleep",)   # c1_million, when it ran, adds the peers at a million tasks
 
 
 def each_series(s, ctx):
@@ -23,58 +28,91 @@ def pool_label(r, ctx):
     return "default pool" if w == ctx.models.default_workers(r) else f"pool of {w}"
 
 
-def checks_of(s, ctx, D):
+def checks_of(s, ctx, D, t=mean):
+    """The checks on one view of the sweep (simul's rows, or one peer's), timed by t."""
     rows = s.ok_rows()
     checks = []
     seq3 = next((r for r in rows if ctx.models.role(r) == "serial" and r["p_tasks"] == "3"), None)
     if seq3:
-        checks.append((f"{seq3['series']}, 3 tasks ≈ 3·D", near(mean(seq3), 3 * D, 0.10, 0.02)))
+        checks.append((f"{seq3['series']}, 3 tasks ≈ 3·D", near(t(seq3), 3 * D, 0.10, 0.02)))
     for m in each_series(s, ctx):
         r = s.ok(m, tasks=3)
         if r:
-            checks.append((f"{m}, 3 tasks ≈ D", mean(r) <= 1.10 * D + 0.02))
+            checks.append((f"{m}, 3 tasks ≈ D", t(r) <= 1.10 * D + 0.02))
     for r in rows:
         if ctx.models.role(r) == "pool":
-            checks.append((f"{pool_label(r, ctx)}, {r['p_tasks']} tasks ≈ ceil(N/W)·D",
-                           near(mean(r), fnum(r["predicted_s"]), 0.10, 0.02)))
+            checks.append((f"{r['series'].split()[0]} {pool_label(r, ctx)}, {r['p_tasks']} tasks ≈ ceil(N/W)·D"
+                           if s.peer_of(r) else f"{pool_label(r, ctx)}, {r['p_tasks']} tasks ≈ ceil(N/W)·D",
+                           near(t(r), fnum(r["predicted_s"]), 0.10, 0.02)))
     return checks, seq3
 
 
-def sentence_of(s, ctx, D, seq3):
-    rows = s.ok_rows()
-    concs = [r for r in (s.ok(m, tasks=3) for m in each_series(s, ctx)) if r]
-    out = (f"Three sleeps of {D * 1000:.0f} ms took {mean(seq3):.3f} s one after another "
-           f"({mean(seq3) / D:.2f}·D)")
-    if concs:
-        lo, hi = min(mean(r) for r in concs), max(mean(r) for r in concs)
-        out += f" and {span(lo, hi)} under the {len(concs)} concurrent models ({hi / D:.2f}·D at most)"
-    out += "."
+def largest(s, ctx, D, t):
+    """What the largest task count cost each model that gives every task its own waiter."""
     big = []
     for m in each_series(s, ctx):
-        r = max((r for r in rows if r["series"] == m), key=lambda r: int(r["p_tasks"]))
-        big.append((m, int(r["p_tasks"]), mean(r)))
-    if big:
-        n = max(b[1] for b in big)
-        at = sorted((b for b in big if b[1] == n), key=lambda b: b[2])
-        if len(at) > 1:
-            out += (f" At {n:,} tasks the cheapest was {at[0][0]} ({at[0][2]:.3f} s) and the dearest "
-                    f"{at[-1][0]} ({at[-1][2]:.3f} s): the {at[-1][2] - D:.3f} s over D is the cost "
-                    f"of creating and scheduling {n:,} waiting tasks that way.")
-        else:
-            out += f" At {n:,} tasks {at[0][0]} took {at[0][2]:.3f} s ({at[0][2] / D:.2f}·D)."
+        r = max((r for r in s.ok_rows() if r["series"] == m), key=lambda r: int(r["p_tasks"]))
+        big.append((m, int(r["p_tasks"]), t(r)))
+    if not big:
+        return ""
+    n = max(b[1] for b in big)
+    at = sorted((b for b in big if b[1] == n), key=lambda b: b[2])
+    if len(at) > 1:
+        return (f" At {n:,} tasks the cheapest was {at[0][0]} ({at[0][2]:.3f} s) and the dearest "
+                f"{at[-1][0]} ({at[-1][2]:.3f} s): the {at[-1][2] - D:.3f} s over D is the cost "
+                f"of creating and scheduling {n:,} waiting tasks that way.")
+    return f" At {n:,} tasks {at[0][0]} took {at[0][2]:.3f} s ({at[0][2] / D:.2f}·D)."
+
+
+def sentence_of(s, ctx, D, seq3, t=mean):
+    concs = [r for r in (s.ok(m, tasks=3) for m in each_series(s, ctx)) if r]
+    out = (f"Three sleeps of {D * 1000:.0f} ms took {t(seq3):.3f} s one after another "
+           f"({t(seq3) / D:.2f}·D)") if seq3 else f"Three sleeps of {D * 1000:.0f} ms took"
+    if concs:
+        lo, hi = min(t(r) for r in concs), max(t(r) for r in concs)
+        names = f"the {len(concs)} concurrent models" if len(concs) > 1 else concs[0]["series"]
+        out += f"{' and' if seq3 else ''} {span(lo, hi)} under {names} ({hi / D:.2f}·D at most)"
+    return out + "." + largest(s, ctx, D, t)
+
+
+def at_scale(scale, key):
+    """What the c1_million sweep measured of one peer program: its time and memory, a clause."""
+    rows = [r for r in scale.ok_rows() if scale.peer_of(r) == key] if scale else []
+    return "".join(f"; {r['series'].split()[0]} ran {int(r['p_tasks']):,} sleeps of {fnum(r['ms']) / 1000:g} s in "
+                   f"{wall(r):.2f} s with a peak of {fnum(r['max_rss_kib']) / 1048576:.2f} GiB" for r in rows)
+
+
+def peer_lines(s, ctx, D, scale=None):
+    """A line per peer program: the same checks and sentence on its rows, timed by its own clock."""
+    out = []
+    for key, v in views(s):
+        checks, seq3 = checks_of(v, ctx, D, wall)
+        beyond = [r for r in v.rows if r["status"] == "predicted"]
+        text = sentence_of(v, ctx, D, seq3, wall).rstrip(".")
+        if beyond:
+            r = max(beyond, key=lambda r: int(r["p_tasks"]))
+            text += (f"; {r['series']} beyond the budget is drawn predicted ({int(r['p_tasks']):,} sleeps: "
+                     f"{secs(fnum(r['predicted_s']))})")
+        out.append(line(ctx, key, text + at_scale(scale, key), checks))
     return out
 
 
 def judge(sweeps, ctx):
-    s = sweeps["c1_sleep"]
+    whole = sweeps["c1_sleep"]
+    s = whole.only("")
     rows = s.ok_rows()
     D = fnum(rows[0]["ms"]) / 1000 if rows and rows[0].get("ms") else None
     checks, seq3 = checks_of(s, ctx, D) if D else ([], None)
     tbl = ["| series | tasks | predicted | measured (mean ± sd) | min … max | measured / D |",
            "|---|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        tbl.append(f"| {r['series']} | {r['p_tasks']} | {secs(fnum(r['predicted_s']))} | {ms(r)} | "
-                   f"{fnum(r['min_s']):.3f} … {fnum(r['max_s']):.3f} | {mean(r) / D:.2f} |")
+    for r in whole.rows if D else []:
+        if r["status"] == "predicted":
+            tbl.append(f"| {r['series']} | {r['p_tasks']} | {secs(fnum(r['predicted_s']))} | not run: over the "
+                       f"sweep's budget of {secs(whole.command(r).get('over_budget') or 0)} a run | | |")
+        if r["status"] != "ok":
+            continue
+        tbl.append(f"| {r['series']} | {r['p_tasks']} | {secs(fnum(r['predicted_s']))} | {timed_ms(whole, r)} | "
+                   f"{spread(whole, r)} | {timed(whole, r) / D:.2f} |")
     serial = [int(r["p_tasks"]) for r in rows if ctx.models.role(r) == "serial"]
     return Judgement(
         params=(f"sleep of D = {D * 1000:.0f} ms per task (the documents' 1 s scaled down); "
@@ -84,7 +122,8 @@ def judge(sweeps, ctx):
         prediction="sequential N·D; a thread, process or coroutine per task D; a pool of W ceil(N/W)·D",
         thresholds="sequential within 10% + 20 ms of 3·D at 3 tasks; every concurrent model at most "
                    "1.10·D + 20 ms at 3 tasks; the default pool within 10% + 20 ms of ceil(N/W)·D",
-        checks=checks, table=tbl, sentence=sentence_of(s, ctx, D, seq3) if seq3 else "")
+        checks=checks, table=tbl, sentence=sentence_of(s, ctx, D, seq3) if seq3 else "",
+        peers=(peer_lines(whole, ctx, D, sweeps.get("c1_million")) + [NOTE]) if D and views(whole) else [])
 
 
 def chart(s, ctx):
@@ -97,4 +136,24 @@ def chart(s, ctx):
     return v
 
 
-CHARTS = {"c1_sleep": chart, "memory": chart}
+def scale_sweep(ctx):
+    """The c1_million sweep of this run, joined, or None (not selected, or not run yet)."""
+    if not os.path.exists(os.path.join(ctx.run_dir, "raw", "c1_million.plan.json")):
+        return None
+    s = results.Sweep(ctx.run_dir, "c1_million")
+    return s if s.joined and s.ok_rows() else None
+
+
+def memory_chart(s, ctx):
+    """memory.gp: c1_sleep's peak memory against tasks, and c1_million's points at its scale."""
+    v = chart(s, ctx)
+    big = scale_sweep(ctx)
+    ser = big.series() if big else []
+    k, a = gp_array("S2", [gp_str(x) for x in ser] or ["''"])
+    v.update({"csv2": gp_str("c1_million.csv"), "NS2": len(ser), k: a})
+    if big:
+        v["xmax"] = max(v["xmax"], max(int(r["p_tasks"]) for r in big.ok_rows()))
+    return v
+
+
+CHARTS = {"c1_sleep": chart, "memory": memory_chart}

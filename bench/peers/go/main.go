@@ -18,7 +18,8 @@ import (
 )
 
 const model = "go-goroutines"
-const usageLine = "usage: go-simul run WORKLOAD --model go-goroutines [options]; 'go-simul run WORKLOAD --help' lists them"
+const usageLine = "usage: go-simul run|predict WORKLOAD --model go-goroutines [options], or go-simul list; " +
+	"'go-simul run WORKLOAD --help' lists the options"
 
 // A workload: its options, a set-up outside the timed region, the task body one goroutine
 // runs, and what simul's workload does after: verify, predict, its own record fields.
@@ -59,7 +60,9 @@ func main() {
 	ready := time.Now()
 	a := os.Args
 	if len(a) < 2 || a[1] == "--help" || a[1] == "-h" || a[1] == "help" {
-		fmt.Println("usage: go-simul run WORKLOAD --model go-goroutines [options] [--format text|csv|json]\n\n" +
+		fmt.Println("usage: go-simul run WORKLOAD --model go-goroutines [options] [--format text|csv|json]\n" +
+			"       go-simul predict WORKLOAD --model go-goroutines [options]: set-up and prediction only\n" +
+			"       go-simul list [--format text|json]: the model and workloads, as simul list\n\n" +
 			"Workloads: sleep, sumsq, fetch, chess, each task a goroutine (a sync.WaitGroup waits\n" +
 			"for them all). 'go-simul run WORKLOAD --help' lists the options. Exit status: 0 done\n" +
 			"and verified; 1 the run failed; 2 the command line was wrong.")
@@ -68,8 +71,11 @@ func main() {
 		}
 		return
 	}
-	if a[1] != "run" {
-		fmt.Fprintf(os.Stderr, "go-simul: unknown command '%s': use run\n%s\n", a[1], usageLine)
+	if a[1] == "list" {
+		os.Exit(listModels(a[2:]))
+	}
+	if a[1] != "run" && a[1] != "predict" {
+		fmt.Fprintf(os.Stderr, "go-simul: unknown command '%s': use run, predict or list\n%s\n", a[1], usageLine)
 		os.Exit(2)
 	}
 	c, w, err := parse(a[2:])
@@ -81,10 +87,12 @@ func main() {
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(os.Stderr, "go-simul run: %s\n%s\n", ue.msg, usageLine)
+		fmt.Fprintf(os.Stderr, "go-simul %s: %s\n%s\n", a[1], ue.msg, usageLine)
 		os.Exit(2)
 	}
-	if err == nil {
+	if err == nil && a[1] == "predict" {
+		err = predictOnly(c, w)
+	} else if err == nil {
 		err = run(c, w, startup, ready)
 	}
 	if err != nil {

@@ -92,6 +92,12 @@ func emit(c *config, m *measure, predicted float64, own, extra []field) {
 		{"voluntary_ctx", fmt.Sprint(m.vctx), false}, {"involuntary_ctx", fmt.Sprint(m.ivctx), false},
 		{"verified", "true", false}, {"limit", fmt.Sprint(c.limit), false}, {"gil", "false", false}}
 	cols = append(append(cols, own...), extra...)
+	write(c, cols, fmt.Sprintf("%s under %s: %d tasks, wall %.3f s, predicted %.3f s (verified)\n", c.workload,
+		model, c.tasks, m.wall, predicted))
+}
+
+// write: a record in the --format asked for; head starts the text form.
+func write(c *config, cols []field, head string) {
 	var b strings.Builder
 	switch c.format {
 	case "csv":
@@ -118,8 +124,7 @@ func emit(c *config, m *measure, predicted float64, own, extra []field) {
 		}
 		b.WriteString("}\n")
 	default:
-		fmt.Fprintf(&b, "%s under %s: %d tasks, wall %.3f s, predicted %.3f s (verified)\n", c.workload, model,
-			c.tasks, m.wall, predicted)
+		b.WriteString(head)
 		for _, f := range cols {
 			fmt.Fprintf(&b, "  %-16s %s\n", f.name, f.value)
 		}

@@ -5,12 +5,19 @@ import math
 import os
 import types
 
+# The models, with what the harness asks of each, as `simul list` gives it for simul's: serial
+# (one task after another), pool (W workers; --workers 0 is one per task), parallel (the tasks
+# can use several cores at once: not under the GIL), gil. `peer.py list` prints this table.
 MODELS = {
-    "python-sequential": "one task after another: time.sleep, a requests loop, a plain for",
-    "python-threads": "concurrent.futures.ThreadPoolExecutor(max_workers=W) (--workers 0: a thread per task)",
-    "python-processes": "concurrent.futures.ProcessPoolExecutor(max_workers=W), started before the timed region",
-    "python-asyncio": "asyncio.gather over every task on asyncio's own loop (asyncio.Semaphore for --limit)",
-    "python-uvloop": "the same coroutines on uvloop's loop",
+    "python-sequential": dict(summary="one task after another: time.sleep, a requests loop, a plain for",
+                              serial=True, pool=False, parallel=False),
+    "python-threads": dict(summary="concurrent.futures.ThreadPoolExecutor(max_workers=W) (--workers 0: a thread "
+                                   "per task)", serial=False, pool=True, parallel=False, workers_kind="threads"),
+    "python-processes": dict(summary="concurrent.futures.ProcessPoolExecutor(max_workers=W), started before the "
+                                     "timed region", serial=False, pool=True, parallel=True, workers_kind="processes"),
+    "python-asyncio": dict(summary="asyncio.gather over every task on asyncio's own loop (asyncio.Semaphore for "
+                                   "--limit)", serial=False, pool=False, parallel=False),
+    "python-uvloop": dict(summary="the same coroutines on uvloop's loop", serial=False, pool=False, parallel=False),
 }
 POOLS = ("python-threads", "python-processes")
 MAX_TASKS = 1000000
@@ -123,13 +130,9 @@ def finish(workload, mod, table, got):
                               header=not got.get("no-header"), limit=got.get("limit", 0),
                               cores=got.get("cores", cores()), timeout=got.get("timeout", 0),
                               tasks_given="tasks" in got, tasks=got.get("tasks", mod.TASKS))
-    if model == "python-threads":
-        # ThreadPoolExecutor's own default, min(32, cpu_count + 4), unless the document says more.
-        c.workers = got.get("workers", getattr(mod, "THREADS", min(32, cores() + 4)))
-    elif model == "python-processes":
-        c.workers = got.get("workers", cores())  # ProcessPoolExecutor's default: os.cpu_count()
-    else:
-        c.workers = 0
+    c.workers = got.get("workers", getattr(mod, "THREADS", None) if model == "python-threads" else None)
+    if c.workers is None:
+        c.workers = default_workers(model)
     for o in mod.OPTIONS:
         name, kind, lo, hi, _, default = o
         v = got.get(name, default)
@@ -138,6 +141,12 @@ def finish(workload, mod, table, got):
         setattr(c, name.replace("-", "_"), v)
         setattr(c, name.replace("-", "_") + "_given", name in got)
     return c
+
+
+def default_workers(model):
+    """The executors' own defaults: ThreadPoolExecutor min(32, cpu_count + 4), ProcessPoolExecutor
+    cpu_count (a workload's module may say otherwise: fetch's THREADS, the document's 4)."""
+    return {"python-threads": min(32, cores() + 4), "python-processes": cores()}.get(model, 0)
 
 
 def concurrency(c):
@@ -154,7 +163,7 @@ def concurrency(c):
 
 def help_text(c):
     lines = [f"usage: peer.py run {c.workload} --model MODEL [options]", "", c.module.SUMMARY, "", "models:"]
-    lines += [f"  {m:<18} {h}" for m, h in MODELS.items()]
+    lines += [f"  {m:<18} {h['summary']}" for m, h in MODELS.items()]
     lines += ["", "options:"]
     for name, (kind, *_rest) in c.table.items():
         hint = _rest[2] if len(_rest) > 2 else ""

@@ -2,14 +2,19 @@
 # SPDX-License-Identifier: MIT
 # peer.py: the documents' own Python programs behind simul's command line; one verified record per run.
 """usage: peer.py run WORKLOAD --model MODEL [options] [--format text|csv|json]
+       peer.py predict WORKLOAD --model MODEL [options] [--format text|csv|json]
+       peer.py list [--format text|json]
 
 Workloads: sleep, sumsq, fetch, chess; models: python-sequential, python-threads,
 python-processes, python-asyncio, python-uvloop. 'peer.py run WORKLOAD --help' lists the
-options. Exit status: 0 done and verified; 1 the run failed, or a library is missing
+options. predict: the run's set-up (its server, its calibration) and its prediction only,
+as `simul predict`. list: the models and workloads, as `simul list` (the bench's harness
+reads it). Exit status: 0 done and verified; 1 the run failed, or a library is missing
 (the line says what to install); 2 the command line was wrong."""
 import asyncio
 import contextlib
 import importlib
+import json
 import os
 import signal
 import sys
@@ -27,7 +32,8 @@ from options import UsageError  # noqa: E402
 from record import RunFailed  # noqa: E402
 
 WORKLOADS = {"sleep": sleep, "sumsq": sumsq, "fetch": fetch, "chess": chess}
-USAGE = "usage: peer.py run WORKLOAD --model MODEL [options]; 'peer.py run WORKLOAD --help' lists them"
+USAGE = ("usage: peer.py run|predict WORKLOAD --model MODEL [options], or peer.py list; "
+         "'peer.py run WORKLOAD --help' lists the options")
 
 
 def require(c, mod):
@@ -65,14 +71,20 @@ def failures(c, results):
         raise RunFailed(f"{len(bad)} of {c.tasks} tasks failed; the first, task {i}: {why}")
 
 
-def run(c, mod, startup_s, t_ready):
-    """t_ready: when the interpreter, its imports and our own were done (startup_s after exec)."""
+@contextlib.contextmanager
+def prepared(c, mod):
+    """The loop (for the two loop models), then the workload's set-up: (runner, state)."""
     with contextlib.ExitStack() as stack:
         runner = None
         if c.model in models.ASYNC:
             runner = stack.enter_context(asyncio.Runner(loop_factory=models.loop_factory(c.model)))
             runner.run(asyncio.sleep(0))  # the loop exists before the timed region
-        st = stack.enter_context(mod.setup(c, runner))
+        yield runner, stack.enter_context(mod.setup(c, runner))
+
+
+def run(c, mod, startup_s, t_ready):
+    """t_ready: when the interpreter, its imports and our own were done (startup_s after exec)."""
+    with prepared(c, mod) as (runner, st), contextlib.ExitStack() as stack:
         pool = stack.enter_context(models.process_pool(c)) if c.model == "python-processes" else None
         setup_s = time.monotonic() - t_ready  # checks (chess asks simul), servers, calibration, pools
         with record.Measure() as m:
@@ -93,13 +105,41 @@ def run(c, mod, startup_s, t_ready):
     record.emit(c, cols)
 
 
+def predict(c, mod):
+    """The run's set-up and its prediction, nothing timed: simul predict's record."""
+    with prepared(c, mod) as (_, st):
+        predicted_s = mod.predict(c, st)
+    record.emit(c, record.predict_fields(c, predicted_s))
+
+
+def list_models(argv):
+    """The models and workloads in `simul list --format json`'s shape, for the harness."""
+    fmt = argv[1] if len(argv) == 2 and argv[0] == "--format" else "json" if argv == ["--format=json"] else None
+    if argv and fmt not in ("json", "text"):
+        print(f"peer.py list: want [--format text|json], not '{' '.join(argv)}'", file=sys.stderr)
+        return 2
+    ms = [dict(name=name, summary=m["summary"], detail="", pool=m["pool"], serial=m["serial"],
+               parallel=m["parallel"], default_workers=options.default_workers(name),
+               workers_kind=m.get("workers_kind", "none"), gil=True, stack_kib=False,
+               runtime=record.runtime_name()) for name, m in options.MODELS.items()]
+    ws = [dict(name=name, summary=mod.SUMMARY, default_tasks=mod.TASKS) for name, mod in WORKLOADS.items()]
+    if fmt == "json":
+        print(json.dumps({"models": ms, "workloads": ws}, separators=(",", ":")))
+    else:
+        print("models:\n" + "\n".join(f"  {m['name']:<18} {m['summary']}" for m in ms))
+        print("workloads:\n" + "\n".join(f"  {w['name']:<18} {w['summary']}" for w in ws))
+    return 0
+
+
 def main(argv):
     startup_s, t_ready = record.since_process_start(), time.monotonic()
     if len(argv) < 2 or argv[1] in ("--help", "-h", "help"):
         print(__doc__)
         return 0 if len(argv) >= 2 else 2
-    if argv[1] != "run":
-        print(f"peer.py: unknown command '{argv[1]}': use run\n{USAGE}", file=sys.stderr)
+    if argv[1] == "list":
+        return list_models(argv[2:])
+    if argv[1] not in ("run", "predict"):
+        print(f"peer.py: unknown command '{argv[1]}': use run, predict or list\n{USAGE}", file=sys.stderr)
         return 2
     c = None
     try:
@@ -112,10 +152,13 @@ def main(argv):
         models.check_capacity(c)
         require(c, mod)
         arm(c)
-        run(c, mod, startup_s, t_ready)
+        if argv[1] == "predict":
+            predict(c, mod)
+        else:
+            run(c, mod, startup_s, t_ready)
         return 0
     except UsageError as e:
-        print(f"peer.py run: {e}\n{USAGE}", file=sys.stderr)
+        print(f"peer.py {argv[1]}: {e}\n{USAGE}", file=sys.stderr)
         return 2
     except RunFailed as e:
         print(f"peer: {c.workload} under {c.model}: {e}", file=sys.stderr)

@@ -87,6 +87,13 @@ def fields_of(c, m, predicted_s, own, extra):
     return f + list(own) + list(extra)
 
 
+def predict_fields(c, predicted_s):
+    """simul predict's record: the run's common fields without its measurements."""
+    return [("workload", c.workload, True), ("model", c.model, True), ("tasks", str(c.tasks), False),
+            ("workers", str(c.workers), False), ("predicted_s", f"{predicted_s:.6f}", False),
+            ("limit", str(c.limit), False), ("gil", "true", False), ("runtime", runtime_name(), True)]
+
+
 def emit(c, cols, out=sys.stdout):
     if c.format == "csv":
         if c.header:
@@ -96,8 +103,11 @@ def emit(c, cols, out=sys.stdout):
         out.write("{" + ",".join(f"{json.dumps(n)}:{json.dumps(v) if t else v}" for n, v, t in cols) + "}\n")
     else:
         d = {n: v for n, v, _ in cols}
-        out.write(f"{c.workload} under {c.model}: {c.tasks} tasks, wall {float(d['wall_s']):.3f} s, "
-                  f"predicted {float(d['predicted_s']):.3f} s (verified)\n")
+        if "wall_s" in d:
+            out.write(f"{c.workload} under {c.model}: {c.tasks} tasks, wall {float(d['wall_s']):.3f} s, "
+                      f"predicted {float(d['predicted_s']):.3f} s (verified)\n")
+        else:
+            out.write(f"{c.workload} under {c.model}: {c.tasks} tasks, predicted {float(d['predicted_s']):.3f} s\n")
         for n, v, _ in cols:
             out.write(f"  {n:<16} {v}\n")
     out.flush()

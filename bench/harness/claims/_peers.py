@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: MIT
+# _peers.py: what every claim module shares about the peers: their times, their lines in the report, their views.
+"""A peer's figure is its own wall time of the workload (its record's wall_s, run_mean_s in the
+CSV): interpreter start-up, imports and set-up (a server, a calibration, a pool's start) are
+outside it, as simul's set-up is outside simul's. hyperfine's time of a peer's process adds
+them, 0.1 to 0.3 s for CPython, which would swamp a 50 ms sleep."""
+from ..results import mean, ms
+from ..util import fnum
+
+# The report's words for each peer program's line.
+LEAD = {"python": "In the documents' Python, here", "go": "In Go, here"}
+
+
+def wall(r):
+    return fnum(r["run_mean_s"])
+
+
+def timed(s, r):
+    """The time a row is judged and drawn by: hyperfine's for simul's rows, the program's own for a peer's."""
+    return wall(r) if s.peer_of(r) else mean(r)
+
+
+def timed_ms(s, r):
+    return ms(r, "run_mean_s", "run_sd_s") + " (own)" if s.peer_of(r) else ms(r)
+
+
+def spread(s, r):
+    """hyperfine's fastest … slowest run, for simul's rows; a peer's would be its start-up's."""
+    return "—" if s.peer_of(r) else f"{fnum(r['min_s']):.3f} … {fnum(r['max_s']):.3f}"
+
+
+def views(s):
+    """[(program key, the sweep with that program's rows only)] for the programs with an ok row."""
+    keys = []
+    for r in s.ok_rows():
+        k = s.peer_of(r)
+        if k and k not in keys:
+            keys.append(k)
+    return [(k, s.only(k)) for k in keys]
+
+
+def verdict(checks):
+    """The clause that ends a peer's line: whether the claim held for it, and if not, where."""
+    if not checks:
+        return "nothing to judge"
+    bad = [name for name, ok in checks if not ok]
+    return "the claim holds there" if not bad else "it does not hold there (" + "; ".join(bad) + ")"
+
+
+def line(ctx, key, text, checks):
+    runtime = ctx.models.runtime(key)
+    lead = LEAD.get(key, f"In {key}, here") + (f" ({runtime})" if runtime else "")
+    return f"**{lead}:** {text}; {verdict(checks)}."
+
+
+NOTE = ("Rows of the documents' own programs (python-…, go-…) show the program's own wall time of the "
+        "workload, marked (own): interpreter start-up and set-up are outside it.")

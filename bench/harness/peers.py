@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: MIT
+# peers.py: the peer programs (the documents' Python, Go): how each starts, what to install, its predictions, its models.
+"""A sweep's `peer` line names one of PROGRAMS; the harness runs `PROGRAM predict ARGS` while
+planning and `PROGRAM run ARGS` under hyperfine, as it does `simul predict` and `simul run`.
+Each program lists its own models (`PROGRAM list --format json`, simul list's shape), so the
+harness names no peer model itself.
+
+A peer that cannot run here is skipped, not failed, and the plan says what to install: its
+program is absent (go-simul is built only where Go is), or its predict exits 1 with the
+peers' fixed line `needs PKG: apt-get install PKG` (a library the interpreter lacks). Any
+other failure is a failure, as for simul."""
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+
+from .util import ROOT, first_line, simul_bin
+
+
+@dataclass(frozen=True)
+class Program:
+    key: str
+    what: str       # how a reader knows it
+    install: str    # what to do when it is absent
+
+    def argv(self):
+        if self.key == "python":
+            # Debian's interpreter: the one python3-requests, -aiohttp and -uvloop install into.
+            return ["/usr/bin/python3", os.path.join(ROOT, "bench", "peers", "python", "peer.py")]
+        return [os.path.join(os.path.dirname(simul_bin()), "go-simul")]
+
+    def absent(self):
+        """'' when the program can start, else one line on what to install."""
+        missing = [p for p in self.argv() if not os.path.exists(p)]
+        if not missing and os.access(self.argv()[0], os.X_OK):
+            return ""
+        return f"{self.what}: {missing[0] if missing else self.argv()[0]} is missing: {self.install}"
+
+
+PROGRAMS = {
+    "python": Program("python", "the documents' Python (CPython)",
+                      "apt-get install python3 python3-requests python3-aiohttp python3-uvloop"),
+    "go": Program("go", "the Go peer (go-simul)", "apt-get install golang-go, then make build"),
+}
+
+# The peers' line for a library the interpreter lacks: the package to install is in it.
+NEEDS = re.compile(r"needs (\S+): apt-get install (\S+)")
+
+
+def _call(argv, timeout):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        return p.returncode, p.stdout, p.stderr
+    except OSError as e:
+        return 127, "", str(e)
+    except subprocess.TimeoutExpired:
+        return -1, "", f"{argv[0]} took over {timeout} s"
+
+
+def predict(key, args):
+    """(record, error, skip): the peer's own prediction for a run, or why there is none; skip
+    is the one line that says what to install when the peer cannot run here (not a failure)."""
+    prog = PROGRAMS[key]
+    why = prog.absent()
+    if why:
+        return None, "", why
+    code, out, err = _call(prog.argv() + ["predict"] + list(args) + ["--format", "json"], 120)
+    line = first_line(err)
+    m = NEEDS.search(line) if code == 1 else None
+    if m:
+        return None, "", f"{prog.what} {m.group(0)}"
+    if code in (126, 127):
+        return None, "", f"{prog.what}: cannot start {prog.argv()[0]} ({line}): {prog.install}"
+    if code != 0:
+        return None, line or f"{prog.argv()[0]} predict exited {code}", ""
+    try:
+        rec = json.loads(out)
+    except ValueError:
+        return None, f"{prog.argv()[0]} predict printed no JSON record", ""
+    return rec, "" if "predicted_s" in rec else f"{prog.argv()[0]} predict printed no predicted_s", ""
+
+
+def ask_lists():
+    """({model name: its description, with 'peer': the program's key}, [lines for the programs
+    that could not say]); a program that is absent lists nothing (its lines are skipped)."""
+    models, notes = {}, []
+    for key, prog in PROGRAMS.items():
+        why = prog.absent()
+        if why:
+            notes.append(why)
+            continue
+        code, out, err = _call(prog.argv() + ["list", "--format", "json"], 30)
+        try:
+            doc = json.loads(out) if code == 0 else {}
+        except ValueError:
+            doc = {}
+        if not isinstance(doc.get("models"), list):
+            notes.append(f"{prog.what}: list --format json failed: {first_line(err) or 'no JSON'}")
+            continue
+        for m in doc["models"]:
+            models[m["name"]] = dict(m, peer=key)
+    return models, notes
