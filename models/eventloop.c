@@ -71,9 +71,11 @@ static int start_task(struct el *el, struct slot *s)
 	return e;
 }
 
-/* A coroutine that could not be copied out is lost: stop the loop, fail the run. */
-static void fail_run(struct el *el, struct slot *s, int e)
+/* The coroutine that could not be copied out (the stacks' current one) is lost: stop the
+ * loop, fail the run. */
+static void fail_run(struct el *el, int e)
 {
+	struct slot *s = (struct slot *)(void *)((char *)el->stacks.current - offsetof(struct slot, co));
 	sim_stacks_drop(&el->stacks, &s->co);
 	s->co.done = true;
 	el->failed = e;
@@ -91,7 +93,7 @@ static void resume(struct slot *s)
 		int e = sim_stacks_run(&el->stacks, &el->main, &s->co);
 		running = NULL;
 		if (e < 0) {
-			fail_run(el, s, e);
+			fail_run(el, e);
 			return;
 		}
 		if (!s->co.done)
