@@ -25,9 +25,10 @@
 #define SANITIZED 1
 #endif
 
-/* Round trips per measurement (each two one-way switches), and measurements: the best of
- * them is reported, the machine being shared. Far fewer under the sanitizers, whose
- * figures mean nothing but whose paths are checked all the same. */
+/* Round trips per measurement (each two one-way switches), and measurements of each kind,
+ * taken in turn (the CPU's speed changes from second to second here): the best of each is
+ * reported, the machine being shared. Far fewer under the sanitizers, whose figures mean
+ * nothing but whose paths are checked all the same. */
 #ifdef SANITIZED
 #define TRIPS 20000
 #else
@@ -60,15 +61,10 @@ static double bare_switch_ns(void *stack, size_t size)
 	raw_main = sim_coro__thread_ctx(); /* where the thread's context is saved, as sim_coro_thread does */
 	raw_co = sim_coro__make(stack, size, raw_body, NULL);
 	assert_non_null(raw_co);
-	double best = INFINITY;
-	for (int r = 0; r < REPEATS; r++) {
-		double t = now_ns();
-		for (int i = 0; i < TRIPS; i++)
-			sim_coro__switch(&raw_main, raw_co);
-		double per = (now_ns() - t) / (2.0 * TRIPS);
-		best = per < best ? per : best;
-	}
-	return best;
+	double t = now_ns();
+	for (int i = 0; i < TRIPS; i++)
+		sim_coro__switch(&raw_main, raw_co);
+	return (now_ns() - t) / (2.0 * TRIPS);
 }
 
 #endif
@@ -91,16 +87,12 @@ static double own_stack_ns(void *stack, size_t size)
 	struct pp p;
 	sim_coro_thread(&p.main);
 	assert_int_equal(sim_coro_make(&p.co, stack, size, pp_body, &p), 0);
-	double best = INFINITY;
-	for (int r = 0; r < REPEATS; r++) {
-		double t = now_ns();
-		for (int i = 0; i < TRIPS; i++)
-			sim_coro_switch(&p.main, &p.co);
-		double per = (now_ns() - t) / (2.0 * TRIPS);
-		best = per < best ? per : best;
-	}
+	double t = now_ns();
+	for (int i = 0; i < TRIPS; i++)
+		sim_coro_switch(&p.main, &p.co);
+	double per = (now_ns() - t) / (2.0 * TRIPS);
 	sim_coro_destroy(&p.co);
-	return best;
+	return per;
 }
 
 /* ---- the copied stack, frames of a given depth at the switch --------------------------- */
@@ -126,17 +118,13 @@ static double copied_ns(struct sim_copystack *cs, size_t depth, size_t *saved)
 	assert_int_equal(sim_copystack_make(cs, &c.co, cp_body, &c), 0);
 	assert_int_equal(sim_copystack_run(cs, &c.main, &c.co), 0);
 	*saved = c.co.saved_len;
-	double best = INFINITY;
-	for (int r = 0; r < REPEATS; r++) {
-		double t = now_ns();
-		for (int i = 0; i < TRIPS / 4; i++)
-			sim_copystack_run(cs, &c.main, &c.co);
-		double per = (now_ns() - t) / (2.0 * (TRIPS / 4));
-		best = per < best ? per : best;
-	}
+	double t = now_ns();
+	for (int i = 0; i < TRIPS / 4; i++)
+		sim_copystack_run(cs, &c.main, &c.co);
+	double per = (now_ns() - t) / (2.0 * (TRIPS / 4));
 	sim_copystack_drop(cs, &c.co);
 	sim_coro_destroy(&c.co);
-	return best;
+	return per;
 }
 
 static void switch_costs(void **state)
@@ -147,27 +135,35 @@ static void switch_costs(void **state)
 	void *stack = sim_stackpool_get(&pool);
 	assert_non_null(stack);
 	printf("  one-way switch, best of %d x %d round trips (%s):\n", REPEATS, TRIPS, sim_coro_impl());
-#ifndef SANITIZED
-	double bare = bare_switch_ns(stack, pool.stack_size);
-	printf("    bare switch (sim_coro__switch)         %6.1f ns\n", bare);
-	assert_true(bare > 0 && isfinite(bare));
-#endif
-	double own = own_stack_ns(stack, pool.stack_size);
-	printf("    own stack (--stack guarded)            %6.1f ns\n", own);
-	assert_true(own > 0 && isfinite(own));
-
 	struct sim_copystack cs;
 	assert_int_equal(sim_copystack_init(&cs, 64 * 1024), 0);
 	/* 304 bytes: what a sleeping task of the sleep workload leaves; 8.6 KiB: a fetch
 	 * task in its read (an 8 KiB buffer on its stack). */
 	const size_t depths[] = { 16, 256, 1024, 4096, 8704, 32768 };
-	for (size_t k = 0; k < sizeof depths / sizeof depths[0]; k++) {
-		size_t saved;
-		double c = copied_ns(&cs, depths[k], &saved);
-		printf("    copied stack, %5zu bytes saved          %6.1f ns (%.1f ns over its own stack)\n", saved, c,
-		       c - own);
-		assert_true(c > 0 && isfinite(c));
-		assert_true(saved >= depths[k]);
+	enum { NDEPTHS = sizeof depths / sizeof depths[0] };
+	double bare = INFINITY, own = INFINITY, copied[NDEPTHS];
+	size_t saved[NDEPTHS];
+	for (size_t k = 0; k < NDEPTHS; k++)
+		copied[k] = INFINITY;
+	for (int r = 0; r < REPEATS; r++) {
+#ifndef SANITIZED
+		bare = fmin(bare, bare_switch_ns(stack, pool.stack_size));
+#endif
+		own = fmin(own, own_stack_ns(stack, pool.stack_size));
+		for (size_t k = 0; k < NDEPTHS; k++)
+			copied[k] = fmin(copied[k], copied_ns(&cs, depths[k], &saved[k]));
+	}
+#ifndef SANITIZED
+	printf("    bare switch (sim_coro__switch)         %6.1f ns\n", bare);
+	assert_true(bare > 0 && isfinite(bare));
+#endif
+	printf("    own stack (--stack guarded)            %6.1f ns\n", own);
+	assert_true(own > 0 && isfinite(own));
+	for (size_t k = 0; k < NDEPTHS; k++) {
+		printf("    copied stack, %5zu bytes saved          %6.1f ns (%.1f ns over its own stack)\n", saved[k],
+		       copied[k], copied[k] - own);
+		assert_true(copied[k] > 0 && isfinite(copied[k]));
+		assert_true(saved[k] >= depths[k]);
 	}
 	sim_copystack_fini(&cs);
 	sim_stackpool_put(&pool, stack);
