@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fatal.c: how a model ends the run from where it cannot return (a signal handler, a smashed stack): one line, exit 1. */
+/* fatal.c: how a model ends the run from where it cannot return (a signal handler on a stack overflow): one line, exit 1. */
 #include "model.h"
 
 #include <string.h>

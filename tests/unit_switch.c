@@ -141,7 +141,10 @@ static void switch_costs(void **state)
 	 * task in its read (an 8 KiB buffer on its stack). */
 	const size_t depths[] = { 16, 256, 1024, 4096, 8704, 32768 };
 	enum { NDEPTHS = sizeof depths / sizeof depths[0] };
-	double bare = INFINITY, own = INFINITY, copied[NDEPTHS];
+	double own = INFINITY, copied[NDEPTHS];
+#ifndef SANITIZED
+	double bare = INFINITY;
+#endif
 	size_t saved[NDEPTHS];
 	for (size_t k = 0; k < NDEPTHS; k++)
 		copied[k] = INFINITY;
