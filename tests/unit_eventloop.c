@@ -284,15 +284,21 @@ static bool limit_address_space(void)
 }
 
 /* 16 KiB of frames at the wait: what 10000 of them keep on the copied stack is 160 MiB. */
+static void __attribute__((noinline)) touch(volatile char *p, size_t n)
+{
+	for (size_t k = 0; k < n; k += 64)
+		p[k] = (char)k;
+}
+
 static void __attribute__((noinline)) deep_sleep(int depth)
 {
-	volatile char pad[1024];
-	pad[0] = (char)depth;
+	volatile char pad[1024]; /* all of it, through a pointer: a compiler may not shrink it */
+	touch(pad, sizeof pad);
 	if (depth > 0)
 		deep_sleep(depth - 1);
 	else
 		sim_sleep(1);
-	pad[1] = pad[0];
+	touch(pad, sizeof pad);
 }
 
 static void deep_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
