@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The sanitizers track one stack per thread; a coroutine switch moves the stack pointer
  * behind their back, so each switch is announced to them. Without this ASan reports
@@ -114,8 +115,19 @@ int sim_coro_make(struct sim_coro *co, void *stack, size_t size, sim_coro_fn fn,
 	return 0;
 }
 
+/* Both on one copied stack: to's frames would land on from's, which are running. */
+static _Noreturn __attribute__((cold, noinline)) void direct_copied_switch(void)
+{
+	static const char msg[] = "simul: internal error: a direct switch between two coroutines on one copied "
+	                          "stack; switch through the loop (sim_stacks_handoff)\n";
+	(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+	abort();
+}
+
 void sim_coro_switch(struct sim_coro *from, struct sim_coro *to)
 {
+	if (__builtin_expect(from->copied && to->copied, 0))
+		direct_copied_switch();
 	to->caller = from;
 	san_leave(from, to, false);
 	sim_coro__switch(&from->ctx, to->ctx);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef void (*sim_coro_fn)(void *arg);
 
@@ -18,6 +19,10 @@ struct sim_coro {
 	void *arg;
 	struct sim_coro *caller; /* who switched in last: where control goes when fn returns */
 	bool done;               /* fn has returned; the stack may be reused */
+	bool copied;             /* runs on a copied stack (copystack.h): never switched to directly */
+	uint32_t saved_len;      /* copystack.h: bytes of its frames in `saved` while switched out */
+	uint32_t saved_cap;
+	void *saved;
 	void *san_fake_stack;    /* ASan's fake stack while switched out */
 	void *san_fiber;         /* TSan's fiber */
 };
@@ -49,5 +54,8 @@ void *sim_coro__thread_ctx(void);
 void *sim_coro__make(void *stack, size_t size, void (*entry)(void *), void *arg);
 /* Save the running context through *from, resume to. */
 void sim_coro__switch(void **from, void *to);
+/* The stack pointer a switched-out (or new) context resumes with: everything from there up
+ * to the top of its stack is its state. NULL where the switch cannot tell (then all of it). */
+void *sim_coro__sp(const void *ctx);
 
 #endif

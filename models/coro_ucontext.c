@@ -57,4 +57,18 @@ void sim_coro__switch(void **from, void *to)
 	__asm__ volatile("" ::: "memory"); /* not a tail call: see sim_coro_switch */
 }
 
+/* swapcontext saves the stack pointer the context resumes with in its registers. */
+void *sim_coro__sp(const void *ctx)
+{
+	const ucontext_t *uc = ctx;
+#if defined(__x86_64__)
+	return (void *)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	return (void *)uc->uc_mcontext.sp;
+#else
+	(void)uc;
+	return NULL;
+#endif
+}
+
 const char *sim_coro_impl(void) { return "ucontext (glibc swapcontext: a sigprocmask system call per switch)"; }

@@ -106,6 +106,15 @@ sim_coro__thread_ctx:
 	ret
 	.size	sim_coro__thread_ctx, .-sim_coro__thread_ctx
 
+/* void *sim_coro__sp(const void *ctx): a context is its stack pointer. */
+	.globl	sim_coro__sp
+	.type	sim_coro__sp, @function
+	.p2align 4
+sim_coro__sp:
+	movq	%rdi, %rax
+	ret
+	.size	sim_coro__sp, .-sim_coro__sp
+
 /* const char *sim_coro_impl(void) */
 	.globl	sim_coro_impl
 	.type	sim_coro_impl, @function

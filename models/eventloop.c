@@ -2,7 +2,7 @@
 /* eventloop.c: every task a stackful coroutine on one libuv loop, one thread (the documents' asyncio). */
 #include "model.h"
 #include "coro.h"
-#include "stackpool.h"
+#include "stacks.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -12,16 +12,20 @@
 #include <uv.h>
 
 /* A slot runs one task at a time, like a permit of asyncio.Semaphore: when its coroutine
- * finishes, the next task starts in the same slot as a new coroutine on a pooled stack.
- * There are sim_run_concurrency() slots: every task at once, or --limit of them. */
+ * finishes, the next task starts in the same slot as a new coroutine (stacks.h: on the
+ * copied run stack, or on a pooled stack of its own). There are sim_run_concurrency()
+ * slots: every task at once, or --limit of them. A slot is what a suspended task costs
+ * beside its saved frames, so it holds only what its waits need: everything a libuv
+ * callback touches is here or on the heap, never on the coroutine's stack (which, copied,
+ * is elsewhere while it waits). Its loop, and so its el, is the timer's; its number is its
+ * place in el->slots. */
 struct el;
 
 struct slot {
-	struct sim_coro co;
 	uv_timer_t timer;   /* sim_sleep, and the time-out of wait_fd */
+	struct sim_coro co;
 	uv_poll_t *poll;    /* the wait_fd in progress, if any */
-	struct el *el;
-	uint32_t id, task;
+	uint32_t task;
 	int status;         /* what woke the coroutine: 0, -ETIMEDOUT, or a libuv error */
 };
 
@@ -30,10 +34,18 @@ struct el {
 	const struct sim_run *run;
 	struct sim_result *results;
 	struct sim_coro main; /* the loop's own context, on the thread's stack */
-	struct sim_stackpool pool;
+	struct sim_stacks stacks;
 	struct slot *slots;
 	uint32_t nslots, next, finished;
+	int failed;           /* a coroutine could not be switched out: the run fails with it */
 };
+
+static struct el *el_of(const struct slot *s)
+{
+	return (struct el *)(void *)((char *)s->timer.loop - offsetof(struct el, loop));
+}
+
+static uint32_t slot_id(const struct slot *s) { return (uint32_t)(s - el_of(s)->slots); }
 
 /* The coroutine running now; NULL while the loop itself runs. */
 static _Thread_local struct slot *running;
@@ -41,41 +53,51 @@ static _Thread_local struct slot *running;
 static void task_main(void *arg)
 {
 	struct slot *s = arg;
-	sim_task_run(s->el->run, s->task, s->id, &s->el->results[s->task]);
+	struct el *el = el_of(s);
+	sim_task_run(el->run, s->task, slot_id(s), &el->results[s->task]);
 }
 
 /* Start the next task in slot s, as a new coroutine. 0, or -ENOMEM (the task failed). */
 static int start_task(struct el *el, struct slot *s)
 {
 	s->task = el->next++;
-	void *stack = sim_stackpool_get(&el->pool);
-	int e = stack ? sim_coro_make(&s->co, stack, el->pool.stack_size, task_main, s) : -ENOMEM;
+	int e = sim_stacks_make(&el->stacks, &s->co, task_main, s);
 	if (e < 0) {
-		if (stack)
-			sim_stackpool_put(&el->pool, stack);
-		struct sim_result *r = &el->results[s->task];
-		r->status = e;
-		snprintf(r->err, sizeof r->err, "no coroutine stack for the task: lower --stack-kib or use --limit");
+		sim_cur.task = s->task;
+		sim_result_fail(&el->results[s->task], e, "no coroutine stack for the task: lower --stack-kib or use --limit");
 		el->finished++;
 		s->co.done = true; /* nothing to switch to */
 	}
 	return e;
 }
 
+/* The coroutine that could not be copied out (the stacks' current one) is lost: stop the
+ * loop, fail the run. */
+static void fail_run(struct el *el, int e)
+{
+	struct slot *s = (struct slot *)(void *)((char *)el->stacks.current - offsetof(struct slot, co));
+	sim_stacks_drop(&el->stacks, &s->co);
+	s->co.done = true;
+	el->failed = e;
+	uv_stop(&el->loop);
+}
+
 /* Run slot s's coroutine until it yields. Called from the loop's context only (the first
- * start and libuv callbacks), so switches never nest. A finished coroutine's stack goes
- * back to the pool and the slot takes the next task at once. */
+ * start and libuv callbacks), so switches never nest. A finished coroutine's stack is
+ * released and the slot takes the next task at once. */
 static void resume(struct slot *s)
 {
-	struct el *el = s->el;
+	struct el *el = el_of(s);
 	for (;;) {
 		running = s;
-		sim_coro_switch(&el->main, &s->co);
+		int e = sim_stacks_run(&el->stacks, &el->main, &s->co);
 		running = NULL;
+		if (e < 0) {
+			fail_run(el, e);
+			return;
+		}
 		if (!s->co.done)
 			return;
-		sim_coro_destroy(&s->co);
-		sim_stackpool_put(&el->pool, s->co.stack);
 		el->finished++;
 		while (el->next < el->run->tasks)
 			if (start_task(el, s) == 0)
@@ -89,9 +111,9 @@ static void resume(struct slot *s)
  * ran in between has changed. */
 static void yield(struct slot *s)
 {
-	sim_coro_switch(&s->co, &s->el->main);
+	sim_coro_switch(&s->co, &el_of(s)->main);
 	sim_cur.task = s->task;
-	sim_cur.worker = s->id;
+	sim_cur.worker = slot_id(s);
 }
 
 static void on_poll_closed(uv_handle_t *h) { free(h); }
@@ -140,7 +162,7 @@ static int el_sleep(uint64_t ms)
 	 * either. (Aiming at the first whole loop millisecond after the deadline instead
 	 * oversleeps by a millisecond on average: epoll_wait already waits the full ms from
 	 * the true now.) sim_sleep(0) lets the other tasks run once. */
-	uv_loop_t *loop = &s->el->loop;
+	uv_loop_t *loop = s->timer.loop;
 	uint64_t deadline = uv_hrtime() + ms * 1000000u, left = ms;
 	for (;;) {
 		uv_update_time(loop); /* stale after a long compute, or a long start-up */
@@ -166,7 +188,7 @@ static int el_wait_fd(int fd, short events, int timeout_ms)
 	uv_poll_t *p = malloc(sizeof *p);
 	if (!p)
 		return -ENOMEM;
-	int e = uv_poll_init(&s->el->loop, p, fd);
+	int e = uv_poll_init(s->timer.loop, p, fd);
 	if (e < 0) {
 		free(p);
 		return e;
@@ -176,7 +198,7 @@ static int el_wait_fd(int fd, short events, int timeout_ms)
 	int uvev = ((events & POLLIN) ? UV_READABLE : 0) | ((events & POLLOUT) ? UV_WRITABLE : 0);
 	e = uv_poll_start(p, uvev, on_poll);
 	if (e == 0 && timeout_ms > 0) {
-		uv_update_time(&s->el->loop);
+		uv_update_time(s->timer.loop);
 		e = uv_timer_start(&s->timer, on_timer, (uint64_t)timeout_ms, 0);
 	}
 	if (e < 0) {
@@ -218,48 +240,58 @@ static int eventloop_run(const struct sim_run *run, struct sim_result *results, 
 		return rc;
 	}
 	el->slots = calloc(el->nslots, sizeof *el->slots);
-	/* Every stack the run can need is mapped before the first task starts, so running out
-	 * fails the run here, cleanly, and never half-way with coroutines suspended. */
-	rc = !el->slots ? -ENOMEM : sim_stackpool_init(&el->pool, (size_t)run->stack_kib * 1024);
-	if (rc == 0)
-		rc = sim_stackpool_reserve(&el->pool, el->nslots);
-	if (rc < 0) {
-		snprintf(err, errlen,
-		         "cannot map %u coroutine stacks of %u KiB (%s): lower --stack-kib, or use --limit "
-		         "or fewer --tasks",
-		         el->nslots, run->stack_kib, strerror(-rc));
+	/* Every stack the run can need exists before the first task starts (the run stack, or
+	 * a guarded stack per slot), so running out fails the run here, cleanly, and never
+	 * half-way with coroutines suspended. */
+	if (!el->slots) {
+		snprintf(err, errlen, "out of memory for %u coroutine slots: use --limit or fewer --tasks", el->nslots);
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = sim_stacks_init(&el->stacks, run->stack, (size_t)run->stack_kib * 1024, el->nslots, err, errlen)) < 0)
+		goto out;
+	if ((rc = sim_stacks_guard_arm(&el->stacks)) < 0) {
+		snprintf(err, errlen, "cannot set up the stack-overflow handler: %s", strerror(-rc));
 		goto out;
 	}
 
 	for (uint32_t i = 0; i < el->nslots; i++) {
 		struct slot *s = &el->slots[i];
-		s->el = el;
-		s->id = i;
 		uv_timer_init(&el->loop, &s->timer);
 		s->timer.data = s;
 	}
 	sim_coro_thread(&el->main);
 	sim_set_ops(&el_ops);
+	sim_tally_bind(run->tally);
 	/* Each coroutine runs to its first wait; the loop then runs until no timer or poll
 	 * handle is left, which is when every task has finished. */
-	for (uint32_t i = 0; i < el->nslots && el->next < run->tasks; i++) {
+	for (uint32_t i = 0; i < el->nslots && el->next < run->tasks && !el->failed; i++) {
 		struct slot *s = &el->slots[i];
 		s->co.done = true;
 		if (start_task(el, s) == 0)
 			resume(s);
 	}
-	uv_run(&el->loop, UV_RUN_DEFAULT);
+	if (!el->failed)
+		uv_run(&el->loop, UV_RUN_DEFAULT);
+	sim_tally_bind(NULL);
 	sim_set_ops(&sim_blocking_ops);
-	if (el->finished != run->tasks) {
+	sim_stacks_guard_disarm();
+	if (el->failed) {
+		rc = el->failed;
+		snprintf(err, errlen, "a suspended task's stack could not be saved (%s): %s", strerror(-rc),
+		         rc == -ENOMEM ? "use --limit or fewer --tasks" : "the stack pointer left the run stack");
+	} else if (el->finished != run->tasks) {
 		/* Cannot happen with the runtime's own waits; a guard against a hang all the same. */
 		snprintf(err, errlen, "%u of %u tasks never finished: they waited on nothing the loop watches",
 		         run->tasks - el->finished, run->tasks);
 		rc = -EDEADLK;
 	}
 	for (uint32_t i = 0; i < el->nslots; i++) {
-		if (!el->slots[i].co.done)
-			sim_coro_destroy(&el->slots[i].co);
-		uv_close((uv_handle_t *)&el->slots[i].timer, on_timer_closed);
+		struct slot *s = &el->slots[i];
+		if (!s->co.done)
+			sim_stacks_drop(&el->stacks, &s->co);
+		end_poll(s);
+		uv_close((uv_handle_t *)&s->timer, on_timer_closed);
 	}
 out:
 	/* Run the close callbacks, so the loop owns nothing when it is closed. */
@@ -268,17 +300,22 @@ out:
 		snprintf(err, errlen, "the event loop still had open handles at the end");
 		rc = -EBUSY;
 	}
-	sim_stackpool_fini(&el->pool);
+	sim_stacks_fini(&el->stacks);
 	free(el->slots);
 	free(el);
 	return rc;
 }
 
+/* A slot, and the stack a suspended task keeps (stacks.h). */
+static size_t eventloop_task_bytes(const struct sim_run *run)
+{
+	return sizeof(struct slot) + sim_stacks_cost(run->stack, (size_t)run->stack_kib * 1024);
+}
+
 static const char *eventloop_detail(void)
 {
-	static char line[300];
-	snprintf(line, sizeof line, "switch: %s; stacks: %u KiB (--stack-kib) from a slab pool, %s",
-	         sim_coro_impl(), SIM_STACK_KIB_DEFAULT, sim_stackpool_guards());
+	static char line[600];
+	snprintf(line, sizeof line, "switch: %s; %s", sim_coro_impl(), sim_stacks_describe());
 	return line;
 }
 
@@ -290,4 +327,5 @@ const struct sim_model sim_model_eventloop = {
 	.parallel = false,
 	.run = eventloop_run,
 	.detail = eventloop_detail,
+	.task_bytes = eventloop_task_bytes,
 };

@@ -22,6 +22,30 @@ static long long read_ll(const char *path)
 
 long long sim_max_map_count(void) { return read_ll("/proc/sys/vm/max_map_count"); }
 
+long long sim_mem_available(void)
+{
+	long long avail = -1, kib;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1) {
+			avail = kib * 1024;
+			break;
+		}
+	if (f)
+		fclose(f);
+	/* A container's memory limit, as its namespace shows it (cgroup v2, else v1), less what
+	 * the group uses, page cache included: a conservative figure, taken if it is the lower. */
+	long long max = read_ll("/sys/fs/cgroup/memory.max"), cur = read_ll("/sys/fs/cgroup/memory.current");
+	if (max <= 0 || cur < 0) {
+		max = read_ll("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+		cur = read_ll("/sys/fs/cgroup/memory/memory.usage_in_bytes");
+	}
+	if (max > 0 && cur >= 0 && (avail < 0 || max - cur < avail))
+		avail = max > cur ? max - cur : 0;
+	return avail;
+}
+
 rlim_t sim_nofile_raise(void)
 {
 	struct rlimit rl;

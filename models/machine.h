@@ -25,6 +25,10 @@ long long sim_spawn_capacity(char *which, size_t n);
  * processes (fork) and failed with errno e: the likely limit, and what to use instead. */
 void sim_spawn_failed(bool threads, uint32_t made, uint32_t want, int e, char *err, size_t errlen);
 
+/* Bytes of memory a run may still take: MemAvailable from /proc/meminfo, or what the
+ * cgroup's memory.max leaves if that is less. -1 if neither can be read. */
+long long sim_mem_available(void);
+
 /* vm.max_map_count: the memory maps a process may have (each thread's stack and guard are
  * two, an mprotected coroutine guard one more). -1 if it cannot be read. */
 long long sim_max_map_count(void);

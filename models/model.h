@@ -21,6 +21,28 @@ typedef void (*sim_task_fn)(const struct sim_run *run, uint32_t i, struct sim_re
 
 #define SIM_STACK_KIB_DEFAULT 64 /* plenty for the workloads here: big buffers stay off the stack */
 
+/* How a model with SIM_CAP_STACK gives its coroutines stacks (--stack; stacks.h). */
+enum sim_stack_kind {
+	SIM_STACK_COPY,    /* one run stack; a suspended task's frames copied out to fit (the default) */
+	SIM_STACK_GUARDED, /* a stack of --stack-kib each, with a guard page below it */
+};
+extern const char *const sim_stack_names[]; /* "copy", "guarded", NULL: in that order */
+
+/* What a run's tasks report beside their own results: every operation's latency, and the
+ * message of the lowest-numbered task that failed with one. Plain data, so it can live in
+ * memory shared with forked workers; a worker thread or process fills its own, and the
+ * model merges them into the run's. */
+struct sim_tally {
+	struct sim_hist lat;
+	uint32_t err_task;  /* which task err is about, when err_status != 0 */
+	int32_t err_status;
+	char err[120];
+};
+/* The tally this thread's task bodies report into (sim_lat_add, sim_result_fail); NULL:
+ * latencies and messages are dropped (statuses stay in the results). */
+void sim_tally_bind(struct sim_tally *t);
+void sim_tally_merge(struct sim_tally *into, const struct sim_tally *from);
+
 struct sim_run {
 	sim_task_fn task;
 	const void *cfg;       /* the task body's parsed options */
@@ -32,8 +54,10 @@ struct sim_run {
 	uint32_t limit;        /* at most this many tasks in flight; 0 = no limit */
 	bool gil;              /* models with SIM_CAP_GIL: emulate CPython's GIL */
 	uint32_t stack_kib;    /* models with SIM_CAP_STACK: the tasks' stack size (SIM_STACK_KIB_DEFAULT) */
+	enum sim_stack_kind stack; /* models with SIM_CAP_STACK: copy (the run stack) or guarded */
 	uint32_t cores;        /* cores the predictions assume (default: this machine's) */
 	double timeout_s;      /* 0 = none */
+	struct sim_tally *tally; /* where the run's latencies and first message go (NULL: nowhere) */
 };
 
 /* The task running on this thread now; the event loop swaps it as it switches coroutines. */
@@ -89,6 +113,10 @@ struct sim_model {
 	int (*run)(const struct sim_run *run, struct sim_result *results, char *err, size_t errlen);
 	/* Optional: a line for `simul list` on how it is built (the eventloop's switch). */
 	const char *(*detail)(void);
+	/* Optional: about how many bytes of memory each task in flight costs under this run
+	 * (its coroutine, stack, handles), beside its result: `simul run` refuses --tasks that
+	 * would not fit in the memory available, before it starts. */
+	size_t (*task_bytes)(const struct sim_run *run);
 };
 
 /* The models, one list: X(name). Each models/<name>.c defines sim_model_<name>. */
@@ -111,6 +139,15 @@ const struct sim_model *sim_model_find(const char *name);
 /* Tasks in flight at most under this run: 1, the pool size, or all, capped by --limit. */
 uint32_t sim_run_concurrency(const struct sim_run *run);
 uint32_t sim_cores(void);
+
+/* ---- Ending the run from where a model cannot return (fatal.c). --------------------- */
+
+/* The command's part: the prefix of the one line (e.g. "simul: sleep under eventloop: ")
+ * and an async-signal-safe clean-up (the unfinished trace), both set before the run. */
+void sim_fatal_setup(const char *prefix, void (*cleanup)(void));
+/* From a signal handler (a stack overflow on a guard page): kill and reap the children,
+ * clean up, write prefix + what + newline to stderr, _exit(1). Async-signal-safe. */
+_Noreturn void sim_fatal_exit(const char *what);
 
 /* ---- Child processes: the mechanism that makes sure a run leaves none behind. ------- */
 

@@ -16,12 +16,25 @@
 #include <unistd.h>
 
 /* Mapped MAP_SHARED before the first fork: children write their results straight here and
- * take task numbers from `next`; the parent copies the results out once all are reaped. */
+ * take task numbers from `next`; each worker process has a tally of its own after the
+ * results (tallies()). The parent copies the results out and merges the tallies once all
+ * are reaped. */
 struct shm {
 	atomic_uint next;
 	char pad[64 - sizeof(atomic_uint)]; /* the counter alone on its cache line */
 	struct sim_result results[];
 };
+
+static size_t tallies_offset(uint32_t tasks)
+{
+	size_t off = sizeof(struct shm) + (size_t)tasks * sizeof(struct sim_result), a = _Alignof(struct sim_tally);
+	return (off + a - 1) / a * a;
+}
+
+static struct sim_tally *tallies(struct shm *shm, uint32_t tasks)
+{
+	return (struct sim_tally *)(void *)((char *)shm + tallies_offset(tasks));
+}
 
 /* The live children by pid: open addressing with linear probing, sized to twice the most
  * that are alive at once, so finding the child waitid() names costs O(1) even with
@@ -76,6 +89,7 @@ static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, boo
 	sim_child_after_fork(parent);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	sim_set_ops(&sim_blocking_ops);
+	sim_tally_bind(&tallies(shm, run->tasks)[id]);
 	if (per_task) {
 		sim_task_run(run, id, id, &shm->results[id]);
 	} else {
@@ -233,7 +247,8 @@ static int run_workers(const struct sim_run *run, struct shm *shm, struct kids *
 static int multiprocess_run(const struct sim_run *run, struct sim_result *results, char *err, size_t errlen)
 {
 	uint32_t cap = sim_run_concurrency(run);
-	size_t size = sizeof(struct shm) + (size_t)run->tasks * sizeof(struct sim_result);
+	uint32_t nprocs = run->workers == 0 ? run->tasks : cap;
+	size_t size = tallies_offset(run->tasks) + (size_t)nprocs * sizeof(struct sim_tally);
 	struct shm *shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED) {
 		snprintf(err, errlen, "cannot map %zu bytes shared with the workers (%s): use fewer --tasks",
@@ -254,8 +269,11 @@ static int multiprocess_run(const struct sim_run *run, struct sim_result *result
 	int ret = run_workers(run, shm, &k, err, errlen);
 	/* On any failure no child may outlive the run, nor finish tasks nobody will read. */
 	kill_all(&k);
-	if (ret == 0)
+	if (ret == 0) {
 		memcpy(results, shm->results, (size_t)run->tasks * sizeof *results);
+		for (uint32_t i = 0; i < nprocs && run->tally; i++)
+			sim_tally_merge(run->tally, &tallies(shm, run->tasks)[i]);
+	}
 	free(k.t);
 	munmap(shm, size);
 	return ret;

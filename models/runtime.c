@@ -19,6 +19,7 @@ _Thread_local struct sim_task_ctx sim_cur;
 static int trace_fd = -1;     /* set once, before the run */
 static atomic_int trace_err;  /* errno of a trace write that failed, until a task reports it */
 static _Thread_local const struct sim_ops *ops = &sim_blocking_ops;
+static _Thread_local struct sim_tally *tally;
 static double t0;
 
 void sim_set_ops(const struct sim_ops *o) { ops = o; }
@@ -195,10 +196,37 @@ void sim_result_fail(struct sim_result *r, int status, const char *fmt, ...)
 	if (r->status != 0)
 		return; /* keep the first */
 	r->status = status ? status : -EIO;
+	/* The message only if no lower-numbered task has left one: the run quotes the lowest
+	 * failed task, as the peers do. sim_cur is the failing task in every model. */
+	struct sim_tally *t = tally;
+	if (!t || (t->err_status != 0 && t->err_task <= sim_cur.task))
+		return;
+	t->err_task = sim_cur.task;
+	t->err_status = r->status;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof r->err, fmt, ap);
+	vsnprintf(t->err, sizeof t->err, fmt, ap);
 	va_end(ap);
+}
+
+/* ---- the run's tally: per worker, merged by the model --------------------------------- */
+
+void sim_tally_bind(struct sim_tally *t) { tally = t; }
+
+void sim_lat_add(double seconds)
+{
+	if (tally)
+		sim_hist_add(&tally->lat, seconds);
+}
+
+void sim_tally_merge(struct sim_tally *into, const struct sim_tally *from)
+{
+	sim_hist_merge(&into->lat, &from->lat);
+	if (from->err_status != 0 && (into->err_status == 0 || from->err_task < into->err_task)) {
+		into->err_task = from->err_task;
+		into->err_status = from->err_status;
+		memcpy(into->err, from->err, sizeof into->err);
+	}
 }
 
 

@@ -44,22 +44,26 @@ struct sim_hist {
 	uint32_t b[SIM_HIST_BUCKETS];
 };
 
+/* Small, because a run keeps one per task (a million of them at scale): the latencies and
+ * the failure's message go to the run's tally (model.h), not here. */
 struct sim_result {
-	int32_t status;     /* 0, or -errno / a workload's negative code; err says what */
+	int32_t status;     /* 0, or -errno / a workload's negative code */
 	uint32_t worker;    /* which worker (thread, process, coroutine slot) ran it */
 	double start_s, end_s;
 	uint64_t value;     /* workload-defined (sumsq: the partial sum) */
 	uint64_t count;     /* workload-defined (sleeps done, requests done, moves made) */
 	uint64_t bytes;     /* body bytes received */
 	double max_lat_s;   /* longest single operation (fetch: request latency) */
-	struct sim_hist lat; /* per-operation latencies */
-	char err[120];      /* first error, one line */
 };
 
 /* Fail a task: its status and a one-line message (the first failure is kept). The run
- * fails, quoting it. */
+ * fails, quoting the message of the lowest-numbered task that failed. */
 void sim_result_fail(struct sim_result *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* One operation of the current task took this long: into the run's latency histogram
+ * (the workloads' p50/p99 fields read it). */
+void sim_lat_add(double seconds);
 
 void sim_hist_add(struct sim_hist *h, double seconds);
 void sim_hist_merge(struct sim_hist *into, const struct sim_hist *from);

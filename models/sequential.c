@@ -8,8 +8,10 @@ static int sequential_run(const struct sim_run *run, struct sim_result *results,
 	(void)err;
 	(void)errlen;
 	sim_set_ops(&sim_blocking_ops);
+	sim_tally_bind(run->tally);
 	for (uint32_t i = 0; i < run->tasks; i++)
 		sim_task_run(run, i, 0, &results[i]);
+	sim_tally_bind(NULL);
 	return 0;
 }
 

@@ -29,13 +29,11 @@ struct sim_stackslab {
  *   microsecond, no new memory map, so every stack gets one.
  * - mprotect(PROT_NONE), everywhere else, splits the slab's one mapping into two per stack
  *   ([guard][stack] ...), costs ~5 us plus as much again in munmap, and vm.max_map_count
- *   (65530 by default) caps the maps of the whole process, libc and libuv included. So only
- *   the first max_map_count/4 stacks get guards (half the limit at most); stacks beyond
- *   have none: their guard slot stays ordinary memory, never touched, and a coroutine that
- *   overflows such a stack silently writes into its neighbour's top instead of dying.
- *   Only runs with more than ~16000 coroutines in flight reach that, and --stack-kib must
- *   leave them room (64 KiB by default is plenty for the workloads here, which keep big
- *   buffers off the stack). */
+ *   (65530 by default) caps the maps of the whole process, libc and libuv included. So at
+ *   most max_map_count/4 stacks can be guarded (half the limit at most), and the pool makes
+ *   no more: a stack without a guard would let an overflow write silently into its
+ *   neighbour's top. More coroutines than that at once take the copied stack instead
+ *   (copystack.h), which needs one guard whatever their number. */
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
 #endif
@@ -121,17 +119,21 @@ static int map_slab(struct sim_stackpool *p, uint32_t count)
 		char *guard = (char *)base + (size_t)i * stride;
 		p->free[p->nfree++] = guard + p->page;
 	}
-	for (uint32_t i = 0; i < count && p->guard_budget > 0; i++) {
+	for (uint32_t i = 0; i < count; i++) {
 		char *guard = (char *)base + (size_t)i * stride;
 		if (p->madv_guard && madvise(guard, p->page, MADV_GUARD_INSTALL) == 0) {
 			p->guarded++;
 			continue;
 		}
-		/* ENOMEM here is the map-count limit after all (other mappings grew): the rest
-		 * of the stacks simply go unguarded. */
-		if (mprotect(guard, p->page, PROT_NONE) < 0) {
+		/* ENOMEM here is the map-count limit after all (other mappings grew). */
+		if (p->guard_budget == 0 || mprotect(guard, p->page, PROT_NONE) < 0) {
 			p->guard_budget = 0;
-			break;
+			p->guarded -= i;
+			p->nfree -= count;
+			p->slabs = slab->next;
+			munmap(base, len);
+			free(slab);
+			return -EMLINK;
 		}
 		p->guard_budget--;
 		p->guarded++;
@@ -140,8 +142,15 @@ static int map_slab(struct sim_stackpool *p, uint32_t count)
 	return 0;
 }
 
+uint64_t sim_stackpool_guard_limit(const struct sim_stackpool *p)
+{
+	return p->madv_guard ? UINT64_MAX : p->guarded + p->guard_budget;
+}
+
 int sim_stackpool_reserve(struct sim_stackpool *p, uint64_t n)
 {
+	if (n > sim_stackpool_guard_limit(p))
+		return -EMLINK;
 	while (p->stacks < n) {
 		uint64_t want = n - p->stacks;
 		int e = map_slab(p, want < p->per_slab ? (uint32_t)want : p->per_slab);
@@ -172,6 +181,17 @@ void sim_stackpool_fini(struct sim_stackpool *p)
 	*p = (struct sim_stackpool){ 0 };
 }
 
+bool sim_stackpool_in_guard(const struct sim_stackpool *p, const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, stride = p->stack_size + p->page;
+	for (const struct sim_stackslab *s = p->slabs; s; s = s->next) {
+		uintptr_t base = (uintptr_t)s->base;
+		if (a >= base && a < base + s->len)
+			return (a - base) % stride < p->page;
+	}
+	return false;
+}
+
 void sim_stackpool__no_madv_guard(void) { atomic_store(&madv_guard, 0); }
 
 const char *sim_stackpool_guards(void)
@@ -180,7 +200,7 @@ const char *sim_stackpool_guards(void)
 	long page = sysconf(_SC_PAGESIZE);
 	if (madv_guard_works(page > 0 ? (size_t)page : 4096))
 		return "a guard page under each (MADV_GUARD_INSTALL)";
-	snprintf(line, sizeof line, "guard pages under the first %u (mprotect; vm.max_map_count/4)",
+	snprintf(line, sizeof line, "a guard page under each, %u at most (mprotect; vm.max_map_count/4)",
 	         guard_budget());
 	return line;
 }

@@ -37,6 +37,9 @@ static void *worker(void *arg)
 	struct targ *t = arg;
 	struct pool *p = t->p;
 	sim_set_ops(p->ops);
+	/* This thread's own tally, merged into the run's as it ends: no lock per latency. */
+	struct sim_tally tally = { 0 };
+	sim_tally_bind(&tally);
 	if (p->per_task) {
 		sim_task_run(p->run, t->id, t->id, &p->results[t->id]);
 	} else {
@@ -47,7 +50,10 @@ static void *worker(void *arg)
 			sim_task_run(p->run, i, t->id, &p->results[i]);
 		}
 	}
+	sim_tally_bind(NULL);
 	pthread_mutex_lock(&p->mu);
+	if (p->run->tally)
+		sim_tally_merge(p->run->tally, &tally);
 	p->ended[p->nended++] = t->id;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);

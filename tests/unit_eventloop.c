@@ -33,6 +33,7 @@
  * leaves a failed test by longjmp, which must not start on a coroutine's stack). */
 
 static char wcfg[1];
+static enum sim_stack_kind kind; /* each group of tests runs with one, then the other */
 
 static struct sim_result *run_model(uint32_t tasks, uint32_t limit,
                                     void (*task)(const struct sim_run *, uint32_t, struct sim_result *),
@@ -45,6 +46,7 @@ static struct sim_result *run_model(uint32_t tasks, uint32_t limit,
 		.tasks = tasks,
 		.limit = limit,
 		.stack_kib = 64,
+		.stack = kind,
 		.cores = 2,
 	};
 	struct sim_result *rs = calloc(tasks, sizeof *rs);
@@ -265,7 +267,50 @@ static void counting_task(const struct sim_run *run, uint32_t i, struct sim_resu
 	out->count = 1;
 }
 
-static void out_of_stacks_fails_cleanly(void **state)
+/* In a child limited to the address space it has and 128 MiB more. */
+static bool limit_address_space(void)
+{
+	long vm_kib = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmSize: %ld", &vm_kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	struct rlimit rl = { .rlim_cur = (rlim_t)(vm_kib + 128 * 1024) * 1024 };
+	rl.rlim_max = rl.rlim_cur;
+	return vm_kib > 0 && setrlimit(RLIMIT_AS, &rl) == 0;
+}
+
+/* 16 KiB of frames at the wait: what 10000 of them keep on the copied stack is 160 MiB. */
+static void __attribute__((noinline)) touch(volatile char *p, size_t n)
+{
+	for (size_t k = 0; k < n; k += 64)
+		p[k] = (char)k;
+}
+
+static void __attribute__((noinline)) deep_sleep(int depth)
+{
+	volatile char pad[1024]; /* all of it, through a pointer: a compiler may not shrink it */
+	touch(pad, sizeof pad);
+	if (depth > 0)
+		deep_sleep(depth - 1);
+	else
+		sim_sleep(1);
+	touch(pad, sizeof pad);
+}
+
+static void deep_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
+{
+	(void)run;
+	(void)i;
+	ran_tasks++;
+	deep_sleep(16);
+	out->count = 1;
+}
+
+static void out_of_memory_fails_cleanly(void **state)
 {
 	(void)state;
 #ifdef SANITIZED
@@ -275,24 +320,23 @@ static void out_of_stacks_fails_cleanly(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		/* Room for the process as it is and 128 MiB more; 10000 stacks of 64 KiB are 640. */
-		long vm_kib = 0;
-		FILE *f = fopen("/proc/self/status", "r");
-		char line[256];
-		while (f && fgets(line, sizeof line, f))
-			if (sscanf(line, "VmSize: %ld", &vm_kib) == 1)
-				break;
-		if (f)
-			fclose(f);
-		struct rlimit rl = { .rlim_cur = (rlim_t)(vm_kib + 128 * 1024) * 1024 };
-		rl.rlim_max = rl.rlim_cur;
-		if (vm_kib <= 0 || setrlimit(RLIMIT_AS, &rl) < 0)
+		if (!limit_address_space())
 			_exit(3);
-		int rc;
+		int rc, ok;
 		char err[256];
-		struct sim_result *rs = run_model(10000, 0, counting_task, &rc, err, sizeof err);
-		int ok = rc == -ENOMEM && ran_tasks == 0 && strstr(err, "--stack-kib") && strstr(err, "10000") &&
-		         strstr(err, "64 KiB") && !strchr(err, '\n');
+		struct sim_result *rs;
+		if (kind == SIM_STACK_GUARDED) {
+			/* 10000 stacks of 64 KiB are 640 MiB: refused before any task runs. */
+			rs = run_model(10000, 0, counting_task, &rc, err, sizeof err);
+			ok = rc == -ENOMEM && ran_tasks == 0 && strstr(err, "--stack-kib") && strstr(err, "10000") &&
+			     strstr(err, "64 KiB") && !strchr(err, '\n');
+		} else {
+			/* One run stack needs little; the frames the tasks leave behind run out instead,
+			 * half-way: the run stops, fails with the reason, and leaves nothing open. */
+			rs = run_model(10000, 0, deep_task, &rc, err, sizeof err);
+			ok = rc == -ENOMEM && ran_tasks > 0 && ran_tasks < 10000 && strstr(err, "could not be saved") &&
+			     strstr(err, "--limit") && !strchr(err, '\n');
+		}
 		if (!ok)
 			fprintf(stderr, "rc %d, %d tasks ran, err '%s'\n", rc, ran_tasks, err);
 		free(rs);
@@ -304,13 +348,86 @@ static void out_of_stacks_fails_cleanly(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* ---- a task that overflows its stack ends the run with one line, never silently ------- */
+
+static volatile int bottomless = 1;
+
+static int __attribute__((noinline)) recurse(int depth)
+{
+	volatile char frame[512];
+	frame[0] = (char)depth;
+	if (!bottomless)
+		return frame[0];
+	return recurse(depth + 1) + frame[0]; /* not a tail call: every frame stays */
+}
+
+static void overflowing_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
+{
+	(void)run;
+	sim_sleep(1 + i); /* a few others wait meanwhile */
+	if (i == 2)
+		out->value = (uint64_t)recurse(0);
+	out->count = 1;
+}
+
+static void overflow_is_named(void **state)
+{
+	(void)state;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		int rc;
+		char err[256];
+		run_model(5, 0, overflowing_task, &rc, err, sizeof err);
+		_exit(0); /* must not get here */
+	}
+	close(fds[1]);
+	char msg[4096] = "";
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof msg - 1 && (r = read(fds[0], msg + n, sizeof msg - 1 - n)) > 0)
+		n += (size_t)r;
+	msg[n] = 0;
+	close(fds[0]);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	printf("  overflow (--stack %s): status %d, stderr: %s", sim_stack_names[kind], st, msg);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_non_null(strstr(msg, "raise --stack-kib"));
+	assert_non_null(strstr(msg, kind == SIM_STACK_COPY ? "--stack copy" : "--stack guarded"));
+	assert_non_null(strstr(msg, "64 KiB"));
+	assert_ptr_equal(strchr(msg, '\n'), msg + n - 1); /* one line */
+}
+
+static int with_copy(void **state)
+{
+	(void)state;
+	kind = SIM_STACK_COPY;
+	return 0;
+}
+
+static int with_guarded(void **state)
+{
+	(void)state;
+	kind = SIM_STACK_GUARDED;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(waits_on_sockets),
 		cmocka_unit_test(limit_bounds_tasks_in_flight),
 		cmocka_unit_test(compute_blocks_the_loop),
-		cmocka_unit_test(out_of_stacks_fails_cleanly),
+		cmocka_unit_test(out_of_memory_fails_cleanly),
+		cmocka_unit_test(overflow_is_named),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("eventloop --stack copy", tests, with_copy, NULL);
+	return failed + cmocka_run_group_tests_name("eventloop --stack guarded", tests, with_guarded, NULL);
 }

@@ -7,12 +7,14 @@
 #include <cmocka.h>
 
 #include "calibrate.h"
+#include "model.h"
 #include "options.h"
 #include "runtime.h"
 #include "sumsq.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static uint64_t sumsq_loop(uint64_t n)
@@ -50,6 +52,65 @@ static void hist_quantiles(void **state)
 	sim_hist_add(&h2, 5.0);
 	sim_hist_merge(&h, &h2);
 	assert_true(sim_hist_quantile(&h, 1.0) >= 5.0 && sim_hist_quantile(&h, 1.0) < 5.5);
+}
+
+/* ---- the run's tally: every model brings each task's latencies and the lowest-numbered
+ * failure's message back, across threads and forked processes --------------------------- */
+
+#define TALLY_TASKS 20
+
+static void tally_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
+{
+	(void)run;
+	sim_lat_add((double)(i + 1) * 1e-3);
+	if (i == 7)
+		sim_sleep(1); /* with a pool, task 7 is likely to fail later than 5: order does not matter */
+	if (i == 5 || i == 7 || i == 19)
+		sim_result_fail(out, -EIO, "task %u failed on purpose", i);
+	out->count = 1;
+}
+
+static void tally_in(const struct sim_model *m, uint32_t workers)
+{
+	struct sim_tally t = { 0 };
+	static char cfg[1];
+	struct sim_run run = { .task = tally_task, .cfg = cfg, .model = m, .tasks = TALLY_TASKS, .workers = workers,
+	                       .stack_kib = 64, .cores = 2, .tally = &t };
+	struct sim_result rs[TALLY_TASKS] = { 0 };
+	char err[256] = "";
+	sim_clock_start();
+	assert_int_equal(m->run(&run, rs, err, sizeof err), 0);
+	uint64_t n = 0;
+	for (int b = 0; b < SIM_HIST_BUCKETS; b++)
+		n += t.lat.b[b];
+	printf("  %s --workers %u: %llu latencies, p100 %.4f s; message of task %u: %s\n", m->name, workers,
+	       (unsigned long long)n, sim_hist_quantile(&t.lat, 1.0), t.err_task, t.err);
+	assert_int_equal(n, TALLY_TASKS);
+	assert_true(sim_hist_quantile(&t.lat, 1.0) >= 0.020 && sim_hist_quantile(&t.lat, 0.0) < 0.0011);
+	assert_int_equal(t.err_task, 5);
+	assert_int_equal(t.err_status, -EIO);
+	assert_string_equal(t.err, "task 5 failed on purpose");
+	for (uint32_t i = 0; i < TALLY_TASKS; i++)
+		assert_int_equal(rs[i].status, i == 5 || i == 7 || i == 19 ? -EIO : 0);
+}
+
+static void tally_crosses_every_model(void **state)
+{
+	(void)state;
+	tally_in(&sim_model_sequential, 0);
+	tally_in(&sim_model_threadpool, 3);
+	tally_in(&sim_model_threadpool, 0);
+	tally_in(&sim_model_multiprocess, 2);
+	tally_in(&sim_model_multiprocess, 0);
+	tally_in(&sim_model_eventloop, 0);
+	/* A merge keeps the lowest-numbered task's message, whichever came first. */
+	struct sim_tally a = { .err_task = 9, .err_status = -EIO, .err = "nine" }, b = { .err_task = 4, .err_status = -EPIPE, .err = "four" };
+	sim_tally_merge(&a, &b);
+	assert_string_equal(a.err, "four");
+	struct sim_tally none = { 0 };
+	sim_tally_merge(&a, &none);
+	assert_int_equal(a.err_task, 4);
+	assert_int_equal(a.err_status, -EPIPE);
 }
 
 static void numbers_are_strict(void **state)
@@ -147,6 +208,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(closed_form_matches_loop),
 		cmocka_unit_test(hist_quantiles),
+		cmocka_unit_test(tally_crosses_every_model),
 		cmocka_unit_test(numbers_are_strict),
 		cmocka_unit_test(option_tables),
 		cmocka_unit_test(calibration),

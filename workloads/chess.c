@@ -331,7 +331,7 @@ static uint64_t game_seed(uint32_t i)
 
 /* One game, at table i: pairs × (the master's move, then the opponent's). The result:
  * count = moves made, value = the LCG's end state, bytes = LCG steps (the master's work),
- * lat = how long each opponent's move really lasted, max_lat_s = the longest. */
+ * sim_lat_add = how long each opponent's move really lasted, max_lat_s = the longest. */
 static void chess_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 {
 	const struct chess_cfg *c = run->cfg;
@@ -354,7 +354,7 @@ static void chess_task(const struct sim_run *run, uint32_t i, struct sim_result 
 		}
 		sim_trace("opponent", t1, t2);
 		out->count++;
-		sim_hist_add(&out->lat, t2 - t1);
+		sim_lat_add(t2 - t1);
 		if (t2 - t1 > out->max_lat_s)
 			out->max_lat_s = t2 - t1;
 		if (t2 - t1 < least_wait) {
@@ -417,17 +417,14 @@ static void chess_fields(const struct sim_run *run, const struct sim_result *rs,
 	if (!rs)
 		return;
 	double end = 0;
-	struct sim_hist h = { 0 };
-	for (uint32_t i = 0; i < run->tasks; i++) {
+	for (uint32_t i = 0; i < run->tasks; i++)
 		if (rs[i].end_s > end)
 			end = rs[i].end_s;
-		sim_hist_merge(&h, &rs[i].lat);
-	}
 	/* Measured: when the last game ended (the text format uses the whole run's wall time). */
 	sim_field_add(out, "measured_h", false, "%.4f", hours(run, end));
 	/* How late opponents' timers woke, past the move asked: the models' wake-up cost. */
 	sim_field_add(out, "opponent_late_p99_ms", false, "%.3f",
-	              (sim_hist_quantile(&h, 0.99) - (double)mv.o_ms / 1000.0) * 1e3);
+	              (sim_hist_quantile(&run->tally->lat, 0.99) - (double)mv.o_ms / 1000.0) * 1e3);
 }
 
 /* A duration in the story's units: hours from 1.5 h, minutes below, seconds below 2 min. */

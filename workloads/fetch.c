@@ -243,20 +243,19 @@ static void fetch_fields(const struct sim_run *run, const struct sim_result *rs,
 		return;
 	uint64_t reqs = 0, bytes = 0;
 	double max = 0;
-	struct sim_hist h = { 0 };
+	const struct sim_hist *h = &run->tally->lat;
 	for (uint32_t i = 0; i < run->tasks; i++) {
 		reqs += rs[i].count;
 		bytes += rs[i].bytes;
 		if (rs[i].max_lat_s > max)
 			max = rs[i].max_lat_s;
-		sim_hist_merge(&h, &rs[i].lat);
 	}
 	sim_field_add(out, "requests", false, "%llu", (unsigned long long)reqs);
 	sim_field_add(out, "bytes", false, "%llu", (unsigned long long)bytes);
 	sim_field_add(out, "bytes_per_response", false, "%llu", (unsigned long long)(reqs ? bytes / reqs : 0));
 	/* A bucket's upper bound can lie above the slowest request seen: the max is exact. */
-	sim_field_add(out, "p50_s", false, "%.6f", fmin(sim_hist_quantile(&h, 0.50), max));
-	sim_field_add(out, "p99_s", false, "%.6f", fmin(sim_hist_quantile(&h, 0.99), max));
+	sim_field_add(out, "p50_s", false, "%.6f", fmin(sim_hist_quantile(h, 0.50), max));
+	sim_field_add(out, "p99_s", false, "%.6f", fmin(sim_hist_quantile(h, 0.99), max));
 	sim_field_add(out, "max_s", false, "%.6f", max);
 }
 

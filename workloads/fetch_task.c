@@ -106,7 +106,7 @@ void sim_fetch__requests(const struct fetch_state *st, const struct fetch_req *r
 		double end = sim_now(), lat = end - tr;
 		if (trace)
 			sim_trace("request", tr, end);
-		sim_hist_add(&out->lat, lat);
+		sim_lat_add(lat);
 		if (lat > out->max_lat_s)
 			out->max_lat_s = lat;
 		out->count++;

@@ -31,7 +31,7 @@ static void sleep_task(const struct sim_run *run, uint32_t i, struct sim_result 
 		}
 		double d = sim_now() - t;
 		sim_trace("sleep", t, t + d);
-		sim_hist_add(&out->lat, d);
+		sim_lat_add(d);
 		out->count++;
 	}
 }
@@ -71,11 +71,8 @@ static void sleep_fields(const struct sim_run *run, const struct sim_result *rs,
 	sim_field_add(out, "rounds", false, "%llu", (unsigned long long)c->rounds);
 	if (!rs)
 		return;
-	struct sim_hist h = { 0 };
-	for (uint32_t i = 0; i < run->tasks; i++)
-		sim_hist_merge(&h, &rs[i].lat);
 	/* How late sleeps woke: the scheduling overhead each model adds to a wait. */
-	sim_field_add(out, "sleep_p99_s", false, "%.6f", sim_hist_quantile(&h, 0.99));
+	sim_field_add(out, "sleep_p99_s", false, "%.6f", sim_hist_quantile(&run->tally->lat, 0.99));
 }
 
 const struct sim_workload sim_workload_sleep = {

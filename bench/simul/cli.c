@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TASKS 1000000
+/* Far more than fits anywhere: what bounds a run is memory, checked against the model's
+ * estimate (check_memory), and the machine's thread and process limits. */
+#define MAX_TASKS 100000000
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -70,8 +72,13 @@ static const struct sim_option common[] = {
 	  .help = "at most L tasks in flight, like asyncio.Semaphore (default: none)" },
 	{ .name = "gil", .kind = SIM_OPT_FLAG, .offset = C(gil), .applies = SIM_CAP_GIL,
 	  .help = "a global lock held while computing, handed over every " STR(SIM_GIL_INTERVAL_MS) " ms" },
+	{ .name = "stack", .kind = SIM_OPT_CHOICE, .offset = C(stack), .def = "copy", .choices = sim_stack_names,
+	  .arg = "S", .applies = SIM_CAP_STACK,
+	  .help = "copy: tasks take turns on one run stack, a waiting task's frames copied out to fit; guarded: "
+	          "a stack of --stack-kib each, with a guard page" },
 	{ .name = "stack-kib", .kind = SIM_OPT_U64, .offset = C(stack_kib), .def = STR(SIM_STACK_KIB_DEFAULT),
-	  .min = 16, .max = 65536, .arg = "K", .applies = SIM_CAP_STACK, .help = "coroutine stack size" },
+	  .min = 16, .max = 65536, .arg = "K", .applies = SIM_CAP_STACK,
+	  .help = "the run stack's size (--stack copy), or each task's (guarded)" },
 	{ .name = "cores", .kind = SIM_OPT_MAYBE, .offset = C(cores), .min = 1, .max = 65536, .arg = "C",
 	  .help = "cores the prediction assumes", .help_more = help_cores },
 	{ .name = "format", .kind = SIM_OPT_CHOICE, .offset = C(format), .def = "text", .choices = formats,
@@ -189,6 +196,38 @@ static void check_capacity(const char *cmd, const struct sim_run *run)
 		                m->name, need, m->caps & SIM_CAP_THREADS ? "threads" : "processes", which, cap - 64);
 }
 
+/* x bytes as "12.3 GiB", "1.2 KiB": what a reader compares at a glance. */
+static const char *bytes_text(double x, char *buf, size_t n)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+	while (x >= 1024 && u < 4) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", x, unit[u]);
+	return buf;
+}
+
+/* A run whose results and tasks in flight would not fit in the memory available is refused
+ * up front with the estimate, rather than left to the OOM killer half-way. */
+static void check_memory(const char *cmd, const struct sim_run *run)
+{
+	long long avail = sim_mem_available();
+	if (avail <= 0)
+		return;
+	const struct sim_model *m = run->model;
+	double each = (double)sizeof(struct sim_result), flight = sim_run_concurrency(run);
+	double need = each * run->tasks + (m->task_bytes ? (double)m->task_bytes(run) * flight : 0);
+	if (need <= (double)avail)
+		return;
+	char a[32], b[32], c[32];
+	sim_usage_error(cmd, "%s would need about %s for %u tasks (%s each) but the machine has %s available: "
+	                "use --limit L or fewer --tasks",
+	                m->name, bytes_text(need, a, sizeof a), run->tasks, bytes_text(need / run->tasks, b, sizeof b),
+	                bytes_text((double)avail, c, sizeof c));
+}
+
 void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 {
 	const char *cmd = argv[0];
@@ -212,6 +251,7 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 		.limit = (uint32_t)o->limit,
 		.gil = o->gil,
 		.stack_kib = (uint32_t)o->stack_kib,
+		.stack = (enum sim_stack_kind)o->stack,
 		.cores = o->cores.given ? (uint32_t)o->cores.value : sim_cores(),
 		.timeout_s = o->timeout_s,
 	};
@@ -220,4 +260,6 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 		sim_usage_error(cmd, "%s", err);
 	if (sim_model_pool(m) && strcmp(cmd, "run") == 0)
 		check_capacity(cmd, run);
+	if (strcmp(cmd, "run") == 0)
+		check_memory(cmd, run);
 }

@@ -16,6 +16,7 @@ struct sim_common {
 	const char *model;
 	struct sim_maybe tasks, workers, cores;
 	uint64_t limit, stack_kib;
+	unsigned stack;         /* enum sim_stack_kind */
 	bool gil, no_header, help;
 	unsigned format;        /* enum sim_format */
 	const char *trace;      /* --trace FILE, or NULL */

@@ -17,6 +17,7 @@ struct job {
 	struct sim_cli cli;
 	struct sim_record rec;
 	struct sim_result *rs;
+	struct sim_tally tally; /* the run's latencies and its first failure's message */
 	char tmp[4200]; /* the trace's unfinished file, renamed into place on success; "" if none */
 	int trace_fd;
 	char err[256];
@@ -95,6 +96,7 @@ static int check_results(struct job *j)
 {
 	const struct sim_run *run = &j->cli.run;
 	const struct sim_result *rs = j->rs;
+	const struct sim_tally *t = &j->tally;
 	uint32_t failures = 0, first = 0;
 	for (uint32_t i = run->tasks; i-- > 0;)
 		if (rs[i].status != 0) {
@@ -104,7 +106,7 @@ static int check_results(struct job *j)
 	if (failures) {
 		char what[400];
 		snprintf(what, sizeof what, "%u of %u tasks failed; the first, task %u: %s", failures, run->tasks, first,
-		         rs[first].err[0] ? rs[first].err : strerror(-rs[first].status));
+		         t->err_status != 0 && t->err_task == first ? t->err : strerror(-rs[first].status));
 		return failed(j, "simul: %s under %s: %s", what);
 	}
 	j->rec.verified = j->cli.workload->verify(run, rs, j->err, sizeof j->err);
@@ -143,8 +145,12 @@ int sim_cmd_run(int argc, char **argv, bool measured)
 	j->trace_fd = -1;
 	struct sim_run *run = &j->cli.run;
 	const struct sim_workload *w = j->cli.workload;
+	run->tally = &j->tally;
 
 	sim_signals_install(measured ? run->timeout_s : 0);
+	char prefix[256];
+	snprintf(prefix, sizeof prefix, "simul: %s under %s: ", w->name, run->model->name);
+	sim_fatal_setup(prefix, sim_signals_unlink_now);
 	int status = measured && j->cli.opt.trace ? trace_begin(j, argv[0]) : 0;
 	if (status == 0 && w->setup && w->setup(run, j->err, sizeof j->err) < 0)
 		status = failed(j, "simul: %s under %s: set-up failed: %s", j->err);

@@ -14,11 +14,16 @@ static char timeout_msg[200]; /* formatted ahead: a handler may not call snprint
 
 static void say(const char *s) { (void)!write(STDERR_FILENO, s, strlen(s)); }
 
+void sim_signals_unlink_now(void)
+{
+	if (unlink_path[0])
+		unlink(unlink_path);
+}
+
 static void on_signal(int sig)
 {
 	sim_children_kill();
-	if (unlink_path[0])
-		unlink(unlink_path);
+	sim_signals_unlink_now();
 	if (sig == SIGALRM) {
 		say(timeout_msg);
 		_exit(1);

@@ -13,5 +13,7 @@
 void sim_signals_install(double timeout_s);
 /* A file the signal handlers unlink before exiting (a trace not yet complete), or NULL. */
 void sim_signals_unlink_on_exit(const char *path);
+/* Unlink that file now, if any: the clean-up of a fatal exit (sim_fatal_setup). Async-signal-safe. */
+void sim_signals_unlink_now(void);
 
 #endif
