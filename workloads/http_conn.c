@@ -170,7 +170,8 @@ static void arm_timer(struct conn *c)
 	if (!c->q_len || uv_is_active((uv_handle_t *)&c->timer))
 		return;
 	uint64_t now = uv_now(&c->srv->loop), due = c->due[c->q_head];
-	uv_timer_start(&c->timer, on_due, due > now ? due - now : 0, 0);
+	if (uv_timer_start(&c->timer, on_due, due > now ? due - now : 0, 0) < 0)
+		sim_http__conn_close(c); /* the answers could never leave */
 }
 
 /* ---- parsing requests ---------------------------------------------------------------- */
@@ -326,8 +327,12 @@ void sim_http__on_connection(uv_stream_t *l, int status)
 		free(c);
 		return;
 	}
-	uv_timer_init(&c->srv->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
+	if (uv_timer_init(&c->srv->loop, &c->timer) < 0) {
+		c->open_handles = 1;
+		uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+		return;
+	}
 	c->open_handles = 2;
 	c->next = srv->conns;
 	if (srv->conns)

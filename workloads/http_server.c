@@ -2,6 +2,7 @@
 /* http_server.c: the HTTP server's loop: listen on loopback, sweep idle connections, stop on a signal. */
 #include "http_conn.h"
 #include "machine.h"
+#include "uvcheck.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -86,8 +87,9 @@ static int build_answers(struct server *srv, const struct sim_http_config *cfg, 
 static int listen_on(struct server *srv, uint16_t port, uint16_t *bound_port, char *err, size_t errlen)
 {
 	struct sockaddr_in addr;
-	uv_ip4_addr("127.0.0.1", port, &addr);
-	int e = uv_tcp_init(&srv->loop, &srv->listener);
+	int e = uv_ip4_addr("127.0.0.1", port, &addr);
+	if (e == 0)
+		e = uv_tcp_init(&srv->loop, &srv->listener);
 	srv->listener.data = srv;
 	if (e == 0)
 		e = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&addr, 0);
@@ -101,22 +103,29 @@ static int listen_on(struct server *srv, uint16_t port, uint16_t *bound_port, ch
 	}
 	struct sockaddr_storage bound;
 	int blen = sizeof bound;
-	uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &blen);
+	if ((e = uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &blen)) < 0) {
+		snprintf(err, errlen, "cannot read the port listened on: %s", uv_strerror(e));
+		return e;
+	}
 	*bound_port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
 	return 0;
 }
 
-static void start_timers(struct server *srv)
+/* The stop signals and the sweep. A handle that failed to start stays uninitialised and
+ * out of the loop; those that did are closed with the listener. */
+static int start_timers(struct server *srv, char *err, size_t errlen)
 {
-	uv_signal_init(&srv->loop, &srv->sigint);
-	uv_signal_init(&srv->loop, &srv->sigterm);
-	srv->sigint.data = srv->sigterm.data = srv;
-	uv_signal_start(&srv->sigint, on_stop_signal, SIGINT);
-	uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM);
-	uv_timer_init(&srv->loop, &srv->sweep);
-	srv->sweep.data = srv;
+	srv->sigint.data = srv->sigterm.data = srv->sweep.data = srv;
 	uint64_t every = srv->idle_ms / 4 ? srv->idle_ms / 4 : 1;
-	uv_timer_start(&srv->sweep, on_sweep, every, every);
+	int e = uv_signal_init(&srv->loop, &srv->sigint);
+	if (e == 0 && (e = uv_signal_start(&srv->sigint, on_stop_signal, SIGINT)) == 0 &&
+	    (e = uv_signal_init(&srv->loop, &srv->sigterm)) == 0 &&
+	    (e = uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM)) == 0 &&
+	    (e = uv_timer_init(&srv->loop, &srv->sweep)) == 0)
+		e = uv_timer_start(&srv->sweep, on_sweep, every, every);
+	if (e < 0)
+		snprintf(err, errlen, "cannot watch for signals or start the idle sweep: %s", uv_strerror(e));
+	return e;
 }
 
 int sim_http_serve(const struct sim_http_config *cfg, void (*ready)(uint16_t port, void *arg), void *arg,
@@ -137,12 +146,10 @@ int sim_http_serve(const struct sim_http_config *cfg, void (*ready)(uint16_t por
 	signal(SIGPIPE, SIG_IGN);
 	sim_nofile_raise(); /* every connection is a descriptor */
 	int e = build_answers(srv, cfg, err, errlen);
-	bool loop_ok = e == 0 && (e = uv_loop_init(&srv->loop)) == 0;
-	if (!loop_ok && e != -ENOMEM)
-		snprintf(err, errlen, "cannot start a libuv loop: %s", uv_strerror(e));
+	bool loop_ok = e == 0 && (e = sim_uv_loop_init(&srv->loop, err, errlen)) == 0;
 	uint16_t port = 0;
-	if (loop_ok && (e = listen_on(srv, cfg->port, &port, err, errlen)) == 0) {
-		start_timers(srv);
+	if (loop_ok && (e = listen_on(srv, cfg->port, &port, err, errlen)) == 0 &&
+	    (e = start_timers(srv, err, errlen)) == 0) {
 		if (ready)
 			ready(port, arg);
 		uv_run(&srv->loop, UV_RUN_DEFAULT);

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "http_server.h"
+#include "machine.h"
 #include "opts.h"
 
 #include <errno.h>
@@ -61,13 +62,13 @@ static void print_address(uint16_t port, void *arg)
 }
 
 /* What to do about a server that could not start. */
-static const char *advice(int e)
+static const char *advice(int e, char *buf, size_t n)
 {
 	switch (e) {
 	case -EADDRINUSE:
 	case -EACCES: return "choose another --port, or 0 for a free one";
 	case -ENOMEM: return "use a smaller --bytes";
-	case -EMFILE: return "raise ulimit -n";
+	case -EMFILE: sim_nofile_fix(0, buf, n); return buf;
 	default: return "check the port";
 	}
 }
@@ -92,7 +93,8 @@ int sim_cmd_serve(int argc, char **argv)
 	};
 	int e = sim_http_serve(&cfg, print_address, NULL, err, sizeof err);
 	if (e < 0) {
-		fprintf(stderr, "simul serve: %s: %s\n", err, advice(e));
+		char fix[160];
+		fprintf(stderr, "simul serve: %s: %s\n", err, advice(e, fix, sizeof fix));
 		return 1;
 	}
 	return 0;
