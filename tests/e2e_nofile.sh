@@ -26,4 +26,32 @@ timeout 10 bash -c "ulimit -Sn 5; exec \"\$0\" run sleep --model eventloop --tas
 grep -q "raise the soft limit (ulimit -n, now 5; no root needed" "$T_TMP/err" \
   && ok "a soft limit is raised without root" || bad "soft advice: $(cat "$T_TMP/err")"
 
+# fetch under a hard limit of 64: the default run fits; a bigger one is refused with a
+# --limit that the limit allows (the run then passes), and one that cannot fit says so.
+expect_exit 0 "fetch, 20 tasks, hard ulimit -n 64" -- bash -c "ulimit -n 64; exec \"\$0\" run fetch --model eventloop --latency-ms 1" "$SIMUL"
+expect_exit 1 "fetch, 100 in flight, hard ulimit -n 64" -- \
+  bash -c "ulimit -n 64; exec \"\$0\" run fetch --model eventloop --tasks 100 --latency-ms 1" "$SIMUL"
+lim=$(grep -o -- '--limit [0-9]*' "$T_TMP/err" | cut -d' ' -f2)
+[[ $(wc -l <"$T_TMP/err") -eq 1 ]] && grep -q "raise the hard limit to [0-9]* as root (ulimit -Hn, now 64)" "$T_TMP/err" \
+  && ok "refused: one line, the hard limit named" || bad "refusal: $(cat "$T_TMP/err")"
+if [[ -n $lim && $lim -gt 1 ]]; then
+  expect_exit 0 "the advised --limit $lim works under ulimit -n 64" -- \
+    bash -c "ulimit -n 64; exec \"\$0\" run fetch --model eventloop --tasks 100 --latency-ms 1 --limit $lim" "$SIMUL"
+  expect_exit 0 "... under a thread per task too" -- \
+    bash -c "ulimit -n 64; exec \"\$0\" run fetch --model threadpool --workers 0 --tasks 100 --latency-ms 1 --limit $lim" "$SIMUL"
+else
+  bad "advised --limit '${lim}': $(cat "$T_TMP/err")"
+fi
+expect_exit 1 "fetch under ulimit -n 12" -- bash -c "ulimit -n 12; exec \"\$0\" run fetch --model sequential" "$SIMUL"
+grep -q "no task can run under an open-files limit of 12" "$T_TMP/err" && ! grep -q -- "--limit" "$T_TMP/err" \
+  && ok "ulimit -n 12: cannot run at all, and no --limit advised" || bad "ulimit -n 12: $(cat "$T_TMP/err")"
+# A low soft limit alone is no obstacle: simul raises it to the hard one itself.
+expect_exit 0 "fetch, 100 in flight, soft ulimit -n 30" -- \
+  bash -c "ulimit -Sn 30; exec \"\$0\" run fetch --model eventloop --tasks 100 --latency-ms 1" "$SIMUL"
+
+# An unknown command: one line and where to look, not the whole usage.
+expect_exit 2 "unknown command" -- "$SIMUL" frobnicate
+[[ $(wc -l <"$T_TMP/err") -eq 1 ]] && grep -q "unknown command 'frobnicate'.*'simul --help'" "$T_TMP/err" \
+  && ok "unknown command: one line pointing to --help" || bad "unknown command: $(cat "$T_TMP/err")"
+
 finish

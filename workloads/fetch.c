@@ -3,7 +3,9 @@
 #include "calibrate.h"
 #include "fetch.h"
 #include "machine.h"
+#include "uvcheck.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <netdb.h>
@@ -12,7 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#define FD_MARGIN 64 /* descriptors beside the sockets: stdio, pipes, libuv's own */
+#define FD_SPARE 4 /* descriptors beside the sockets and those counted: see check_nofile */
 #define CAL_TASKS 9  /* calibration: the median of this many short tasks */
 #define CAL_REQS 8   /* ... of at most this many requests each */
 
@@ -61,20 +63,42 @@ static int fetch_check(struct sim_run *run, char *err, size_t errlen)
 }
 /* ---- set-up: descriptors, the embedded server, the address, the calibration ------------- */
 
+/* Descriptors open now: stdio, a trace, whatever the caller inherited. */
+static uint64_t open_fds(void)
+{
+	uint64_t n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return 3;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n > 3 ? n - 3 : 3; /* ".", ".." and the directory's own descriptor */
+}
+
+/* One socket per task in flight, in this process and in the server, beside what each has
+ * before the first: those open now (the server inherits them), a libuv loop, the server's
+ * listener and its pipe, and a few to spare (a name lookup's socket). */
 static int check_nofile(const struct sim_run *run, char *err, size_t errlen)
 {
 	rlim_t cur = sim_nofile_raise();
-	/* One socket per task in flight, in this process and in the server. */
-	uint64_t need = (uint64_t)sim_run_concurrency(run) + FD_MARGIN;
-	if (cur != RLIM_INFINITY && need > cur) {
+	uint64_t base = open_fds() + SIM_UV_LOOP_FDS + 3 + FD_SPARE, flight = sim_run_concurrency(run);
+	if (cur == RLIM_INFINITY || base + flight <= cur)
+		return 0;
+	char fix[200];
+	sim_nofile_fix(base + flight, fix, sizeof fix);
+	if (base + 1 > cur)
 		snprintf(err, errlen,
-		         "%u tasks in flight need about %llu open files but the limit is %llu (ulimit -n, hard "
-		         "limit included): raise it (ulimit -n %llu as root) or use --limit %llu",
-		         sim_run_concurrency(run), (unsigned long long)need, (unsigned long long)cur,
-		         (unsigned long long)need, (unsigned long long)(cur > FD_MARGIN ? cur - FD_MARGIN : 1));
-		return -EMFILE;
-	}
-	return 0;
+		         "no task can run under an open-files limit of %llu: this process and its server need "
+		         "about %llu descriptors before the first socket: %s",
+		         (unsigned long long)cur, (unsigned long long)base, fix);
+	else
+		snprintf(err, errlen,
+		         "%llu tasks in flight need about %llu open files but the limit is %llu: use --limit %llu "
+		         "(what it allows), or %s",
+		         (unsigned long long)flight, (unsigned long long)(base + flight), (unsigned long long)cur,
+		         (unsigned long long)(cur - base), fix);
+	return -EMFILE;
 }
 
 /* Our own server, in a child process: its CPU and memory stay out of the client's figures
