@@ -2,7 +2,8 @@
 # http_peers.py: misbehaving HTTP servers and probing clients for the fetch and serve tests (loopback only).
 """
   http_peers.py server MODE     serve 127.0.0.1 on a free port, print it, misbehave as MODE:
-                                stall, reset, reset-mid, status404, truncated, malformed, silent-close
+                                stall, reset, reset-mid, status404, truncated, malformed, silent-close,
+                                endless (a body without end), endless-chunked, drip (a byte every 500 ms)
   http_peers.py probe KIND URL  check `simul serve` at URL; exit 0 if it behaved:
                                 garbage, oversized, halfsent IDLE_MS, reset, noread IDLE_MS BYTES,
                                 keepalive, pipelined, many N, parallel N MS
@@ -48,6 +49,21 @@ def serve(mode):
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
             elif mode == "malformed":
                 c.sendall(b"HTTP/1.1 2x0 WHAT\r\n\r\n")
+            elif mode == "endless":
+                c.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+                block = b"x" * 65536
+                while True:
+                    c.sendall(block)
+            elif mode == "endless-chunked":
+                c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
+                while True:
+                    c.sendall(chunk)
+            elif mode == "drip":
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+                while True:
+                    c.sendall(b"x")
+                    time.sleep(0.5)
             # silent-close: nothing at all
         except OSError:
             pass

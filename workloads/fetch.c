@@ -32,6 +32,11 @@ static const struct sim_option fetch_options[] = {
 	  .help = "with --url: every body must be this long (without: all bodies the same length)" },
 	{ .name = "io-timeout-ms", .kind = SIM_OPT_U64, .offset = F(io_timeout_ms), .def = "10000", .min = 1,
 	  .max = 3600000, .arg = "T", .help = "a connect, send or read waiting longer fails the task" },
+	{ .name = "response-timeout-ms", .kind = SIM_OPT_U64, .offset = F(response_timeout_ms), .def = "60000",
+	  .min = 1, .max = 86400000, .arg = "T",
+	  .help = "a response not whole this long after its request fails the task" },
+	{ .name = "max-body-bytes", .kind = SIM_OPT_U64, .offset = F(max_body), .def = "1073741824", .min = 1,
+	  .max = 1e15, .arg = "B", .help = "a longer body (or Content-Length) fails the task" },
 	{ 0 },
 };
 #undef F
@@ -57,6 +62,17 @@ static int fetch_check(struct sim_run *run, char *err, size_t errlen)
 		}
 	} else if (c->expect.given) {
 		snprintf(err, errlen, "--expect-bytes goes with --url; our own server sends --bytes");
+		return -EINVAL;
+	}
+	/* What our own server is told to do must fit the limits, or every task would fail. */
+	if (!c->url && c->bytes.value > c->max_body) {
+		snprintf(err, errlen, "--bytes %llu is more than --max-body-bytes %llu: raise --max-body-bytes",
+		         (unsigned long long)c->bytes.value, (unsigned long long)c->max_body);
+		return -EINVAL;
+	}
+	if (!c->url && c->latency_ms.value >= c->response_timeout_ms) {
+		snprintf(err, errlen, "--latency-ms %llu is not below --response-timeout-ms %llu: raise --response-timeout-ms",
+		         (unsigned long long)c->latency_ms.value, (unsigned long long)c->response_timeout_ms);
 		return -EINVAL;
 	}
 	return 0;
@@ -173,6 +189,8 @@ static int fetch_setup(struct sim_run *run, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	st->server.slot = -1;
+	st->response_ms = (int)c->response_timeout_ms;
+	st->max_body = c->max_body;
 	run->state = st;
 	if (c->url) {
 		snprintf(st->url_text, sizeof st->url_text, "%s", c->url);
