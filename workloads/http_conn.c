@@ -50,6 +50,28 @@ struct wreq {
 	char buf[]; /* an error answer's text, when it is not the prebuilt response */
 };
 
+static void on_shutdown(uv_shutdown_t *r, int status)
+{
+	(void)r;
+	(void)status; /* the linger ends at the client's EOF or its timer, whatever happened here */
+}
+
+static void on_linger_end(uv_timer_t *t) { sim_http__conn_close(t->data); }
+
+/* After an error answer the client is often still sending (a header of megabytes): closing
+ * with its bytes unread makes the kernel reset the connection, and a reset can destroy the
+ * answer before the client reads it. So, as nginx's lingering close does: shut our side
+ * down (the client reads the answer, then EOF), read and drop what still comes, and close
+ * at the client's EOF or after SIM_HTTP_LINGER_MS. */
+static void linger(struct conn *c)
+{
+	c->lingering = true;
+	uv_timer_stop(&c->timer);
+	if (uv_shutdown(&c->sd, (uv_stream_t *)&c->tcp, on_shutdown) < 0 ||
+	    uv_timer_start(&c->timer, on_linger_end, SIM_HTTP_LINGER_MS, 0) < 0)
+		sim_http__conn_close(c);
+}
+
 static void on_written(uv_write_t *w, int status)
 {
 	struct wreq *r = (struct wreq *)w;
@@ -58,6 +80,10 @@ static void on_written(uv_write_t *w, int status)
 	free(r);
 	if (c->closing)
 		return;
+	if (status == 0 && close_after && c->erroring) {
+		linger(c);
+		return;
+	}
 	/* A client that reset mid-response lands here: drop it, serve the others. */
 	if (status < 0 || close_after ||
 	    (c->eof && !c->q_len && uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) == 0))
@@ -124,9 +150,12 @@ void sim_http__send_error(struct conn *c, int code)
 	r->c = c;
 	r->close_after = true;
 	uv_buf_t b = uv_buf_init(r->buf, (unsigned)n);
+	/* The answers still waiting on their latency are dropped: nothing follows an error.
+	 * Reading goes on (what comes is dropped) until the linger after it ends. */
 	c->erroring = true;
+	c->q_len = 0;
+	uv_timer_stop(&c->timer);
 	c->last_active = uv_now(&c->srv->loop); /* the answer gets a full idle period to leave */
-	uv_read_stop((uv_stream_t *)&c->tcp);
 	if (uv_write(&r->w, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
 		free(r);
 		sim_http__conn_close(c);
@@ -180,6 +209,7 @@ static int on_message_begin(http_parser *p)
 {
 	struct conn *c = p->data;
 	c->in_request = true;
+	c->req_start = uv_now(&c->srv->loop);
 	c->header_bytes = 0;
 	c->url_len = 0;
 	c->req_latency = -1;
@@ -277,32 +307,41 @@ static void on_alloc(uv_handle_t *h, size_t want, uv_buf_t *b)
 	*b = uv_buf_init(srv->read_buf, sizeof srv->read_buf);
 }
 
+/* The client's end is closed (n = UV_EOF) or broken. The answer being written still goes to
+ * a client that only shut down its sending side, and the connection closes after it. Anything
+ * else means the client is gone: the answers still waiting on their latency (nginx logs this
+ * as 499), a lingering error, a request cut short, a reset. */
+static void on_read_end(struct conn *c, ssize_t n)
+{
+	uv_stream_t *s = (uv_stream_t *)&c->tcp;
+	if (n == UV_EOF && !c->in_request && !c->q_len && !c->erroring && uv_stream_get_write_queue_size(s) > 0) {
+		c->eof = true;
+		uv_read_stop(s);
+	} else {
+		sim_http__conn_close(c);
+	}
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct conn *c = s->data;
-	if (n == 0 || c->closing || c->erroring)
+	if (n == 0 || c->closing)
 		return;
 	if (n < 0) {
-		/* EOF after a whole request: answer what is queued, then close. Otherwise (reset,
-		 * or EOF mid-request) there is nobody to answer. */
-		if (n == UV_EOF && !c->in_request &&
-		    (c->q_len || uv_stream_get_write_queue_size(s) > 0)) {
-			c->eof = true;
-			uv_read_stop(s);
-		} else {
-			sim_http__conn_close(c);
-		}
+		on_read_end(c, n);
 		return;
 	}
+	/* After an error answer, or a request that said Connection: close (the parser is paused
+	 * there), bytes are only read to see the client go: dropped. */
+	if (c->erroring || HTTP_PARSER_ERRNO(&c->parser) == HPE_PAUSED)
+		return;
 	c->last_active = uv_now(&c->srv->loop);
 	size_t used = http_parser_execute(&c->parser, &parser_settings, b->base, (size_t)n);
 	if (c->closing || c->erroring)
 		return;
 	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-	if (e == HPE_PAUSED) {
-		uv_read_stop(s); /* the request said Connection: close */
-		return;
-	}
+	if (e == HPE_PAUSED)
+		return; /* the request said Connection: close: answered, then closed */
 	if (e != HPE_OK || used != (size_t)n) {
 		/* on_message_complete fails only on a full answer queue (its 405 set erroring). */
 		if (c->header_bytes > SIM_HTTP_MAX_HEADER_BYTES || e == HPE_HEADER_OVERFLOW)

@@ -20,7 +20,7 @@ struct server {
 	uv_tcp_t listener;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t sweep;
-	uint64_t latency_ms, idle_ms;
+	uint64_t latency_ms, idle_ms, header_ms;
 	/* The response is built once: header + body point at these for every request, so a
 	 * response costs one writev and no copies. */
 	char *hdr_keep, *hdr_close;
@@ -37,11 +37,13 @@ struct server {
 
 struct conn {
 	uv_tcp_t tcp;
-	uv_timer_t timer; /* the injected latency of the answer at the head of the queue */
+	uv_timer_t timer; /* the injected latency of the answer at the head of the queue, or the linger */
+	uv_shutdown_t sd; /* after an error answer: our side done, theirs drained (lingering) */
 	http_parser parser;
 	struct server *srv;
 	struct conn *prev, *next;
 	uint64_t last_active; /* uv_now() of the last byte read, queued or seen to drain */
+	uint64_t req_start;   /* uv_now() of the first byte of the request being read */
 	size_t swept_wq;      /* the write queue's size at the last sweep */
 	uint64_t due[MAX_QUEUED]; /* when each queued answer may go out (uv_now() ms) */
 	bool head_only[MAX_QUEUED];
@@ -54,6 +56,7 @@ struct conn {
 	bool in_request; /* bytes of a request seen, answer not yet queued */
 	bool closing, eof;
 	bool erroring; /* an error answer is on its way; the connection closes after it */
+	bool lingering; /* it went: what the client still sends is read and dropped, then closed */
 	int open_handles;
 };
 

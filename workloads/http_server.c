@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Connections idle for idle_ms are dropped: a half-sent request gets 408 first. One sweep
- * over the list every quarter period costs less than a timer per connection reset on
- * every read. Connections waiting on our own answer are not idle; one whose answer sits
- * unread (the write queue did not drain since the last sweep) is, so a client that never
- * reads cannot hold its connection and the queued body forever. */
+/* Connections idle for idle_ms are dropped: a half-sent request gets 408 first, as does one
+ * still not whole header_ms after its first byte (a client sending a byte at a time is
+ * never idle). One sweep over the list every quarter period costs less than a timer per
+ * connection reset on every read. Connections waiting on our own answer are not idle; one
+ * whose answer sits unread (the write queue did not drain since the last sweep) is, so a
+ * client that never reads cannot hold its connection and the queued body forever. */
 static void on_sweep(uv_timer_t *t)
 {
 	struct server *srv = t->data;
@@ -25,6 +26,10 @@ static void on_sweep(uv_timer_t *t)
 		if (wq < c->swept_wq)
 			c->last_active = now; /* a slow reader, not a stalled one */
 		c->swept_wq = wq;
+		if (c->in_request && !c->erroring && wq == 0 && now - c->req_start >= srv->header_ms) {
+			sim_http__send_error(c, 408);
+			continue;
+		}
 		if (c->q_len || now - c->last_active < srv->idle_ms)
 			continue;
 		if (c->in_request && !c->erroring && wq == 0)
@@ -116,7 +121,8 @@ static int listen_on(struct server *srv, uint16_t port, uint16_t *bound_port, ch
 static int start_timers(struct server *srv, char *err, size_t errlen)
 {
 	srv->sigint.data = srv->sigterm.data = srv->sweep.data = srv;
-	uint64_t every = srv->idle_ms / 4 ? srv->idle_ms / 4 : 1;
+	uint64_t least = srv->idle_ms < srv->header_ms ? srv->idle_ms : srv->header_ms;
+	uint64_t every = least / 4 ? least / 4 : 1;
 	int e = uv_signal_init(&srv->loop, &srv->sigint);
 	if (e == 0 && (e = uv_signal_start(&srv->sigint, on_stop_signal, SIGINT)) == 0 &&
 	    (e = uv_signal_init(&srv->loop, &srv->sigterm)) == 0 &&
@@ -143,6 +149,7 @@ int sim_http_serve(const struct sim_http_config *cfg, void (*ready)(uint16_t por
 	}
 	srv->latency_ms = cfg->latency_ms;
 	srv->idle_ms = cfg->idle_ms ? cfg->idle_ms : SIM_HTTP_IDLE_MS_DEFAULT;
+	srv->header_ms = cfg->header_ms ? cfg->header_ms : SIM_HTTP_HEADER_MS_DEFAULT;
 	signal(SIGPIPE, SIG_IGN);
 	sim_nofile_raise(); /* every connection is a descriptor */
 	int e = build_answers(srv, cfg, err, errlen);

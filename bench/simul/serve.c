@@ -11,10 +11,10 @@
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define USAGE "usage: simul serve [--port P] [--latency-ms L] [--bytes B] [--idle-ms I]"
+#define USAGE "usage: simul serve [--port P] [--latency-ms L] [--bytes B] [--idle-ms I] [--header-timeout-ms H]"
 
 struct serve_opts {
-	uint64_t port, latency_ms, bytes, idle_ms;
+	uint64_t port, latency_ms, bytes, idle_ms, header_ms;
 	bool help;
 };
 
@@ -34,6 +34,9 @@ static const struct sim_option serve_options[] = {
 	  .arg = "B", .help = "response body size", .help_more = help_bytes },
 	{ .name = "idle-ms", .kind = SIM_OPT_U64, .offset = F(idle_ms), .def = STR(SIM_HTTP_IDLE_MS_DEFAULT), .min = 1,
 	  .max = 86400000, .arg = "I", .help = "close connections idle this long" },
+	{ .name = "header-timeout-ms", .kind = SIM_OPT_U64, .offset = F(header_ms),
+	  .def = STR(SIM_HTTP_HEADER_MS_DEFAULT), .min = 1, .max = 86400000, .arg = "H",
+	  .help = "a request not whole this long after its first byte gets 408" },
 	{ .name = "help", .kind = SIM_OPT_FLAG, .offset = F(help), .help = "this text" },
 	{ 0 },
 };
@@ -46,8 +49,11 @@ static void serve_usage(void)
 	       "Every GET is answered 200 with B bytes after L ms (a timer, never a blocked loop);\n"
 	       "a request's ?latency-ms=N overrides L for that request. Keep-alive and Connection:\n"
 	       "close are honoured; garbage is answered 400, headers over %d bytes 431, and a\n"
-	       "request left half-sent for I ms 408; each such connection is then closed.\n\n",
-	       SIM_HTTP_MAX_HEADER_BYTES);
+	       "request left half-sent for I ms, or not whole H ms after its first byte, 408;\n"
+	       "each such connection is then closed (after reading what the client still sends,\n"
+	       "%d s at most, so the answer is not lost to a reset). A client that closes while\n"
+	       "its answer waits out the latency is gone: its connection is closed at once.\n\n",
+	       SIM_HTTP_MAX_HEADER_BYTES, SIM_HTTP_LINGER_MS / 1000);
 	sim_opts_help(stdout, serve_options, NULL);
 	printf("\nIts first line on stdout is the address it serves, http://127.0.0.1:PORT/, printed once\n"
 	       "it accepts. SIGINT or SIGTERM stop it (exit 0). Exit 2 for a wrong command line, 1 if\n"
@@ -90,6 +96,7 @@ int sim_cmd_serve(int argc, char **argv)
 	}
 	const struct sim_http_config cfg = {
 		.port = (uint16_t)o.port, .latency_ms = o.latency_ms, .bytes = o.bytes, .idle_ms = o.idle_ms,
+		.header_ms = o.header_ms,
 	};
 	int e = sim_http_serve(&cfg, print_address, NULL, err, sizeof err);
 	if (e < 0) {
