@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,4 +76,18 @@ void sim_child_after_fork(pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+}
+
+static void (*fail_hook)(const char *err);
+
+void sim_fail_now_hook(void (*hook)(const char *err)) { fail_hook = hook; }
+
+_Noreturn void sim_fail_now(const char *err)
+{
+	if (fail_hook)
+		fail_hook(err);
+	sim_children_kill();
+	(void)!write(STDERR_FILENO, err, strlen(err));
+	(void)!write(STDERR_FILENO, "\n", 1);
+	_exit(1);
 }

@@ -124,4 +124,11 @@ void sim_children_kill(void);              /* SIGKILL and reap every registered 
 /* In a freshly forked child: default signal handlers, die with the parent. */
 void sim_child_after_fork(pid_t parent);
 
+/* A failure the run cannot wait out: a thread pool that cannot start its next thread while
+ * the others run tasks nothing can stop. The run ends now: the hook (set by whoever owns the
+ * process, the simul command: kill the children, remove the unfinished trace, print the one
+ * line, exit 1) is called with err; without one, err is printed and the process exits 1. */
+void sim_fail_now_hook(void (*hook)(const char *err));
+_Noreturn void sim_fail_now(const char *err);
+
 #endif

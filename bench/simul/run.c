@@ -122,6 +122,7 @@ int sim_cmd_run(int argc, char **argv, bool measured)
 	const struct sim_workload *w = j->cli.workload;
 
 	sim_signals_install(measured ? run->timeout_s : 0);
+	sim_signals_fail_prefix(w->name, run->model->name);
 	if (measured && j->cli.opt.trace) {
 		sim_tracefile_begin(&j->trace, argv[0], j->cli.opt.trace);
 		sim_trace_open(j->trace.fd);

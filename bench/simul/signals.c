@@ -69,6 +69,26 @@ void sim_signals_install(double timeout_s)
 	}
 }
 
+static char fail_prefix[200];
+
+/* sim_fail_now's hook: what a signal does, but the line is the run's failure. */
+static void fail_now(const char *err)
+{
+	sim_children_kill();
+	if (unlink_path[0])
+		unlink(unlink_path);
+	say(fail_prefix);
+	say(err);
+	say("\n");
+	_exit(1);
+}
+
+void sim_signals_fail_prefix(const char *workload, const char *model)
+{
+	snprintf(fail_prefix, sizeof fail_prefix, "simul: %s under %s: ", workload, model);
+	sim_fail_now_hook(fail_now);
+}
+
 void sim_signals_unlink_on_exit(const char *path)
 {
 	unlink_path[0] = 0;
