@@ -2,6 +2,7 @@
 /* http_conn.c: one connection of the HTTP server: requests parsed, answers queued by their latency, written. */
 #include "http_conn.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,38 +354,69 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	}
 }
 
-void sim_http__on_connection(uv_stream_t *l, int status)
+/* A connection's handles, on the server's list; NULL if they could not be made. */
+static struct conn *conn_new(struct server *srv)
 {
-	struct server *srv = l->data;
-	if (status < 0)
-		return; /* out of descriptors (libuv sheds the connection); keep serving the rest */
 	struct conn *c = calloc(1, sizeof *c);
 	if (!c)
-		return;
+		return NULL;
 	c->srv = srv;
 	if (uv_tcp_init(&c->srv->loop, &c->tcp) < 0) {
 		free(c);
-		return;
+		return NULL;
 	}
 	c->tcp.data = c->timer.data = c;
 	if (uv_timer_init(&c->srv->loop, &c->timer) < 0) {
 		c->open_handles = 1;
 		uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
-		return;
+		return NULL;
 	}
 	c->open_handles = 2;
 	c->next = srv->conns;
 	if (srv->conns)
 		srv->conns->prev = c;
 	srv->conns = c;
+	return c;
+}
+
+/* Its socket open: read and answer requests from now on. */
+static int conn_start(struct conn *c)
+{
+	/* Only an optimisation (and refused on a socketpair): its failure changes nothing. */
+	(void)uv_tcp_nodelay(&c->tcp, 1);
+	http_parser_init(&c->parser, HTTP_REQUEST);
+	c->parser.data = c;
+	c->last_active = uv_now(&c->srv->loop);
+	int e = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	if (e < 0)
+		sim_http__conn_close(c);
+	return e;
+}
+
+void sim_http__on_connection(uv_stream_t *l, int status)
+{
+	struct server *srv = l->data;
+	if (status < 0)
+		return; /* out of descriptors (libuv sheds the connection); keep serving the rest */
+	struct conn *c = conn_new(srv);
+	if (!c)
+		return;
 	if (uv_accept(l, (uv_stream_t *)&c->tcp) < 0) {
 		sim_http__conn_close(c);
 		return;
 	}
-	uv_tcp_nodelay(&c->tcp, 1);
-	http_parser_init(&c->parser, HTTP_REQUEST);
-	c->parser.data = c;
-	c->last_active = uv_now(&c->srv->loop);
-	if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
+	conn_start(c);
+}
+
+int sim_http__conn_adopt(struct server *srv, int fd)
+{
+	struct conn *c = conn_new(srv);
+	if (!c)
+		return -ENOMEM;
+	int e = uv_tcp_open(&c->tcp, fd);
+	if (e < 0) {
 		sim_http__conn_close(c);
+		return e;
+	}
+	return conn_start(c);
 }

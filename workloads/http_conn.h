@@ -60,6 +60,15 @@ struct conn {
 	int open_handles;
 };
 
+/* The server's state on its loop (the answers built, the loop started), without a listener
+ * or signals; undone by sim_http__server_fini, which closes every connection first. 0, or
+ * -errno with a one-line reason in err. sim_http_serve uses them, and so does the fuzz
+ * target that feeds the request handling bytes through a socketpair. */
+int sim_http__server_init(struct server *srv, const struct sim_http_config *cfg, char *err, size_t errlen);
+void sim_http__server_fini(struct server *srv);
+/* A connection of a connected stream socket fd (ours from then on). 0 or -errno. */
+int sim_http__conn_adopt(struct server *srv, int fd);
+
 /* The listener's callback: a new connection, read and answered from then on. */
 void sim_http__on_connection(uv_stream_t *listener, int status);
 /* Close a connection (idempotent); it is freed once libuv has closed its handles. */

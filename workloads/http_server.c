@@ -134,6 +134,34 @@ static int start_timers(struct server *srv, char *err, size_t errlen)
 	return e;
 }
 
+int sim_http__server_init(struct server *srv, const struct sim_http_config *cfg, char *err, size_t errlen)
+{
+	srv->latency_ms = cfg->latency_ms;
+	srv->idle_ms = cfg->idle_ms ? cfg->idle_ms : SIM_HTTP_IDLE_MS_DEFAULT;
+	srv->header_ms = cfg->header_ms ? cfg->header_ms : SIM_HTTP_HEADER_MS_DEFAULT;
+	int e = build_answers(srv, cfg, err, errlen);
+	if (e == 0)
+		e = sim_uv_loop_init(&srv->loop, err, errlen);
+	if (e < 0) {
+		free(srv->body);
+		free(srv->hdr_keep);
+		free(srv->hdr_close);
+	}
+	return e;
+}
+
+void sim_http__server_fini(struct server *srv)
+{
+	while (srv->conns)
+		sim_http__conn_close(srv->conns);
+	uv_walk(&srv->loop, on_walk_close, NULL);
+	uv_run(&srv->loop, UV_RUN_DEFAULT); /* the close callbacks, so the loop owns nothing */
+	uv_loop_close(&srv->loop);
+	free(srv->body);
+	free(srv->hdr_keep);
+	free(srv->hdr_close);
+}
+
 int sim_http_serve(const struct sim_http_config *cfg, void (*ready)(uint16_t port, void *arg), void *arg,
                    char *err, size_t errlen)
 {
@@ -147,29 +175,18 @@ int sim_http_serve(const struct sim_http_config *cfg, void (*ready)(uint16_t por
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	srv->latency_ms = cfg->latency_ms;
-	srv->idle_ms = cfg->idle_ms ? cfg->idle_ms : SIM_HTTP_IDLE_MS_DEFAULT;
-	srv->header_ms = cfg->header_ms ? cfg->header_ms : SIM_HTTP_HEADER_MS_DEFAULT;
 	signal(SIGPIPE, SIG_IGN);
 	sim_nofile_raise(); /* every connection is a descriptor */
-	int e = build_answers(srv, cfg, err, errlen);
-	bool loop_ok = e == 0 && (e = sim_uv_loop_init(&srv->loop, err, errlen)) == 0;
-	uint16_t port = 0;
-	if (loop_ok && (e = listen_on(srv, cfg->port, &port, err, errlen)) == 0 &&
-	    (e = start_timers(srv, err, errlen)) == 0) {
-		if (ready)
-			ready(port, arg);
-		uv_run(&srv->loop, UV_RUN_DEFAULT);
+	int e = sim_http__server_init(srv, cfg, err, errlen);
+	if (e == 0) {
+		uint16_t port = 0;
+		if ((e = listen_on(srv, cfg->port, &port, err, errlen)) == 0 && (e = start_timers(srv, err, errlen)) == 0) {
+			if (ready)
+				ready(port, arg);
+			uv_run(&srv->loop, UV_RUN_DEFAULT);
+		}
+		sim_http__server_fini(srv);
 	}
-	if (loop_ok) {
-		if (e < 0) /* the listener's close, before the loop is closed */
-			uv_walk(&srv->loop, on_walk_close, NULL);
-		uv_run(&srv->loop, UV_RUN_DEFAULT);
-		uv_loop_close(&srv->loop);
-	}
-	free(srv->body);
-	free(srv->hdr_keep);
-	free(srv->hdr_close);
 	free(srv);
 	return e;
 }

@@ -87,13 +87,24 @@ static const struct sim_option common[] = {
 #undef C
 #define NCOMMON (sizeof common / sizeof common[0] - 1)
 
+void sim_put_escaped(FILE *out, const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			fprintf(out, "\\x%02x", *c);
+		else
+			fputc(*c, out);
+}
+
 _Noreturn void sim_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
-	fprintf(stderr, "simul %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "simul %s: ", cmd);
+	sim_put_escaped(stderr, msg);
 	fprintf(stderr, "\nusage: simul %s WORKLOAD --model MODEL [options]; 'simul %s WORKLOAD --help' lists them\n",
 	        cmd, cmd);
 	exit(SIM_EXIT_USAGE);

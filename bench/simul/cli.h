@@ -9,6 +9,8 @@
 
 #include "workload.h"
 
+#include <stdio.h>
+
 enum sim_format { FMT_TEXT, FMT_CSV, FMT_JSON };
 
 /* The common options, as their one table (cli.c) fills them. */
@@ -42,7 +44,10 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv);
 int sim_cli_try(struct sim_cli *cli, int argc, char **argv, char *err, size_t errlen);
 void sim_cli_free(struct sim_cli *cli);
 
-/* One-line error + usage hint, exit 2. */
+/* s as it is, but its control characters as \xNN: an error quoting an argument stays one line. */
+void sim_put_escaped(FILE *out, const char *s);
+
+/* One-line error (control characters escaped) + usage hint, exit 2. */
 _Noreturn void sim_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -87,7 +87,9 @@ int sim_cmd_serve(int argc, char **argv)
 	char err[256];
 	if (sim_options_defaults(serve_options, &o, err, sizeof err) < 0 ||
 	    sim_opts_parse(&g, 1, argc, argv, 1, seen, err, sizeof err) < 0) {
-		fprintf(stderr, "simul serve: %s\n" USAGE "; 'simul serve --help' says more\n", err);
+		fprintf(stderr, "simul serve: ");
+		sim_put_escaped(stderr, err);
+		fprintf(stderr, "\n" USAGE "; 'simul serve --help' says more\n");
 		return SIM_EXIT_USAGE;
 	}
 	if (o.help) {
