@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* http_conn.h: inside the HTTP server: its state and its connections (http_conn.c, http_server.c). */
+/* http_conn.h: inside the HTTP server: its state and its connections (http_conn.c, http_conn_io.c, http_server.c). */
 #ifndef SIMUL_HTTP_CONN_H
 #define SIMUL_HTTP_CONN_H
 
@@ -73,7 +73,11 @@ int sim_http__conn_adopt(struct server *srv, int fd);
 void sim_http__on_connection(uv_stream_t *listener, int status);
 /* Close a connection (idempotent); it is freed once libuv has closed its handles. */
 void sim_http__conn_close(struct conn *c);
-/* Answer code (400, 408, 431, ...) and close after it. */
+/* Answer code (400, 408, 431, ...) and close after it (http_conn_io.c, as the three below). */
 void sim_http__send_error(struct conn *c, int code);
+/* The answer to a GET (head_only: to a HEAD), closing after it if close_after. */
+void sim_http__send_answer(struct conn *c, bool head_only, bool close_after);
+/* libuv's close callback of a connection's handles: the last one frees it. */
+void sim_http__on_handle_closed(uv_handle_t *h);
 
 #endif
