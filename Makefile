@@ -8,7 +8,7 @@ CMAKE   ?= cmake
 CC      ?= cc
 export CC
 
-.PHONY: all build deps test test-asan test-tsan test-clang bench compare clean help
+.PHONY: all build deps test test-asan test-tsan test-clang fuzz bench compare clean help
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make            build into $(BUILD)/ (simul is $(BUILD)/simul)"
 	@echo "make test       deps, build, and every test (ctest)"
 	@echo "make test-asan  the tests under ASan+UBSan;  make test-tsan: under TSan"
+	@echo "make fuzz       the libFuzzer targets (clang, build-fuzz/) and the sweep fuzzer, FUZZ_S=60 seconds each"
 	@echo "make bench      deps, build, the sweeps, charts and REPORT.md into results/<UTC time>/"
 	@echo "                (QUICK=1: a short run; SWEEPS=\"c1_sleep c5_sumsq\": only those; OUT=dir: write there)"
 	@echo "make compare    BASE=dir NEW=dir (default results/reference, results/latest): per shared point the"
@@ -41,6 +42,14 @@ test-tsan: deps
 test-clang: deps
 	@$(MAKE) --no-print-directory test BUILD=build-clang CC=clang
 
+# libFuzzer needs clang, and every layer built with its coverage: a build of its own, without
+# the tests (tests/fuzz/run.sh says what each target did, and fails on a crash).
+FUZZ_S ?= 60
+fuzz: deps
+	@CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIMUL_FUZZ=ON >/dev/null
+	@$(CMAKE) --build build-fuzz -j $(JOBS)
+	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_S)
+
 bench: deps build
 	@SIMUL=$(abspath $(BUILD))/simul bash bench/harness/bench.sh $(if $(QUICK),--quick) $(if $(SWEEPS),--only "$(SWEEPS)") $(if $(OUT),--out "$(OUT)")
 
@@ -50,4 +59,4 @@ compare:
 	@python3 bench/harness/compare.py $(if $(FLOOR),--floor $(FLOOR)) "$(BASE)" "$(NEW)"
 
 clean:
-	rm -rf build build-asan build-tsan build-clang
+	rm -rf build build-asan build-tsan build-clang build-fuzz

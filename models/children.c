@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,10 +58,19 @@ void sim_children_kill(void)
 	}
 }
 
+/* The parent's handler is not the child's; an ignored signal (nohup's SIGHUP) stays so. */
+static void default_unless_ignored(int sig)
+{
+	if (signal(sig, SIG_DFL) == SIG_IGN)
+		signal(sig, SIG_IGN);
+}
+
 void sim_child_after_fork(pid_t parent)
 {
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	default_unless_ignored(SIGHUP);
+	default_unless_ignored(SIGQUIT);
 	signal(SIGALRM, SIG_IGN);
 	/* If the parent dies by SIGKILL, no handler runs: the kernel kills us instead. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

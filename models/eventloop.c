@@ -3,6 +3,8 @@
 #include "model.h"
 #include "coro.h"
 #include "stacks.h"
+#include "machine.h"
+#include "uvcheck.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -233,9 +235,11 @@ static int eventloop_run(const struct sim_run *run, struct sim_result *results, 
 	el->run = run;
 	el->results = results;
 	el->nslots = sim_run_concurrency(run);
-	int rc = uv_loop_init(&el->loop);
+	char why[160], fix[160];
+	int rc = sim_uv_loop_init(&el->loop, why, sizeof why);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot start a libuv loop: %s: raise ulimit -n", uv_strerror(rc));
+		sim_nofile_fix(0, fix, sizeof fix);
+		snprintf(err, errlen, "%s: %s", why, rc == -EMFILE ? fix : "free some memory or descriptors");
 		free(el);
 		return rc;
 	}
@@ -257,9 +261,16 @@ static int eventloop_run(const struct sim_run *run, struct sim_result *results, 
 
 	for (uint32_t i = 0; i < el->nslots; i++) {
 		struct slot *s = &el->slots[i];
-		uv_timer_init(&el->loop, &s->timer);
 		s->timer.data = s;
+		s->co.done = true; /* no coroutine yet */
+		if (rc == 0 && (rc = uv_timer_init(&el->loop, &s->timer)) < 0) {
+			/* Cannot fail in libuv 1.44; checked all the same, and nothing has run yet. */
+			snprintf(err, errlen, "cannot make the loop's timers: %s", uv_strerror(rc));
+			el->nslots = i;
+		}
 	}
+	if (rc < 0)
+		goto closing;
 	sim_coro_thread(&el->main);
 	sim_set_ops(&el_ops);
 	sim_tally_bind(run->tally);
@@ -286,6 +297,7 @@ static int eventloop_run(const struct sim_run *run, struct sim_result *results, 
 		         run->tasks - el->finished, run->tasks);
 		rc = -EDEADLK;
 	}
+closing:
 	for (uint32_t i = 0; i < el->nslots; i++) {
 		struct slot *s = &el->slots[i];
 		if (!s->co.done)

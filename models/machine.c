@@ -59,6 +59,26 @@ rlim_t sim_nofile_raise(void)
 	return rl.rlim_cur;
 }
 
+void sim_nofile_fix(unsigned long long want, char *buf, size_t n)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		snprintf(buf, n, "raise ulimit -n");
+		return;
+	}
+	unsigned long long cur = (unsigned long long)rl.rlim_cur, max = (unsigned long long)rl.rlim_max;
+	char to[40] = "";
+	if (want)
+		snprintf(to, sizeof to, " to %llu", want);
+	if (rl.rlim_max == RLIM_INFINITY)
+		snprintf(buf, n, "raise the soft limit%s (ulimit -n, now %llu; no root needed)", to, cur);
+	else if (want ? want <= max : cur < max)
+		snprintf(buf, n, "raise the soft limit%s (ulimit -n, now %llu; no root needed up to the hard limit, %llu)",
+		         to, cur, max);
+	else
+		snprintf(buf, n, "raise the hard limit%s as root (ulimit -Hn, now %llu)", to, max);
+}
+
 struct cand {
 	long long allows; /* threads or processes the limit lets us have */
 	char text[80];

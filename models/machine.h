@@ -37,4 +37,9 @@ long long sim_max_map_count(void);
  * The soft limit after, RLIM_INFINITY included; RLIM_INFINITY too if it cannot be read. */
 rlim_t sim_nofile_raise(void);
 
+/* What to do about too few open files, into buf: raise the soft limit (ulimit -n, no root
+ * needed up to the hard limit) or, once the soft limit is the hard one, the hard limit
+ * (ulimit -Hn, as root). want: the limit that would do, or 0 if not known. */
+void sim_nofile_fix(unsigned long long want, char *buf, size_t n);
+
 #endif

@@ -145,8 +145,10 @@ uint32_t sim_cores(void);
 /* The command's part: the prefix of the one line (e.g. "simul: sleep under eventloop: ")
  * and an async-signal-safe clean-up (the unfinished trace), both set before the run. */
 void sim_fatal_setup(const char *prefix, void (*cleanup)(void));
-/* From a signal handler (a stack overflow on a guard page): kill and reap the children,
- * clean up, write prefix + what + newline to stderr, _exit(1). Async-signal-safe. */
+/* A failure the run cannot wait out: a stack overflow on a guard page (from a signal
+ * handler), or a thread pool that cannot start its next thread while the others run tasks
+ * nothing can stop. Kill and reap the children, clean up, write prefix + what + newline to
+ * stderr, _exit(1). Async-signal-safe. */
 _Noreturn void sim_fatal_exit(const char *what);
 
 /* ---- Child processes: the mechanism that makes sure a run leaves none behind. ------- */

@@ -192,6 +192,8 @@ static int fork_worker(const struct sim_run *run, struct shm *shm, struct kids *
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGALRM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	pid_t pid = fork();
 	if (pid == 0)

@@ -128,10 +128,13 @@ static int threadpool_run(const struct sim_run *run, struct sim_result *results,
 		alive++;
 	}
 	if (e) {
-		/* The threads already running finish their task (a thread cannot be killed, and a
-		 * --timeout still bounds the wait), then the run fails saying what ran out. */
-		atomic_store(&p.stop, true);
+		/* The threads already running cannot be stopped, and waiting for their tasks would
+		 * report the failure only when they end (a day, with a day's sleep): the run ends
+		 * here, at once. */
 		sim_spawn_failed(true, made, nthreads, e, err, errlen);
+		if (alive > 0)
+			sim_fatal_exit(err);
+		atomic_store(&p.stop, true);
 		ret = -e;
 	}
 	while (alive > 0) {

@@ -24,6 +24,12 @@ expect_exit 2 "negative tasks" -- "$SIMUL" run sleep --model sequential --tasks 
 expect_exit 2 "non-numeric ms" -- "$SIMUL" run sleep --model sequential --ms abc; bad_line "ms"
 expect_exit 2 "overflowing n" -- "$SIMUL" run sumsq --model sequential --n 184467440737095516160; bad_line "too large"
 expect_exit 2 "unknown flag" -- "$SIMUL" run sleep --model sequential --frob; bad_line "frob"
+# An argument's control characters are shown escaped: the error stays one line.
+expect_exit 2 "a workload name with a newline" -- "$SIMUL" run $'no\nsuch' --model sequential; bad_line 'no\\x0asuch'
+expect_exit 2 "a --port with a newline" -- "$SIMUL" serve --port $'1\n2'; bad_line '1\\x0a2'
+expect_exit 2 "a command with a newline" -- "$SIMUL" $'x\ny'; bad_line 'x\\x0ay'
+expect_exit 2 "a --format with a newline" -- "$SIMUL" list --format $'a\nb'; bad_line 'a\\x0ab'
+
 expect_exit 2 "flag without value" -- "$SIMUL" run sleep --model sequential --ms; bad_line "needs a value"
 expect_exit 2 "stray argument" -- "$SIMUL" run sleep --model sequential extra; bad_line "extra"
 expect_exit 2 "bad format" -- "$SIMUL" run sleep --model sequential --format xml; bad_line "format"

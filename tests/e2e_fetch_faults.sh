@@ -5,13 +5,15 @@ source "$SIMUL_ROOT/tests/lib.sh"
 source "$SIMUL_ROOT/tests/http_lib.sh"
 MODELS=(sequential threadpool multiprocess eventloop)
 
-# fault URL WANT DESCRIPTION: under every model, 3 tasks fail with exit 1, one line that counts
-# them and quotes the first error (matching WANT), and the run ends well within its watchdog.
+# fault URL WANT DESCRIPTION [ARGS...]: under every model, 3 tasks fail with exit 1, one line
+# that counts them and quotes the first error (matching WANT), and the run ends well within
+# its watchdog.
 fault() {
   local url=$1 want=$2 what=$3 m t0 t1
+  shift 3
   for m in "${MODELS[@]}"; do
     t0=$(date +%s.%N)
-    timeout 30 "$SIMUL" run fetch --model $m --tasks 3 --url "$url" --io-timeout-ms 300 >"$T_TMP/out" 2>"$T_TMP/err"
+    timeout 30 "$SIMUL" run fetch --model $m --tasks 3 --url "$url" --io-timeout-ms 300 "$@" >"$T_TMP/out" 2>"$T_TMP/err"
     local rc=$?
     t1=$(date +%s.%N)
     if [[ $rc -eq 1 && ! -s $T_TMP/out && $(wc -l <"$T_TMP/err") -eq 1 ]] \
@@ -32,6 +34,22 @@ start_bad status404;    fault "$BAD_URL" "status 404, want 200" "non-200 status"
 start_bad truncated;    fault "$BAD_URL" "truncated" "a truncated body"
 start_bad malformed;    fault "$BAD_URL" "malformed response" "malformed HTTP"
 start_bad silent-close; fault "$BAD_URL" "without answering" "closed without an answer"
+
+# Servers that never finish a response: the body cap and the whole-response deadline end
+# them (--io-timeout-ms bounds one wait only, and a byte every 500 ms never trips it).
+start_bad endless;      fault "$BAD_URL" "longer than --max-body-bytes 1000000" "an endless body" --max-body-bytes 1000000
+expect_exit 1 "an endless body, default cap" -- timeout 60 "$SIMUL" run fetch --model eventloop --tasks 1 --url "$BAD_URL"
+grep -q "longer than --max-body-bytes 1073741824" "$T_TMP/err" && ok "the default cap is 1 GiB, named" || bad "$(cat "$T_TMP/err")"
+start_bad endless-chunked; fault "$BAD_URL" "longer than --max-body-bytes 1000000" "an endless chunked body" --max-body-bytes 1000000
+start_bad drip;         fault "$BAD_URL" "did not complete within --response-timeout-ms 1500" "a byte every 500 ms" --response-timeout-ms 1500 --io-timeout-ms 2000
+expect_exit 0 "fetch --help names the response limits" -- "$SIMUL" run fetch --help
+help=$(tr -s '\n ' '  ' <"$T_TMP/out")
+grep -q -- "--response-timeout-ms T .\{0,80\}(default 60000)" <<<"$help" && grep -q -- "--max-body-bytes B .\{0,80\}(default 1073741824)" <<<"$help" \
+  && ok "--response-timeout-ms 60000 and --max-body-bytes 1 GiB by default" || bad "$(grep -A1 -- '-timeout-ms\|max-body' "$T_TMP/out")"
+# Our own server told to break them is refused up front.
+expect_exit 2 "--bytes over --max-body-bytes" -- "$SIMUL" run fetch --model sequential --bytes 2000 --max-body-bytes 1000
+expect_exit 2 "--latency-ms past --response-timeout-ms" -- "$SIMUL" run fetch --model sequential --latency-ms 2000 --response-timeout-ms 1000
+grep -q "raise --response-timeout-ms" "$T_TMP/err" && ok "says which to raise" || bad "$(cat "$T_TMP/err")"
 
 # A name that does not resolve: a run-time failure counted per task. ('bad..host' is refused
 # by the resolver library itself, so the test sends no query off this machine.)

@@ -94,8 +94,10 @@ done
 # fork() failing at run time (RLIMIT_NPROC, which root is exempt from): as nobody, with 100
 # other processes of its own, 130 more cannot all be made. Exit 1, one line, no child left.
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+  t0=$(date +%s.%N)
   expect_exit 1 "fork failing under ulimit -u" -- setpriv --reuid=65534 --regid=65534 --clear-groups \
     bash -c 'ulimit -u 200; for i in $(seq 100); do sleep 30 & done; "$0" run sleep --model multiprocess --workers 0 --tasks 130 --ms 30000 --timeout 20; rc=$?; kill $(jobs -p); exit $rc' "$SIMUL"
+  check "... reported at once ($(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }") s), the workers killed" "$(date +%s.%N) - $t0 < 5"
   [[ $(wc -l <"$T_TMP/err") -eq 1 && ! -s $T_TMP/out ]] && grep -q "could make only .* of 130 processes.*ulimit -u = 200.*--workers W or --limit L" "$T_TMP/err" \
     && ok "one line: processes made, ulimit -u, what to use" || bad "fork EAGAIN message: $(cat "$T_TMP/err")"
   left=$(pgrep -u 65534 -f "run sleep --model multiprocess" || true)

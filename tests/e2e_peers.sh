@@ -149,7 +149,8 @@ if [[ $have_py == 1 ]]; then
   M=python-processes
   expect_exit 1 "python-processes: --timeout kills the pool" -- "${PEER[@]}" run sleep --model $M --tasks 2 --ms 3000 --timeout 0.5
   sleep 0.2
-  pgrep -f "peer.py run sleep --model python-processes --tasks 2 --ms 3000" >/dev/null && bad "a pool worker outlived the run" || ok "no pool worker left"
+  # This tree's peer only: the machine may run other checkouts' tests at the same time.
+  pgrep -f "$SIMUL_ROOT/bench/peers/python/peer.py run sleep --model python-processes --tasks 2 --ms 3000" >/dev/null && bad "a pool worker outlived the run" || ok "no pool worker left"
   # A missing library: one line saying what to install, so a sweep can skip the series.
   mkdir -p "$T_TMP/nolib" && echo 'raise ImportError("hidden by the test")' >"$T_TMP/nolib/uvloop.py"
   expect_exit 1 "python-uvloop without uvloop" -- env PYTHONPATH="$T_TMP/nolib" "${PEER[@]}" run sleep --model python-uvloop

@@ -25,8 +25,25 @@ probe pipelined "$URL" && ok "3 pipelined requests answered in order" || bad "pi
 probe garbage "$URL" && ok "garbage bytes: 400 and closed" || bad "garbage: $(cat "$T_TMP/probe")"
 probe oversized "$URL" && ok "oversized headers: 431 and closed" || bad "oversized: $(cat "$T_TMP/probe")"
 probe halfsent "$URL" 400 && ok "half-sent request left idle: 408 and closed after --idle-ms" || bad "half-sent: $(cat "$T_TMP/probe")"
+probe huge-header "$URL" 2 && ok "a 2 MiB header: 431, read whole, no reset (3 times)" || bad "huge header: $(cat "$T_TMP/probe")"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL") == 200 ]] && ok "still serving after the bad clients" || bad "not serving after bad clients"
 kill -0 "$SERVE_PID" 2>/dev/null && ok "server alive" || bad "server died"
+
+# A request sent a byte at a time is never idle: the header deadline answers it 408.
+start_serve slowloris --idle-ms 10000 --header-timeout-ms 1000
+probe slowloris "$URL" 1000 && ok "a byte every 100 ms: $(head -1 "$T_TMP/probe") (--header-timeout-ms 1000)" || bad "slowloris: $(cat "$T_TMP/probe")"
+expect_exit 0 "serve --help" -- "$SIMUL" serve --help
+tr -s '\n ' '  ' <"$T_TMP/out" | grep -q -- "--header-timeout-ms H .\{0,80\}(default 20000)" && ok "the header deadline is 20 s by default" || bad "$(grep header "$T_TMP/out")"
+
+# Clients that leave while their answers wait out an hour's latency: their connections are
+# closed at once, not held in CLOSE_WAIT for the hour.
+start_serve gone
+fds() { ls /proc/"$SERVE_PID"/fd | wc -l; }
+before=$(fds)
+probe gone "$URL" 100 || bad "gone: $(cat "$T_TMP/probe")"
+for ((i = 0; i < 50; i++)); do [[ $(fds) -le $((before + 2)) ]] && break; sleep 0.1; done
+check "100 clients gone before their answers: descriptors back to $(fds) (from $before)" "$(fds) <= $before + 2"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$URL") == 200 ]] && ok "still serving after them" || bad "not serving after the gone clients"
 
 # A client that resets mid-response: the server drops it and serves the next one.
 start_serve big --bytes 33554432

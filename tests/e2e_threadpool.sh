@@ -44,19 +44,25 @@ expect_exit 2 "a thread per task for 40000 tasks" -- "$SIMUL" run sleep "${M[@]}
 grep -q "pid_max\|threads-max\|ulimit" "$T_TMP/err" && ok "message names the limit" || bad "message: $(cat "$T_TMP/err")"
 
 # A limit hit at run time: the run fails (exit 1) with one line naming it and what to use,
-# and prints no record. ulimit -v caps the stacks; the sanitizers need their own huge
-# reservations, so only the plain build runs this.
+# prints no record and leaves no trace, at once: the threads already running cannot be
+# stopped, and their 15 s sleeps are not waited for. ulimit -v caps the stacks; the
+# sanitizers need their own huge reservations, so only the plain build runs this.
 if [[ -z $SIMUL_SANITIZE ]]; then
+  t0=$(date +%s.%N)
   expect_exit 1 "thread creation failing under ulimit -v" -- \
-    bash -c "ulimit -v 400000 && exec \"\$0\" run sleep --model threadpool --workers 0 --tasks 3000 --ms 1500" "$SIMUL"
+    bash -c "ulimit -v 400000 && exec \"\$0\" run sleep --model threadpool --workers 0 --tasks 3000 --ms 15000 --trace '$T_TMP/v.csv'" "$SIMUL"
+  check "... reported at once ($(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }") s), not after the 15 s sleeps" "$(date +%s.%N) - $t0 < 5"
   [[ $(wc -l <"$T_TMP/err") -eq 1 && ! -s $T_TMP/out ]] && grep -q "could make only .* threads.*ulimit -v.*--workers W or --limit L" "$T_TMP/err" \
     && ok "one line: threads made, the limit, what to use" || bad "EAGAIN message: $(cat "$T_TMP/err")"
+  ls "$T_TMP"/v.csv* >/dev/null 2>&1 && bad "a trace was left: $(ls "$T_TMP"/v.csv*)" || ok "no trace left"
 fi
 # RLIMIT_NPROC, which root is exempt from: as nobody, with 100 other processes of its own.
 # The sleeps are long enough that all 130 threads would be alive at once, even under TSan.
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+  t0=$(date +%s.%N)
   expect_exit 1 "thread creation failing under ulimit -u" -- setpriv --reuid=65534 --regid=65534 --clear-groups \
-    bash -c 'ulimit -u 200; for i in $(seq 100); do sleep 30 & done; "$0" run sleep --model threadpool --workers 0 --tasks 130 --ms 1500; rc=$?; kill $(jobs -p); exit $rc' "$SIMUL"
+    bash -c 'ulimit -u 200; for i in $(seq 100); do sleep 30 & done; "$0" run sleep --model threadpool --workers 0 --tasks 130 --ms 15000; rc=$?; kill $(jobs -p); exit $rc' "$SIMUL"
+  check "... reported at once ($(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }") s), not after the 15 s sleeps" "$(date +%s.%N) - $t0 < 5"
   grep -q "could make only .* of 130 threads.*ulimit -u = 200" "$T_TMP/err" && ok "names ulimit -u" || bad "ulimit -u message: $(cat "$T_TMP/err")"
 else
   ok "ulimit -u case skipped (needs root and setpriv)"

@@ -2,10 +2,12 @@
 # http_peers.py: misbehaving HTTP servers and probing clients for the fetch and serve tests (loopback only).
 """
   http_peers.py server MODE     serve 127.0.0.1 on a free port, print it, misbehave as MODE:
-                                stall, reset, reset-mid, status404, truncated, malformed, silent-close
+                                stall, reset, reset-mid, status404, truncated, malformed, silent-close,
+                                endless (a body without end), endless-chunked, drip (a byte every 500 ms)
   http_peers.py probe KIND URL  check `simul serve` at URL; exit 0 if it behaved:
                                 garbage, oversized, halfsent IDLE_MS, reset, noread IDLE_MS BYTES,
-                                keepalive, pipelined, many N, parallel N MS
+                                keepalive, pipelined, many N, parallel N MS, huge-header MB,
+                                slowloris HEADER_MS, gone N (N clients that leave before their answer)
   http_peers.py freeport        print a free loopback port
 """
 import resource
@@ -48,6 +50,21 @@ def serve(mode):
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
             elif mode == "malformed":
                 c.sendall(b"HTTP/1.1 2x0 WHAT\r\n\r\n")
+            elif mode == "endless":
+                c.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+                block = b"x" * 65536
+                while True:
+                    c.sendall(block)
+            elif mode == "endless-chunked":
+                c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
+                while True:
+                    c.sendall(chunk)
+            elif mode == "drip":
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+                while True:
+                    c.sendall(b"x")
+                    time.sleep(0.5)
             # silent-close: nothing at all
         except OSError:
             pass
@@ -106,6 +123,64 @@ def probe(kind, url, args):
         r = read_all(s)
         if not r.startswith(b"HTTP/1.1 431 "):
             fail("oversized headers got %r" % r[:60])
+    elif kind == "huge-header":
+        # A header of megabytes: the server answers 431 and reads on until we are done, so
+        # the answer arrives whole, then EOF, and no reset destroys it.
+        for _ in range(3):
+            s = socket.create_connection(a, timeout=5)
+            try:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (int(args[0]) << 20) + b"\r\n\r\n")
+                s.shutdown(socket.SHUT_WR)
+            except OSError as e:
+                fail("sending the header: %s (the server did not read it)" % e)
+            s.settimeout(10)
+            r = b""
+            try:
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        break
+                    r += d
+            except OSError as e:
+                fail("after %r: %s" % (r[:40], e))
+            if not r.startswith(b"HTTP/1.1 431 "):
+                fail("a %s MiB header got %r" % (args[0], r[:60]))
+            s.close()
+    elif kind == "slowloris":
+        # A byte every 100 ms is never idle; the header deadline answers 408 all the same.
+        header_ms = int(args[0])
+        s = socket.create_connection(a, timeout=5)
+        t = time.monotonic()
+        s.setblocking(False)
+        r = b""
+        for byte in b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 1000:
+            try:
+                s.send(bytes([byte]))
+                d = s.recv(65536)
+                if not d:
+                    break
+                r += d
+            except BlockingIOError:
+                pass
+            except OSError:
+                break
+            if r or time.monotonic() - t > header_ms / 1000 * 3 + 2:
+                break
+            time.sleep(0.1)
+        d = time.monotonic() - t
+        if not r.startswith(b"HTTP/1.1 408 "):
+            fail("a request sent a byte at a time got %r after %.2f s" % (r[:60], d))
+        if d > header_ms / 1000 * 2 + 1:
+            fail("a slow request got 408 only after %.2f s, header deadline %d ms" % (d, header_ms))
+        print("408 after %.2f s" % d)
+    elif kind == "gone":
+        # N clients ask for an answer an hour away and close at once, half of them having
+        # said Connection: close (after which the server reads no more requests).
+        for i in range(int(args[0])):
+            s = socket.create_connection(a, timeout=5)
+            close = b"Connection: close\r\n" if i % 2 else b""
+            s.sendall(b"GET /?latency-ms=3600000 HTTP/1.1\r\nHost: x\r\n" + close + b"\r\n")
+            s.close()
     elif kind == "halfsent":
         idle_ms = int(args[0])
         s = socket.create_connection(a, timeout=5)

@@ -86,7 +86,7 @@ static int feed(struct sim_http_resp *r, const char *text, size_t step, bool eof
 {
 	size_t len = strlen(text), off = 0;
 	*left = 0;
-	sim_http_resp_init(r);
+	sim_http_resp_init(r, 0);
 	while (off < len) {
 		size_t n = len - off < step ? len - off : step, used;
 		int e = sim_http_resp_feed(r, text + off, n, &used, why);
@@ -201,6 +201,30 @@ static void response_status_and_extra(void **state)
 	assert_int_equal(left, 5);
 }
 
+/* The body cap: a Content-Length over it fails before the body, a chunked or
+ * close-delimited body once it passes it; a body of exactly the cap is fine. */
+static void response_body_cap(void **state)
+{
+	(void)state;
+	const char *over[] = { "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n",
+	                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\nabcdef\r\n",
+	                       "HTTP/1.0 200 OK\r\n\r\n0123456789A" };
+	for (size_t i = 0; i < sizeof over / sizeof over[0]; i++) {
+		struct sim_http_resp r;
+		const char *why = NULL;
+		size_t used;
+		sim_http_resp_init(&r, 10);
+		assert_int_equal(sim_http_resp_feed(&r, over[i], strlen(over[i]), &used, &why), -EFBIG);
+		assert_non_null(strstr(why, "longer than the cap"));
+	}
+	struct sim_http_resp r;
+	const char *why = NULL, *ok = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789";
+	size_t used;
+	sim_http_resp_init(&r, 10);
+	assert_int_equal(sim_http_resp_feed(&r, ok, strlen(ok), &used, &why), 1);
+	assert_int_equal(r.body, 10);
+}
+
 /* One GET to 127.0.0.1:port with a blocking socket; the response parsed. */
 static int get(uint16_t port, const char *target, struct sim_http_resp *r)
 {
@@ -211,7 +235,7 @@ static int get(uint16_t port, const char *target, struct sim_http_resp *r)
 	char req[256];
 	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", target);
 	int e = write(fd, req, (size_t)n) == n ? 0 : -1;
-	sim_http_resp_init(r);
+	sim_http_resp_init(r, 0);
 	char buf[4096];
 	const char *why;
 	size_t used;
@@ -271,6 +295,7 @@ int main(void)
 		cmocka_unit_test(response_truncated),
 		cmocka_unit_test(response_malformed),
 		cmocka_unit_test(response_status_and_extra),
+		cmocka_unit_test(response_body_cap),
 		cmocka_unit_test(server_in_a_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

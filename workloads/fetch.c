@@ -3,7 +3,9 @@
 #include "calibrate.h"
 #include "fetch.h"
 #include "machine.h"
+#include "uvcheck.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <netdb.h>
@@ -12,7 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#define FD_MARGIN 64 /* descriptors beside the sockets: stdio, pipes, libuv's own */
+#define FD_SPARE 4 /* descriptors beside the sockets and those counted: see check_nofile */
 #define CAL_TASKS 9  /* calibration: the median of this many short tasks */
 #define CAL_REQS 8   /* ... of at most this many requests each */
 
@@ -30,6 +32,11 @@ static const struct sim_option fetch_options[] = {
 	  .help = "with --url: every body must be this long (without: all bodies the same length)" },
 	{ .name = "io-timeout-ms", .kind = SIM_OPT_U64, .offset = F(io_timeout_ms), .def = "10000", .min = 1,
 	  .max = 3600000, .arg = "T", .help = "a connect, send or read waiting longer fails the task" },
+	{ .name = "response-timeout-ms", .kind = SIM_OPT_U64, .offset = F(response_timeout_ms), .def = "60000",
+	  .min = 1, .max = 86400000, .arg = "T",
+	  .help = "a response not whole this long after its request fails the task" },
+	{ .name = "max-body-bytes", .kind = SIM_OPT_U64, .offset = F(max_body), .def = "1073741824", .min = 1,
+	  .max = 1e15, .arg = "B", .help = "a longer body (or Content-Length) fails the task" },
 	{ 0 },
 };
 #undef F
@@ -57,24 +64,57 @@ static int fetch_check(struct sim_run *run, char *err, size_t errlen)
 		snprintf(err, errlen, "--expect-bytes goes with --url; our own server sends --bytes");
 		return -EINVAL;
 	}
+	/* What our own server is told to do must fit the limits, or every task would fail. */
+	if (!c->url && c->bytes.value > c->max_body) {
+		snprintf(err, errlen, "--bytes %llu is more than --max-body-bytes %llu: raise --max-body-bytes",
+		         (unsigned long long)c->bytes.value, (unsigned long long)c->max_body);
+		return -EINVAL;
+	}
+	if (!c->url && c->latency_ms.value >= c->response_timeout_ms) {
+		snprintf(err, errlen, "--latency-ms %llu is not below --response-timeout-ms %llu: raise --response-timeout-ms",
+		         (unsigned long long)c->latency_ms.value, (unsigned long long)c->response_timeout_ms);
+		return -EINVAL;
+	}
 	return 0;
 }
 /* ---- set-up: descriptors, the embedded server, the address, the calibration ------------- */
 
+/* Descriptors open now: stdio, a trace, whatever the caller inherited. */
+static uint64_t open_fds(void)
+{
+	uint64_t n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return 3;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n > 3 ? n - 3 : 3; /* ".", ".." and the directory's own descriptor */
+}
+
+/* One socket per task in flight, in this process and in the server, beside what each has
+ * before the first: those open now (the server inherits them), a libuv loop, the server's
+ * listener and its pipe, and a few to spare (a name lookup's socket). */
 static int check_nofile(const struct sim_run *run, char *err, size_t errlen)
 {
 	rlim_t cur = sim_nofile_raise();
-	/* One socket per task in flight, in this process and in the server. */
-	uint64_t need = (uint64_t)sim_run_concurrency(run) + FD_MARGIN;
-	if (cur != RLIM_INFINITY && need > cur) {
+	uint64_t base = open_fds() + SIM_UV_LOOP_FDS + 3 + FD_SPARE, flight = sim_run_concurrency(run);
+	if (cur == RLIM_INFINITY || base + flight <= cur)
+		return 0;
+	char fix[200];
+	sim_nofile_fix(base + flight, fix, sizeof fix);
+	if (base + 1 > cur)
 		snprintf(err, errlen,
-		         "%u tasks in flight need about %llu open files but the limit is %llu (ulimit -n, hard "
-		         "limit included): raise it (ulimit -n %llu as root) or use --limit %llu",
-		         sim_run_concurrency(run), (unsigned long long)need, (unsigned long long)cur,
-		         (unsigned long long)need, (unsigned long long)(cur > FD_MARGIN ? cur - FD_MARGIN : 1));
-		return -EMFILE;
-	}
-	return 0;
+		         "no task can run under an open-files limit of %llu: this process and its server need "
+		         "about %llu descriptors before the first socket: %s",
+		         (unsigned long long)cur, (unsigned long long)base, fix);
+	else
+		snprintf(err, errlen,
+		         "%llu tasks in flight need about %llu open files but the limit is %llu: use --limit %llu "
+		         "(what it allows), or %s",
+		         (unsigned long long)flight, (unsigned long long)(base + flight), (unsigned long long)cur,
+		         (unsigned long long)(cur - base), fix);
+	return -EMFILE;
 }
 
 /* Our own server, in a child process: its CPU and memory stay out of the client's figures
@@ -149,6 +189,8 @@ static int fetch_setup(struct sim_run *run, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	st->server.slot = -1;
+	st->response_ms = (int)c->response_timeout_ms;
+	st->max_body = c->max_body;
 	run->state = st;
 	if (c->url) {
 		snprintf(st->url_text, sizeof st->url_text, "%s", c->url);

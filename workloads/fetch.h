@@ -20,6 +20,8 @@ struct fetch_cfg {
 	uint64_t requests;
 	struct sim_maybe latency_ms, bytes, expect;
 	uint64_t io_timeout_ms;
+	uint64_t response_timeout_ms; /* a whole response, from the request sent to its last byte */
+	uint64_t max_body;            /* --max-body-bytes */
 };
 
 struct fetch_req {
@@ -38,6 +40,8 @@ struct fetch_state {
 	uint64_t expect;         /* body bytes every response must carry, when known */
 	double latency_s;        /* injected by our server; 0 assumed for --url */
 	double c_s;              /* per-request cost with no latency, calibrated; NAN if it failed */
+	int response_ms;         /* --response-timeout-ms */
+	uint64_t max_body;       /* --max-body-bytes */
 	struct sim_http_server server; /* our own, when there is no --url */
 };
 

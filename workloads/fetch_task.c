@@ -13,31 +13,52 @@ struct outcome {
 	const char *why;    /* what failed, a static string */
 	bool say_errno;     /* follow why with strerror(err) */
 	bool malformed;     /* why is the parser's complaint */
+	bool deadline;      /* the response deadline, not one wait, ran out */
 	struct sim_http_resp resp;
 };
 
-/* One GET on fd, its response read to the end. 0, or -errno with o->why. */
-static int get_once(int fd, const char *req, size_t req_len, int tmo, struct outcome *o)
+/* Milliseconds left until `until` (sim_mono_s), at least 0. */
+static int left_ms(double until)
 {
-	ssize_t w = sim_write(fd, req, req_len, tmo);
+	double left = (until - sim_mono_s()) * 1000.0;
+	return left > 0 ? (int)left + 1 : 0;
+}
+
+/* One GET on fd, its response read to the end, all of it within the response deadline and
+ * each wait within tmo. 0, or -errno with o->why. */
+static int get_once(const struct fetch_state *st, int fd, const char *req, size_t req_len, int tmo,
+                    struct outcome *o)
+{
+	double until = sim_mono_s() + st->response_ms / 1000.0;
+	int left = left_ms(until), t = tmo < left ? tmo : left;
+	ssize_t w = sim_write(fd, req, req_len, t);
 	if (w < 0) {
-		o->why = w == -ETIMEDOUT ? "the request could not be sent within --io-timeout-ms"
-		                         : "sending the request";
+		o->why = w != -ETIMEDOUT ? "sending the request"
+		         : t < tmo     ? "the request could not be sent within --response-timeout-ms"
+		                       : "the request could not be sent within --io-timeout-ms";
 		o->say_errno = w != -ETIMEDOUT;
+		o->deadline = w == -ETIMEDOUT && t < tmo;
 		return o->err = (int)w;
 	}
-	sim_http_resp_init(&o->resp);
+	sim_http_resp_init(&o->resp, st->max_body);
 	/* Small enough for a coroutine's 64 KiB stack beside everything else on it. */
 	char buf[8192];
 	for (;;) {
-		ssize_t n = sim_read(fd, buf, sizeof buf, tmo);
+		left = left_ms(until);
+		t = tmo < left ? tmo : left;
+		ssize_t n = t > 0 ? sim_read(fd, buf, sizeof buf, t) : -ETIMEDOUT;
 		if (n < 0) {
-			o->why = n == -ETIMEDOUT ? "no answer within --io-timeout-ms" : "reading the response";
+			o->deadline = n == -ETIMEDOUT && t < tmo;
+			o->why = n != -ETIMEDOUT ? "reading the response"
+			         : o->deadline  ? "the response did not complete within --response-timeout-ms"
+			                        : "no answer within --io-timeout-ms";
 			o->say_errno = n != -ETIMEDOUT;
 			return o->err = (int)n;
 		}
 		size_t used;
 		int e = sim_http_resp_feed(&o->resp, buf, (size_t)n, &used, &o->why);
+		if (e == -EFBIG)
+			o->why = "the body is longer than --max-body-bytes";
 		if (e < 0) {
 			o->malformed = e == -EPROTO;
 			return o->err = e;
@@ -77,12 +98,14 @@ void sim_fetch__requests(const struct fetch_state *st, const struct fetch_req *r
 		bool last = r + 1 == reqs;
 		double tr = sim_now();
 		struct outcome o = { 0 };
-		if (get_once(fd, last ? rq->close : rq->keep, last ? rq->close_len : rq->keep_len, tmo, &o) < 0) {
+		if (get_once(st, fd, last ? rq->close : rq->keep, last ? rq->close_len : rq->keep_len, tmo, &o) < 0) {
 			char detail[64] = "";
 			if (o.say_errno)
 				snprintf(detail, sizeof detail, ": %s", strerror(-o.err));
 			else if (o.err == -ETIMEDOUT)
-				snprintf(detail, sizeof detail, " %d", tmo);
+				snprintf(detail, sizeof detail, " %d", o.deadline ? st->response_ms : tmo);
+			else if (o.err == -EFBIG)
+				snprintf(detail, sizeof detail, " %llu", (unsigned long long)st->max_body);
 			sim_result_fail(out, o.err, "GET %s: %s%s%s", st->url_text, o.malformed ? "malformed response: " : "",
 			                o.why, detail);
 			break;

@@ -3,6 +3,7 @@
 #include "http_client.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -90,6 +91,12 @@ static int on_headers_complete(http_parser *p)
 {
 	struct sim_http_resp *r = p->data;
 	r->status = p->status_code;
+	/* A Content-Length over the cap fails at once, not after the bytes. (http_parser says
+	 * ULLONG_MAX when there is none.) */
+	if (r->max_body && p->content_length != ULLONG_MAX && p->content_length > r->max_body) {
+		r->too_big = true;
+		return -1;
+	}
 	return 0;
 }
 
@@ -98,6 +105,10 @@ static int on_body(http_parser *p, const char *at, size_t n)
 	(void)at;
 	struct sim_http_resp *r = p->data;
 	r->body += n;
+	if (r->max_body && r->body > r->max_body) {
+		r->too_big = true;
+		return -1;
+	}
 	return 0;
 }
 
@@ -117,11 +128,12 @@ static const http_parser_settings resp_settings = {
 	.on_message_complete = on_message_complete,
 };
 
-void sim_http_resp_init(struct sim_http_resp *r)
+void sim_http_resp_init(struct sim_http_resp *r, uint64_t max_body)
 {
 	memset(r, 0, sizeof *r);
 	http_parser_init(&r->p, HTTP_RESPONSE);
 	r->p.data = r;
+	r->max_body = max_body;
 }
 
 int sim_http_resp_feed(struct sim_http_resp *r, const char *buf, size_t n, size_t *used,
@@ -146,6 +158,10 @@ int sim_http_resp_feed(struct sim_http_resp *r, const char *buf, size_t n, size_
 	if (r->complete) {
 		*used = got;
 		return 1;
+	}
+	if (r->too_big) {
+		*why = "the body is longer than the cap";
+		return -EFBIG;
 	}
 	enum http_errno e = HTTP_PARSER_ERRNO(&r->p);
 	if (e != HPE_OK) {

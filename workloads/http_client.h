@@ -36,12 +36,16 @@ struct sim_http_resp {
 	bool complete;
 	bool keep_alive;     /* after complete: the connection may carry another request */
 	bool started;        /* any byte of it seen */
+	uint64_t max_body;   /* a longer body (or Content-Length) fails the response; 0: no cap */
+	bool too_big;
 };
 
-void sim_http_resp_init(struct sim_http_resp *r);
+/* max_body: the cap on the body's length, or 0 for none. */
+void sim_http_resp_init(struct sim_http_resp *r, uint64_t max_body);
 /* Feed n bytes; n = 0 says the peer closed (which ends a close-delimited body). Returns 1
  * when the response is complete (*used: bytes of buf it took), 0 for more, or -EPROTO
- * (malformed) / -ECONNRESET (closed before the end) with *why set to a static reason. */
+ * (malformed) / -ECONNRESET (closed before the end) / -EFBIG (the body, or the length the
+ * headers announce, is over max_body) with *why set to a static reason. */
 int sim_http_resp_feed(struct sim_http_resp *r, const char *buf, size_t n, size_t *used,
                        const char **why);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* http_conn.h: inside the HTTP server: its state and its connections (http_conn.c, http_server.c). */
+/* http_conn.h: inside the HTTP server: its state and its connections (http_conn.c, http_conn_io.c, http_server.c). */
 #ifndef SIMUL_HTTP_CONN_H
 #define SIMUL_HTTP_CONN_H
 
@@ -20,7 +20,7 @@ struct server {
 	uv_tcp_t listener;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t sweep;
-	uint64_t latency_ms, idle_ms;
+	uint64_t latency_ms, idle_ms, header_ms;
 	/* The response is built once: header + body point at these for every request, so a
 	 * response costs one writev and no copies. */
 	char *hdr_keep, *hdr_close;
@@ -37,11 +37,13 @@ struct server {
 
 struct conn {
 	uv_tcp_t tcp;
-	uv_timer_t timer; /* the injected latency of the answer at the head of the queue */
+	uv_timer_t timer; /* the injected latency of the answer at the head of the queue, or the linger */
+	uv_shutdown_t sd; /* after an error answer: our side done, theirs drained (lingering) */
 	http_parser parser;
 	struct server *srv;
 	struct conn *prev, *next;
 	uint64_t last_active; /* uv_now() of the last byte read, queued or seen to drain */
+	uint64_t req_start;   /* uv_now() of the first byte of the request being read */
 	size_t swept_wq;      /* the write queue's size at the last sweep */
 	uint64_t due[MAX_QUEUED]; /* when each queued answer may go out (uv_now() ms) */
 	bool head_only[MAX_QUEUED];
@@ -54,14 +56,28 @@ struct conn {
 	bool in_request; /* bytes of a request seen, answer not yet queued */
 	bool closing, eof;
 	bool erroring; /* an error answer is on its way; the connection closes after it */
+	bool lingering; /* it went: what the client still sends is read and dropped, then closed */
 	int open_handles;
 };
+
+/* The server's state on its loop (the answers built, the loop started), without a listener
+ * or signals; undone by sim_http__server_fini, which closes every connection first. 0, or
+ * -errno with a one-line reason in err. sim_http_serve uses them, and so does the fuzz
+ * target that feeds the request handling bytes through a socketpair. */
+int sim_http__server_init(struct server *srv, const struct sim_http_config *cfg, char *err, size_t errlen);
+void sim_http__server_fini(struct server *srv);
+/* A connection of a connected stream socket fd (ours from then on). 0 or -errno. */
+int sim_http__conn_adopt(struct server *srv, int fd);
 
 /* The listener's callback: a new connection, read and answered from then on. */
 void sim_http__on_connection(uv_stream_t *listener, int status);
 /* Close a connection (idempotent); it is freed once libuv has closed its handles. */
 void sim_http__conn_close(struct conn *c);
-/* Answer code (400, 408, 431, ...) and close after it. */
+/* Answer code (400, 408, 431, ...) and close after it (http_conn_io.c, as the three below). */
 void sim_http__send_error(struct conn *c, int code);
+/* The answer to a GET (head_only: to a HEAD), closing after it if close_after. */
+void sim_http__send_answer(struct conn *c, bool head_only, bool close_after);
+/* libuv's close callback of a connection's handles: the last one frees it. */
+void sim_http__on_handle_closed(uv_handle_t *h);
 
 #endif

@@ -2,6 +2,7 @@
 /* http_server.c: the HTTP server's loop: listen on loopback, sweep idle connections, stop on a signal. */
 #include "http_conn.h"
 #include "machine.h"
+#include "uvcheck.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -9,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Connections idle for idle_ms are dropped: a half-sent request gets 408 first. One sweep
- * over the list every quarter period costs less than a timer per connection reset on
- * every read. Connections waiting on our own answer are not idle; one whose answer sits
- * unread (the write queue did not drain since the last sweep) is, so a client that never
- * reads cannot hold its connection and the queued body forever. */
+/* Connections idle for idle_ms are dropped: a half-sent request gets 408 first, as does one
+ * still not whole header_ms after its first byte (a client sending a byte at a time is
+ * never idle). One sweep over the list every quarter period costs less than a timer per
+ * connection reset on every read. Connections waiting on our own answer are not idle; one
+ * whose answer sits unread (the write queue did not drain since the last sweep) is, so a
+ * client that never reads cannot hold its connection and the queued body forever. */
 static void on_sweep(uv_timer_t *t)
 {
 	struct server *srv = t->data;
@@ -24,6 +26,10 @@ static void on_sweep(uv_timer_t *t)
 		if (wq < c->swept_wq)
 			c->last_active = now; /* a slow reader, not a stalled one */
 		c->swept_wq = wq;
+		if (c->in_request && !c->erroring && wq == 0 && now - c->req_start >= srv->header_ms) {
+			sim_http__send_error(c, 408);
+			continue;
+		}
 		if (c->q_len || now - c->last_active < srv->idle_ms)
 			continue;
 		if (c->in_request && !c->erroring && wq == 0)
@@ -86,8 +92,9 @@ static int build_answers(struct server *srv, const struct sim_http_config *cfg, 
 static int listen_on(struct server *srv, uint16_t port, uint16_t *bound_port, char *err, size_t errlen)
 {
 	struct sockaddr_in addr;
-	uv_ip4_addr("127.0.0.1", port, &addr);
-	int e = uv_tcp_init(&srv->loop, &srv->listener);
+	int e = uv_ip4_addr("127.0.0.1", port, &addr);
+	if (e == 0)
+		e = uv_tcp_init(&srv->loop, &srv->listener);
 	srv->listener.data = srv;
 	if (e == 0)
 		e = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&addr, 0);
@@ -101,22 +108,58 @@ static int listen_on(struct server *srv, uint16_t port, uint16_t *bound_port, ch
 	}
 	struct sockaddr_storage bound;
 	int blen = sizeof bound;
-	uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &blen);
+	if ((e = uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &blen)) < 0) {
+		snprintf(err, errlen, "cannot read the port listened on: %s", uv_strerror(e));
+		return e;
+	}
 	*bound_port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
 	return 0;
 }
 
-static void start_timers(struct server *srv)
+/* The stop signals and the sweep. A handle that failed to start stays uninitialised and
+ * out of the loop; those that did are closed with the listener. */
+static int start_timers(struct server *srv, char *err, size_t errlen)
 {
-	uv_signal_init(&srv->loop, &srv->sigint);
-	uv_signal_init(&srv->loop, &srv->sigterm);
-	srv->sigint.data = srv->sigterm.data = srv;
-	uv_signal_start(&srv->sigint, on_stop_signal, SIGINT);
-	uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM);
-	uv_timer_init(&srv->loop, &srv->sweep);
-	srv->sweep.data = srv;
-	uint64_t every = srv->idle_ms / 4 ? srv->idle_ms / 4 : 1;
-	uv_timer_start(&srv->sweep, on_sweep, every, every);
+	srv->sigint.data = srv->sigterm.data = srv->sweep.data = srv;
+	uint64_t least = srv->idle_ms < srv->header_ms ? srv->idle_ms : srv->header_ms;
+	uint64_t every = least / 4 ? least / 4 : 1;
+	int e = uv_signal_init(&srv->loop, &srv->sigint);
+	if (e == 0 && (e = uv_signal_start(&srv->sigint, on_stop_signal, SIGINT)) == 0 &&
+	    (e = uv_signal_init(&srv->loop, &srv->sigterm)) == 0 &&
+	    (e = uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM)) == 0 &&
+	    (e = uv_timer_init(&srv->loop, &srv->sweep)) == 0)
+		e = uv_timer_start(&srv->sweep, on_sweep, every, every);
+	if (e < 0)
+		snprintf(err, errlen, "cannot watch for signals or start the idle sweep: %s", uv_strerror(e));
+	return e;
+}
+
+int sim_http__server_init(struct server *srv, const struct sim_http_config *cfg, char *err, size_t errlen)
+{
+	srv->latency_ms = cfg->latency_ms;
+	srv->idle_ms = cfg->idle_ms ? cfg->idle_ms : SIM_HTTP_IDLE_MS_DEFAULT;
+	srv->header_ms = cfg->header_ms ? cfg->header_ms : SIM_HTTP_HEADER_MS_DEFAULT;
+	int e = build_answers(srv, cfg, err, errlen);
+	if (e == 0)
+		e = sim_uv_loop_init(&srv->loop, err, errlen);
+	if (e < 0) {
+		free(srv->body);
+		free(srv->hdr_keep);
+		free(srv->hdr_close);
+	}
+	return e;
+}
+
+void sim_http__server_fini(struct server *srv)
+{
+	while (srv->conns)
+		sim_http__conn_close(srv->conns);
+	uv_walk(&srv->loop, on_walk_close, NULL);
+	uv_run(&srv->loop, UV_RUN_DEFAULT); /* the close callbacks, so the loop owns nothing */
+	uv_loop_close(&srv->loop);
+	free(srv->body);
+	free(srv->hdr_keep);
+	free(srv->hdr_close);
 }
 
 int sim_http_serve(const struct sim_http_config *cfg, void (*ready)(uint16_t port, void *arg), void *arg,
@@ -132,30 +175,18 @@ int sim_http_serve(const struct sim_http_config *cfg, void (*ready)(uint16_t por
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	srv->latency_ms = cfg->latency_ms;
-	srv->idle_ms = cfg->idle_ms ? cfg->idle_ms : SIM_HTTP_IDLE_MS_DEFAULT;
 	signal(SIGPIPE, SIG_IGN);
 	sim_nofile_raise(); /* every connection is a descriptor */
-	int e = build_answers(srv, cfg, err, errlen);
-	bool loop_ok = e == 0 && (e = uv_loop_init(&srv->loop)) == 0;
-	if (!loop_ok && e != -ENOMEM)
-		snprintf(err, errlen, "cannot start a libuv loop: %s", uv_strerror(e));
-	uint16_t port = 0;
-	if (loop_ok && (e = listen_on(srv, cfg->port, &port, err, errlen)) == 0) {
-		start_timers(srv);
-		if (ready)
-			ready(port, arg);
-		uv_run(&srv->loop, UV_RUN_DEFAULT);
+	int e = sim_http__server_init(srv, cfg, err, errlen);
+	if (e == 0) {
+		uint16_t port = 0;
+		if ((e = listen_on(srv, cfg->port, &port, err, errlen)) == 0 && (e = start_timers(srv, err, errlen)) == 0) {
+			if (ready)
+				ready(port, arg);
+			uv_run(&srv->loop, UV_RUN_DEFAULT);
+		}
+		sim_http__server_fini(srv);
 	}
-	if (loop_ok) {
-		if (e < 0) /* the listener's close, before the loop is closed */
-			uv_walk(&srv->loop, on_walk_close, NULL);
-		uv_run(&srv->loop, UV_RUN_DEFAULT);
-		uv_loop_close(&srv->loop);
-	}
-	free(srv->body);
-	free(srv->hdr_keep);
-	free(srv->hdr_close);
 	free(srv);
 	return e;
 }

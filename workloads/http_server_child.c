@@ -83,6 +83,8 @@ static int fork_server(struct sim_http_server *s, const struct sim_http_config *
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGALRM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
 	pid_t parent = getpid();
 	fflush(NULL);
 	sigprocmask(SIG_BLOCK, &block, &old);

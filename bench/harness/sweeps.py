@@ -65,6 +65,11 @@ class Spec:
     lines: list = field(default_factory=list)
 
 
+def _whole(text):
+    """0-9 only: str.isdigit() also takes '²', which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _command(key, rest, where):
     # exec's command comes last and may hold pipes of its own: split only at the first three.
     parts = [p.strip() for p in (rest.split("|", 3) if key == "exec" else rest.split("|"))]
@@ -93,7 +98,7 @@ def _directive(spec, fast, key, rest, where):
     """One directive into the spec (or, for quick ones, into fast)."""
     target = fast if fast is not None else spec.__dict__
     if key in SETTINGS:
-        if not rest.isdigit() or (key != "warmup" and int(rest) < 1):
+        if not _whole(rest) or (key != "warmup" and int(rest) < 1):
             die(f"{where}: {key} '{rest}' must be a whole number (runs, rounds >= 1): fix the sweep file", 2)
         target[key] = int(rest)
     elif key in ("budget", "expect"):
@@ -108,7 +113,7 @@ def _directive(spec, fast, key, rest, where):
     elif key == "claim":
         spec.claim = rest
     elif key == "order":
-        if not rest.isdigit():
+        if not _whole(rest):
             die(f"{where}: order '{rest}' must be a whole number: fix the sweep file", 2)
         spec.order = int(rest)
     elif key == "charts":
@@ -123,8 +128,11 @@ def parse(path, quick=False):
     spec = Spec(os.path.basename(path)[:-len(".sweep")], path)
     full_lines, fast = [], {}
     spec.lines = full_lines
-    with open(path, encoding="utf-8") as f:
-        text = f.readlines()
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.readlines()
+    except UnicodeDecodeError as e:
+        die(f"{path}: byte {e.start} is not UTF-8 ({e.reason}): fix the sweep file", 2)
     for lineno, raw in enumerate(text, 1):
         line = raw.split("#", 1)[0].strip()
         if not line:

@@ -11,6 +11,9 @@ PLOTS = os.path.join(ROOT, "plots")
 
 
 def die(msg, code=1):
+    # One line, whatever the message quotes: a control character from a file (a stray \v or
+    # \r, which end lines too) is shown escaped.
+    msg = "".join(c if c.isprintable() else repr(c)[1:-1] for c in msg)
     print("simul bench: " + msg, file=sys.stderr)
     sys.exit(code)
 

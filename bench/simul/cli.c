@@ -94,13 +94,24 @@ static const struct sim_option common[] = {
 #undef C
 #define NCOMMON (sizeof common / sizeof common[0] - 1)
 
+void sim_put_escaped(FILE *out, const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			fprintf(out, "\\x%02x", *c);
+		else
+			fputc(*c, out);
+}
+
 _Noreturn void sim_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
-	fprintf(stderr, "simul %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "simul %s: ", cmd);
+	sim_put_escaped(stderr, msg);
 	fprintf(stderr, "\nusage: simul %s WORKLOAD --model MODEL [options]; 'simul %s WORKLOAD --help' lists them\n",
 	        cmd, cmd);
 	exit(SIM_EXIT_USAGE);
@@ -121,8 +132,10 @@ static void print_help(const char *cmd, const struct sim_workload *w)
 	       "2 the command line was wrong.\n");
 }
 
-/* argv[1], the workload; `simul run --help` and a missing or unknown name end here. */
-static const struct sim_workload *workload_arg(const char *cmd, int argc, char **argv)
+/* argv[1], the workload; `simul run --help` (help printed: 1) and a missing or unknown
+ * name end here. 0, 1, or -EINVAL with err. */
+static int workload_arg(const char *cmd, int argc, char **argv, const struct sim_workload **out, char *err,
+                        size_t errlen)
 {
 	char list[256];
 	names(list, sizeof list, false);
@@ -130,70 +143,86 @@ static const struct sim_workload *workload_arg(const char *cmd, int argc, char *
 		printf("usage: simul %s WORKLOAD --model MODEL [options]\nworkloads: %s\n"
 		       "'simul %s WORKLOAD --help' lists a workload's options; 'simul list' describes all.\n",
 		       cmd, list, cmd);
-		exit(0);
+		return 1;
 	}
-	if (argc < 2 || argv[1][0] == '-')
-		sim_usage_error(cmd, "name a workload first: one of %s", list);
-	const struct sim_workload *w = sim_workload_find(argv[1]);
-	if (!w)
-		sim_usage_error(cmd, "unknown workload '%s': choose one of %s", argv[1], list);
-	return w;
+	if (argc < 2 || argv[1][0] == '-') {
+		snprintf(err, errlen, "name a workload first: one of %s", list);
+		return -EINVAL;
+	}
+	*out = sim_workload_find(argv[1]);
+	if (!*out) {
+		snprintf(err, errlen, "unknown workload '%s': choose one of %s", argv[1], list);
+		return -EINVAL;
+	}
+	return 0;
 }
 
-/* The model --model names, and none of the options it does not support. */
-static const struct sim_model *model_arg(const char *cmd, const struct sim_common *o, const bool *seen)
+/* The model --model names, and none of the options it does not support. 0 or -EINVAL. */
+static int model_arg(const struct sim_common *o, const bool *seen, const struct sim_model **out, char *err,
+                     size_t errlen)
 {
 	char list[256];
 	names(list, sizeof list, true);
-	if (!o->model)
-		sim_usage_error(cmd, "--model is missing: choose one of %s", list);
+	if (!o->model) {
+		snprintf(err, errlen, "--model is missing: choose one of %s", list);
+		return -EINVAL;
+	}
 	const struct sim_model *m = sim_model_find(o->model);
-	if (!m)
-		sim_usage_error(cmd, "unknown model '%s': choose one of %s", o->model, list);
+	if (!m) {
+		snprintf(err, errlen, "unknown model '%s': choose one of %s", o->model, list);
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < NCOMMON; i++) {
 		const struct sim_option *c = &common[i];
 		if (!seen[i] || !c->applies || (m->caps & c->applies))
 			continue;
 		char who[160];
 		int k = sim_models_with(c->applies, " and ", who, sizeof who);
-		sim_usage_error(cmd, "--%s applies to %s%s, not %s%s%s", c->name, who, k == 1 ? " only" : "", m->name,
-		                c->not_applies ? ": " : "", c->not_applies ? c->not_applies : "");
+		snprintf(err, errlen, "--%s applies to %s%s, not %s%s%s", c->name, who, k == 1 ? " only" : "", m->name,
+		         c->not_applies ? ": " : "", c->not_applies ? c->not_applies : "");
+		return -EINVAL;
 	}
-	return m;
+	*out = m;
+	return 0;
 }
 
-static void parse_options(struct sim_cli *cli, int argc, char **argv, bool *seen)
+/* 0, 1 (--help printed) or -EINVAL with err. */
+static int parse_options(struct sim_cli *cli, int argc, char **argv, bool *seen, char *err, size_t errlen)
 {
-	const char *cmd = argv[0];
 	const struct sim_workload *w = cli->workload;
-	char err[256];
-	if (sim_options_defaults(common, &cli->opt, err, sizeof err) < 0 ||
-	    sim_options_defaults(w->options, cli->wcfg, err, sizeof err) < 0)
-		sim_usage_error(cmd, "%s", err);
+	if (sim_options_defaults(common, &cli->opt, err, errlen) < 0 ||
+	    sim_options_defaults(w->options, cli->wcfg, err, errlen) < 0)
+		return -EINVAL;
 	const struct sim_optgroup groups[] = { { common, &cli->opt }, { w->options, cli->wcfg } };
-	int e = sim_opts_parse(groups, 2, argc, argv, 2, seen, err, sizeof err);
-	if (e == -ENOENT)
-		sim_usage_error(cmd, "%s for workload %s", err, w->name);
-	if (e < 0)
-		sim_usage_error(cmd, "%s", err);
-	if (cli->opt.help) {
-		print_help(cmd, w);
-		exit(0);
+	int e = sim_opts_parse(groups, 2, argc, argv, 2, seen, err, errlen);
+	if (e == -ENOENT) {
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, " for workload %s", w->name);
 	}
+	if (e < 0)
+		return -EINVAL;
+	if (cli->opt.help) {
+		print_help(argv[0], w);
+		return 1;
+	}
+	return 0;
 }
 
 /* A thread or process per task needs that many from the kernel at once: refuse up front
  * what cannot work, rather than fail half-way. */
-static void check_capacity(const char *cmd, const struct sim_run *run)
+static int check_capacity(const struct sim_run *run, char *err, size_t errlen)
 {
 	const struct sim_model *m = run->model;
 	char which[128];
 	long long cap = sim_spawn_capacity(which, sizeof which);
 	uint32_t need = sim_run_concurrency(run);
-	if (cap > 0 && (long long)need > cap - 64)
-		sim_usage_error(cmd, "%s would need %u %s at once but %s on this machine: use "
-		                "--workers W or --limit L below %lld, or fewer --tasks",
-		                m->name, need, m->caps & SIM_CAP_THREADS ? "threads" : "processes", which, cap - 64);
+	if (cap > 0 && (long long)need > cap - 64) {
+		snprintf(err, errlen, "%s would need %u %s at once but %s on this machine: use "
+		         "--workers W or --limit L below %lld, or fewer --tasks",
+		         m->name, need, m->caps & SIM_CAP_THREADS ? "threads" : "processes", which, cap - 64);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* x bytes as "12.3 GiB", "1.2 KiB": what a reader compares at a glance. */
@@ -211,36 +240,48 @@ static const char *bytes_text(double x, char *buf, size_t n)
 
 /* A run whose results and tasks in flight would not fit in the memory available is refused
  * up front with the estimate, rather than left to the OOM killer half-way. */
-static void check_memory(const char *cmd, const struct sim_run *run)
+static int check_memory(const struct sim_run *run, char *err, size_t errlen)
 {
 	long long avail = sim_mem_available();
 	if (avail <= 0)
-		return;
+		return 0;
 	const struct sim_model *m = run->model;
 	double each = (double)sizeof(struct sim_result), flight = sim_run_concurrency(run);
 	double need = each * run->tasks + (m->task_bytes ? (double)m->task_bytes(run) * flight : 0);
 	if (need <= (double)avail)
-		return;
+		return 0;
 	char a[32], b[32], c[32];
-	sim_usage_error(cmd, "%s would need about %s for %u tasks (%s each) but the machine has %s available: "
-	                "use --limit L or fewer --tasks",
-	                m->name, bytes_text(need, a, sizeof a), run->tasks, bytes_text(need / run->tasks, b, sizeof b),
-	                bytes_text((double)avail, c, sizeof c));
+	snprintf(err, errlen, "%s would need about %s for %u tasks (%s each) but the machine has %s available: "
+	         "use --limit L or fewer --tasks",
+	         m->name, bytes_text(need, a, sizeof a), run->tasks, bytes_text(need / run->tasks, b, sizeof b),
+	         bytes_text((double)avail, c, sizeof c));
+	return -EINVAL;
 }
 
-void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
+int sim_cli_try(struct sim_cli *cli, int argc, char **argv, char *err, size_t errlen)
 {
 	const char *cmd = argv[0];
 	memset(cli, 0, sizeof *cli);
-	const struct sim_workload *w = workload_arg(cmd, argc, argv);
+	err[0] = 0;
+	const struct sim_workload *w = NULL;
+	int e = workload_arg(cmd, argc, argv, &w, err, errlen);
+	if (e != 0)
+		return e;
 	cli->workload = w;
 	cli->wcfg = calloc(1, w->cfg_size ? w->cfg_size : 1);
+	if (!cli->wcfg) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	bool seen[SIM_OPTS_MAX];
-	parse_options(cli, argc, argv, seen);
+	if ((e = parse_options(cli, argc, argv, seen, err, errlen)) != 0)
+		return e;
 
 	const struct sim_common *o = &cli->opt;
 	struct sim_run *run = &cli->run;
-	const struct sim_model *m = model_arg(cmd, o, seen);
+	const struct sim_model *m = NULL;
+	if ((e = model_arg(o, seen, &m, err, errlen)) < 0)
+		return e;
 	*run = (struct sim_run){
 		.task = w->task,
 		.cfg = cli->wcfg,
@@ -255,11 +296,28 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 		.cores = o->cores.given ? (uint32_t)o->cores.value : sim_cores(),
 		.timeout_s = o->timeout_s,
 	};
-	char err[256] = "";
-	if (w->check && w->check(run, err, sizeof err) < 0)
-		sim_usage_error(cmd, "%s", err);
+	if (w->check && w->check(run, err, errlen) < 0)
+		return -EINVAL;
 	if (sim_model_pool(m) && strcmp(cmd, "run") == 0)
-		check_capacity(cmd, run);
+		if (check_capacity(run, err, errlen) < 0)
+			return -EINVAL;
 	if (strcmp(cmd, "run") == 0)
-		check_memory(cmd, run);
+		return check_memory(run, err, errlen);
+	return 0;
+}
+
+void sim_cli_free(struct sim_cli *cli)
+{
+	free(cli->wcfg);
+	cli->wcfg = NULL;
+}
+
+void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
+{
+	char err[512];
+	int e = sim_cli_try(cli, argc, argv, err, sizeof err);
+	if (e == 1)
+		exit(0);
+	if (e < 0)
+		sim_usage_error(argv[0], "%s", err);
 }

@@ -9,6 +9,8 @@
 
 #include "workload.h"
 
+#include <stdio.h>
+
 enum sim_format { FMT_TEXT, FMT_CSV, FMT_JSON };
 
 /* The common options, as their one table (cli.c) fills them. */
@@ -37,7 +39,16 @@ struct sim_cli {
  * with status 2 after one line naming the problem and the fix. --help prints and exits 0. */
 void sim_cli_parse(struct sim_cli *cli, int argc, char **argv);
 
-/* One-line error + usage hint, exit 2. */
+/* The same, never exiting: 0; 1 when --help was asked for (and printed); or -errno with
+ * the one-line problem in err (what sim_cli_parse prints after "simul CMD: "). getopt_long
+ * may permute argv. Free with sim_cli_free whatever it returned. */
+int sim_cli_try(struct sim_cli *cli, int argc, char **argv, char *err, size_t errlen);
+void sim_cli_free(struct sim_cli *cli);
+
+/* s as it is, but its control characters as \xNN: an error quoting an argument stays one line. */
+void sim_put_escaped(FILE *out, const char *s);
+
+/* One-line error (control characters escaped) + usage hint, exit 2. */
 _Noreturn void sim_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

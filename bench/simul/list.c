@@ -91,7 +91,9 @@ int sim_cmd_list(int argc, char **argv)
 	char err[256];
 	if (sim_options_defaults(list_options, &o, err, sizeof err) < 0 ||
 	    sim_opts_parse(&g, 1, argc, argv, 1, seen, err, sizeof err) < 0) {
-		fprintf(stderr, "simul list: %s\nusage: simul list [--format text|json]\n", err);
+		fprintf(stderr, "simul list: ");
+		sim_put_escaped(stderr, err);
+		fprintf(stderr, "\nusage: simul list [--format text|json]\n");
 		return SIM_EXIT_USAGE;
 	}
 	if (o.help) {

@@ -35,7 +35,8 @@ int main(int argc, char **argv)
 		return sim_cmd_run(argc - 1, argv + 1, false);
 	if (strcmp(c, "serve") == 0)
 		return sim_cmd_serve(argc - 1, argv + 1);
-	fprintf(stderr, "simul: unknown command '%s': use list, run, predict or serve\n", c);
-	usage(stderr);
+	fprintf(stderr, "simul: unknown command '");
+	sim_put_escaped(stderr, c);
+	fprintf(stderr, "': use list, run, predict or serve; 'simul --help' says more\n");
 	return SIM_EXIT_USAGE;
 }

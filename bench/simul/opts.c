@@ -30,19 +30,24 @@ int sim_opts_parse(const struct sim_optgroup *groups, size_t ngroups, int argc, 
 		}
 	longs[n] = (struct option){ 0 };
 
+	/* optind = 0 makes glibc's getopt start over from scratch, forgetting a cluster of short
+	 * options an earlier parse left half-read (its pointer into that parse's argv); it then
+	 * skips the first element, so it is given argv from first - 1. */
 	int c;
-	optind = first;
+	int sub_argc = argc - (first - 1);
+	char **sub = argv + (first - 1);
+	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
+	while ((c = getopt_long(sub_argc, sub, ":", longs, NULL)) != -1) {
 		if (c == ':') {
-			snprintf(err, errlen, "%s needs a value", argv[optind - 1]);
+			snprintf(err, errlen, "%s needs a value", sub[optind - 1]);
 			return -EINVAL;
 		}
 		if (c < OPT_BASE || c >= OPT_BASE + (int)n) {
 			if (optopt)
 				snprintf(err, errlen, "unknown option '-%c'", optopt);
 			else
-				snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+				snprintf(err, errlen, "unknown option '%s'", sub[optind - 1]);
 			return -ENOENT;
 		}
 		size_t k = (size_t)(c - OPT_BASE);
@@ -50,8 +55,8 @@ int sim_opts_parse(const struct sim_optgroup *groups, size_t ngroups, int argc, 
 		if (sim_option_set(row[k], base[k], optarg, err, errlen) < 0)
 			return -EINVAL;
 	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (optind < sub_argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", sub[optind]);
 		return -EINVAL;
 	}
 	return 0;

@@ -19,9 +19,11 @@ struct sim_optgroup {
 
 #define SIM_OPTS_MAX 64 /* options of all groups together */
 
-/* Parse argv[first..argc) against the groups, in order, into their bases. seen[k] is set for
- * the k-th option given (counting through the groups in order). 0; -ENOENT for an unknown
- * option; -EINVAL for a bad value, a missing one, or a stray argument: err says which. */
+/* Parse argv[first..argc) (first >= 1) against the groups, in order, into their bases.
+ * seen[k] is set for the k-th option given (counting through the groups in order). 0;
+ * -ENOENT for an unknown option; -EINVAL for a bad value, a missing one, or a stray
+ * argument: err says which. Each call starts getopt_long afresh, so a process may parse
+ * any number of command lines. */
 int sim_opts_parse(const struct sim_optgroup *groups, size_t ngroups, int argc, char **argv, int first,
                    bool *seen, char *err, size_t errlen);
 

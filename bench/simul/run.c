@@ -4,22 +4,20 @@
 #include "cli.h"
 #include "record.h"
 #include "signals.h"
+#include "tracefile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 struct job {
 	struct sim_cli cli;
 	struct sim_record rec;
 	struct sim_result *rs;
 	struct sim_tally tally; /* the run's latencies and its first failure's message */
-	char tmp[4200]; /* the trace's unfinished file, renamed into place on success; "" if none */
-	int trace_fd;
+	struct sim_tracefile trace; /* trace.tmp is "" without --trace */
 	char err[256];
 };
 
@@ -29,37 +27,8 @@ static int failed(struct job *j, const char *fmt, const char *what)
 {
 	fprintf(stderr, fmt, j->cli.workload->name, j->cli.run.model->name, what);
 	fputc('\n', stderr);
-	if (j->tmp[0])
-		unlink(j->tmp);
-	j->tmp[0] = 0;
+	sim_tracefile_discard(&j->trace);
 	return 1;
-}
-
-/* The trace is written beside its final name and renamed on success, so a failed or
- * interrupted run leaves no half-written file. */
-static int trace_begin(struct job *j, const char *cmd)
-{
-	const char *path = j->cli.opt.trace;
-	snprintf(j->tmp, sizeof j->tmp, "%s.tmp.%d", path, (int)getpid());
-	j->trace_fd = open(j->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	if (j->trace_fd < 0)
-		sim_usage_error(cmd, "--trace '%s': cannot write there (%s): give a writable path", path, strerror(errno));
-	sim_trace_open(j->trace_fd);
-	sim_signals_unlink_on_exit(j->tmp);
-	static const char head[] = "task,worker,phase,start_s,end_s\n";
-	if (write(j->trace_fd, head, sizeof head - 1) < 0)
-		return failed(j, "simul: %s under %s: cannot write the trace: %s", strerror(errno));
-	return 0;
-}
-
-static int trace_finish(struct job *j)
-{
-	/* close() is where a network file system reports a write that failed late. */
-	if (close(j->trace_fd) < 0 || rename(j->tmp, j->cli.opt.trace) < 0)
-		return failed(j, "simul: %s under %s: cannot write the trace: %s", strerror(errno));
-	sim_signals_unlink_on_exit(NULL);
-	j->tmp[0] = 0;
-	return 0;
 }
 
 static double tv_s(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6; }
@@ -125,11 +94,19 @@ static int run_and_print(struct job *j)
 	j->rec.predicted_s = w->predict(run);
 	if (w->fields)
 		w->fields(run, j->rs, &j->rec.extra);
-	if (j->tmp[0] && trace_finish(j) != 0)
-		return 1;
+	/* The trace goes into place only once the record is out: a run whose record could not
+	 * be written (a full disk) leaves no trace either. */
+	bool tracing = j->trace.tmp[0] != 0;
+	int e = tracing ? sim_tracefile_close(&j->trace) : 0;
+	if (e < 0)
+		return failed(j, "simul: %s under %s: cannot write the trace: %s", strerror(-e));
 	sim_record_print(stdout, &j->cli, &j->rec, j->rs);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return failed(j, "simul: %s under %s: cannot write the record: %s", strerror(errno));
+	e = tracing ? sim_tracefile_commit(&j->trace) : 0;
+	if (e < 0)
+		return failed(j, "simul: %s under %s: the record is out, but the trace could not be renamed into "
+		              "place: %s", strerror(-e));
 	return 0;
 }
 
@@ -142,7 +119,7 @@ int sim_cmd_run(int argc, char **argv, bool measured)
 	}
 	sim_cli_parse(&j->cli, argc, argv);
 	j->rec.measured = measured;
-	j->trace_fd = -1;
+	j->trace.fd = -1;
 	struct sim_run *run = &j->cli.run;
 	const struct sim_workload *w = j->cli.workload;
 	run->tally = &j->tally;
@@ -151,8 +128,12 @@ int sim_cmd_run(int argc, char **argv, bool measured)
 	char prefix[256];
 	snprintf(prefix, sizeof prefix, "simul: %s under %s: ", w->name, run->model->name);
 	sim_fatal_setup(prefix, sim_signals_unlink_now);
-	int status = measured && j->cli.opt.trace ? trace_begin(j, argv[0]) : 0;
-	if (status == 0 && w->setup && w->setup(run, j->err, sizeof j->err) < 0)
+	if (measured && j->cli.opt.trace) {
+		sim_tracefile_begin(&j->trace, argv[0], j->cli.opt.trace);
+		sim_trace_open(j->trace.fd);
+	}
+	int status = 0;
+	if (w->setup && w->setup(run, j->err, sizeof j->err) < 0)
 		status = failed(j, "simul: %s under %s: set-up failed: %s", j->err);
 	else if (status == 0) {
 		status = run_and_print(j);

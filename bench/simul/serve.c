@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "http_server.h"
+#include "machine.h"
 #include "opts.h"
 
 #include <errno.h>
@@ -10,10 +11,10 @@
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define USAGE "usage: simul serve [--port P] [--latency-ms L] [--bytes B] [--idle-ms I]"
+#define USAGE "usage: simul serve [--port P] [--latency-ms L] [--bytes B] [--idle-ms I] [--header-timeout-ms H]"
 
 struct serve_opts {
-	uint64_t port, latency_ms, bytes, idle_ms;
+	uint64_t port, latency_ms, bytes, idle_ms, header_ms;
 	bool help;
 };
 
@@ -33,6 +34,9 @@ static const struct sim_option serve_options[] = {
 	  .arg = "B", .help = "response body size", .help_more = help_bytes },
 	{ .name = "idle-ms", .kind = SIM_OPT_U64, .offset = F(idle_ms), .def = STR(SIM_HTTP_IDLE_MS_DEFAULT), .min = 1,
 	  .max = 86400000, .arg = "I", .help = "close connections idle this long" },
+	{ .name = "header-timeout-ms", .kind = SIM_OPT_U64, .offset = F(header_ms),
+	  .def = STR(SIM_HTTP_HEADER_MS_DEFAULT), .min = 1, .max = 86400000, .arg = "H",
+	  .help = "a request not whole this long after its first byte gets 408" },
 	{ .name = "help", .kind = SIM_OPT_FLAG, .offset = F(help), .help = "this text" },
 	{ 0 },
 };
@@ -45,8 +49,11 @@ static void serve_usage(void)
 	       "Every GET is answered 200 with B bytes after L ms (a timer, never a blocked loop);\n"
 	       "a request's ?latency-ms=N overrides L for that request. Keep-alive and Connection:\n"
 	       "close are honoured; garbage is answered 400, headers over %d bytes 431, and a\n"
-	       "request left half-sent for I ms 408; each such connection is then closed.\n\n",
-	       SIM_HTTP_MAX_HEADER_BYTES);
+	       "request left half-sent for I ms, or not whole H ms after its first byte, 408;\n"
+	       "each such connection is then closed (after reading what the client still sends,\n"
+	       "%d s at most, so the answer is not lost to a reset). A client that closes while\n"
+	       "its answer waits out the latency is gone: its connection is closed at once.\n\n",
+	       SIM_HTTP_MAX_HEADER_BYTES, SIM_HTTP_LINGER_MS / 1000);
 	sim_opts_help(stdout, serve_options, NULL);
 	printf("\nIts first line on stdout is the address it serves, http://127.0.0.1:PORT/, printed once\n"
 	       "it accepts. SIGINT or SIGTERM stop it (exit 0). Exit 2 for a wrong command line, 1 if\n"
@@ -61,13 +68,13 @@ static void print_address(uint16_t port, void *arg)
 }
 
 /* What to do about a server that could not start. */
-static const char *advice(int e)
+static const char *advice(int e, char *buf, size_t n)
 {
 	switch (e) {
 	case -EADDRINUSE:
 	case -EACCES: return "choose another --port, or 0 for a free one";
 	case -ENOMEM: return "use a smaller --bytes";
-	case -EMFILE: return "raise ulimit -n";
+	case -EMFILE: sim_nofile_fix(0, buf, n); return buf;
 	default: return "check the port";
 	}
 }
@@ -80,7 +87,9 @@ int sim_cmd_serve(int argc, char **argv)
 	char err[256];
 	if (sim_options_defaults(serve_options, &o, err, sizeof err) < 0 ||
 	    sim_opts_parse(&g, 1, argc, argv, 1, seen, err, sizeof err) < 0) {
-		fprintf(stderr, "simul serve: %s\n" USAGE "; 'simul serve --help' says more\n", err);
+		fprintf(stderr, "simul serve: ");
+		sim_put_escaped(stderr, err);
+		fprintf(stderr, "\n" USAGE "; 'simul serve --help' says more\n");
 		return SIM_EXIT_USAGE;
 	}
 	if (o.help) {
@@ -89,10 +98,12 @@ int sim_cmd_serve(int argc, char **argv)
 	}
 	const struct sim_http_config cfg = {
 		.port = (uint16_t)o.port, .latency_ms = o.latency_ms, .bytes = o.bytes, .idle_ms = o.idle_ms,
+		.header_ms = o.header_ms,
 	};
 	int e = sim_http_serve(&cfg, print_address, NULL, err, sizeof err);
 	if (e < 0) {
-		fprintf(stderr, "simul serve: %s: %s\n", err, advice(e));
+		char fix[160];
+		fprintf(stderr, "simul serve: %s: %s\n", err, advice(e, fix, sizeof fix));
 		return 1;
 	}
 	return 0;

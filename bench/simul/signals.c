@@ -28,9 +28,21 @@ static void on_signal(int sig)
 		say(timeout_msg);
 		_exit(1);
 	}
-	say(sig == SIGINT ? "simul: interrupted; children killed, no record written\n"
-	                  : "simul: terminated; children killed, no record written\n");
+	say(sig == SIGINT    ? "simul: interrupted; children killed, no record written\n"
+	    : sig == SIGHUP  ? "simul: hung up (SIGHUP: the terminal closed?); children killed, no record written\n"
+	    : sig == SIGQUIT ? "simul: quit (SIGQUIT); children killed, no record written\n"
+	                     : "simul: terminated; children killed, no record written\n");
 	_exit(128 + sig);
+}
+
+/* SIGHUP and SIGQUIT as SIGTERM, unless they came ignored: `nohup simul run ...` means to
+ * outlive the terminal. */
+static void catch_unless_ignored(int sig, const struct sigaction *sa)
+{
+	struct sigaction old;
+	if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		return;
+	sigaction(sig, sa, NULL);
 }
 
 void sim_signals_install(double timeout_s)
@@ -42,6 +54,8 @@ void sim_signals_install(double timeout_s)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
+	catch_unless_ignored(SIGHUP, &sa);
+	catch_unless_ignored(SIGQUIT, &sa);
 	signal(SIGPIPE, SIG_IGN);
 	/* Past a file-size limit a write should fail with EFBIG, which the trace reports,
 	 * not kill the run and leave its temporary trace behind. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* signals.h: the simul command's policy on SIGINT, SIGTERM and --timeout: kill the children, say so, exit. */
+/* signals.h: the simul command's policy on SIGINT, SIGTERM, SIGHUP, SIGQUIT and --timeout: kill the children, say so, exit. */
 #ifndef SIMUL_SIGNALS_H
 #define SIMUL_SIGNALS_H
 
@@ -7,8 +7,9 @@
 #error "signals.h belongs to the simul command (bench/simul/): a models/ or workloads/ file may not include it"
 #endif
 
-/* SIGINT/SIGTERM (and SIGALRM after timeout_s, if > 0) kill the run's children and exit with
- * a one-line message: 130/143 for a signal, 1 for the timeout. SIGPIPE and SIGXFSZ are
+/* SIGINT/SIGTERM, SIGHUP/SIGQUIT (unless inherited ignored, as nohup does) and SIGALRM after
+ * timeout_s (if > 0) kill the run's children, unlink the unfinished trace and exit with a
+ * one-line message: 128 + the signal, or 1 for the timeout. SIGPIPE and SIGXFSZ are
  * ignored, so a failed write is an error the run reports rather than a death. */
 void sim_signals_install(double timeout_s);
 /* A file the signal handlers unlink before exiting (a trace not yet complete), or NULL. */
