@@ -133,8 +133,25 @@ static const struct sim_workload *workload_arg(const char *cmd, int argc, char *
 	return w;
 }
 
+/* An option given that model m does not support (the common table's, or the workload's,
+ * whose seen[] follow the common ones): exit 2 naming the models it applies to. */
+static void refuse_inapplicable(const char *cmd, const struct sim_option *opts, const bool *seen,
+                                const struct sim_model *m)
+{
+	for (size_t i = 0; opts[i].name; i++) {
+		const struct sim_option *c = &opts[i];
+		if (!seen[i] || !c->applies || (m->caps & c->applies))
+			continue;
+		char who[160];
+		int k = sim_models_with(c->applies, " and ", who, sizeof who);
+		sim_usage_error(cmd, "--%s applies to %s%s, not %s%s%s", c->name, who, k == 1 ? " only" : "", m->name,
+		                c->not_applies ? ": " : "", c->not_applies ? c->not_applies : "");
+	}
+}
+
 /* The model --model names, and none of the options it does not support. */
-static const struct sim_model *model_arg(const char *cmd, const struct sim_common *o, const bool *seen)
+static const struct sim_model *model_arg(const char *cmd, const struct sim_common *o, const bool *seen,
+                                         const struct sim_workload *w)
 {
 	char list[256];
 	names(list, sizeof list, true);
@@ -143,15 +160,8 @@ static const struct sim_model *model_arg(const char *cmd, const struct sim_commo
 	const struct sim_model *m = sim_model_find(o->model);
 	if (!m)
 		sim_usage_error(cmd, "unknown model '%s': choose one of %s", o->model, list);
-	for (size_t i = 0; i < NCOMMON; i++) {
-		const struct sim_option *c = &common[i];
-		if (!seen[i] || !c->applies || (m->caps & c->applies))
-			continue;
-		char who[160];
-		int k = sim_models_with(c->applies, " and ", who, sizeof who);
-		sim_usage_error(cmd, "--%s applies to %s%s, not %s%s%s", c->name, who, k == 1 ? " only" : "", m->name,
-		                c->not_applies ? ": " : "", c->not_applies ? c->not_applies : "");
-	}
+	refuse_inapplicable(cmd, common, seen, m);
+	refuse_inapplicable(cmd, w->options, seen + NCOMMON, m);
 	return m;
 }
 
@@ -201,7 +211,7 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 
 	const struct sim_common *o = &cli->opt;
 	struct sim_run *run = &cli->run;
-	const struct sim_model *m = model_arg(cmd, o, seen);
+	const struct sim_model *m = model_arg(cmd, o, seen, w);
 	*run = (struct sim_run){
 		.task = w->task,
 		.cfg = cli->wcfg,
