@@ -107,7 +107,7 @@ static void simulation_inside_the_bounds(void **s)
 					for (size_t e = 0; e < 2; e++)
 						for (size_t f = 0; f < 2; f++) {
 							struct chess_params p = { opp[a], 10, mo[c][0], mo[c][1] };
-							struct chess_sched sc = { workers[f], cores[b], slices[d], lates[e] };
+							struct chess_sched sc = { .workers = workers[f], .cores = cores[b], .slice = slices[d], .late = lates[e] };
 							double t, lo, hi;
 							assert_int_equal(chess_simulate(&p, &sc, &t), 0);
 							/* The bounds with the lateness's mean in the move; draws

@@ -163,13 +163,15 @@ struct worker {
 int chess_simulate(const struct chess_params *p, const struct chess_sched *s, double *total)
 {
 	if (!p || !s || !total || p->opponents == 0 || p->pairs == 0 || s->cores == 0 ||
-	    !(p->m > 0) || !(p->o >= 0) || !(s->slice >= 0) || !isfinite(p->m) || !isfinite(p->o))
+	    !(p->m > 0) || !(p->o >= 0) || !(s->slice >= 0) || !isfinite(p->m) || !isfinite(p->o) ||
+	    !(s->wake >= 0) || !(s->cswitch >= 0) || !isfinite(s->wake) || !isfinite(s->cswitch))
 		return -EINVAL;
 	if ((uint64_t)p->opponents * p->pairs > CHESS_MAX_MOVES)
 		return -E2BIG;
 	uint32_t nw = s->workers == 0 || s->workers > p->opponents ? p->opponents : s->workers;
 	uint32_t cores = s->cores < nw ? s->cores : nw;
 	double slice = s->slice > 0 ? fmax(s->slice, p->m / 64) : INFINITY;
+	double sw = nw > cores ? s->cswitch : 0; /* a core of its own per worker: no switch */
 
 	struct worker *w = calloc(nw, sizeof *w);
 	uint32_t *ready = calloc(nw, sizeof *ready); /* a ring: each worker is in it at most once */
@@ -196,7 +198,7 @@ int chess_simulate(const struct chess_params *p, const struct chess_sched *s, do
 			rlen--;
 			idle--;
 			w[i].ran = w[i].cpu_left < slice ? w[i].cpu_left : slice;
-			heap_push(&h, now + w[i].ran, i, EV_RUN_END);
+			heap_push(&h, now + sw + w[i].ran, i, EV_RUN_END);
 		}
 		if (h.n == 0)
 			break;
@@ -214,7 +216,7 @@ int chess_simulate(const struct chess_params *p, const struct chess_sched *s, do
 					rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
 					late = -s->late * log(((double)(rng >> 11) + 0.5) / 9007199254740992.0);
 				}
-				heap_push(&h, now + p->o + late, e.worker, EV_WAKE);
+				heap_push(&h, now + p->o + late + s->wake, e.worker, EV_WAKE);
 			}
 			continue;
 		}

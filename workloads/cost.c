@@ -137,7 +137,7 @@ double sim_cost_spawn_floor(enum sim_cost_prim p, unsigned k)
 
 struct pp {
 	unsigned rounds;
-	int cpu;
+	int cpu[2]; /* the measuring side's and the answering side's, or -1: free */
 	bool processes;
 };
 
@@ -167,7 +167,7 @@ static int answer(unsigned rounds)
 static void *answer_thread(void *arg)
 {
 	const struct pp *p = arg;
-	if (pin_thread(p->cpu) < 0 || answer(p->rounds + 1) < 0)
+	if (pin_thread(p->cpu[1]) < 0 || answer(p->rounds + 1) < 0)
 		return arg; /* non-NULL: failed */
 	return NULL;
 }
@@ -188,7 +188,7 @@ static bool peer_start(const struct pp *p, struct peer *x)
 	x->pid = fork();
 	if (x->pid == 0) {
 		sim_child_after_fork(parent);
-		_exit(answer(p->rounds + 1) < 0 ? 1 : 0);
+		_exit(pin_thread(p->cpu[1]) < 0 || answer(p->rounds + 1) < 0 ? 1 : 0);
 	}
 	x->slot = x->pid > 0 ? sim_child_register(x->pid) : -1;
 	return x->pid > 0;
@@ -232,16 +232,25 @@ static double pingpong_once(void *arg)
 	return s;
 }
 
-double sim_cost_pingpong(bool processes, int cpu, unsigned rounds, unsigned k)
+double sim_cost_pingpong(bool processes, enum sim_cost_place where, unsigned rounds, unsigned k)
 {
-	struct pp p = { .rounds = rounds ? rounds : 1, .cpu = cpu, .processes = processes };
-	/* The measuring thread moves too, and back after: the caller's own affinity is kept. */
+	struct pp p = { .rounds = rounds ? rounds : 1, .cpu = { -1, -1 }, .processes = processes };
 	cpu_set_t old;
-	bool restore = cpu >= 0 && pthread_getaffinity_np(pthread_self(), sizeof old, &old) == 0;
-	if (cpu >= 0 && pin_thread(cpu) < 0)
+	if (pthread_getaffinity_np(pthread_self(), sizeof old, &old) != 0)
+		return NAN;
+	if (where != SIM_COST_FREE) {
+		int n = 0;
+		for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+			if (CPU_ISSET(c, &old))
+				p.cpu[n++] = c;
+		if (n == 1 || where == SIM_COST_SAME_CPU)
+			p.cpu[1] = p.cpu[0];
+	}
+	/* The measuring side is the calling thread: it moves for the samples, and back. */
+	if (pin_thread(p.cpu[0]) < 0)
 		return NAN;
 	double s = sim_calibrate(SIM_CAL_MEDIAN, k, pingpong_once, &p);
-	if (restore)
+	if (where != SIM_COST_FREE)
 		pthread_setaffinity_np(pthread_self(), sizeof old, &old);
 	return s;
 }

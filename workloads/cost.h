@@ -27,11 +27,15 @@ enum sim_cost_prim sim_cost_prim_of(const struct sim_run *run);
  * through a pointer). NAN if the primitive failed. */
 double sim_cost_spawn_floor(enum sim_cost_prim p, unsigned k);
 
+/* Where the two sides of a ping-pong run: where the scheduler puts them; both on one CPU
+ * (each hand-off a switch on a shared core); each on a CPU of its own (each a wake-up of
+ * the other core). CPUs are the lowest the caller may use; with one, SPREAD is SAME_CPU. */
+enum sim_cost_place { SIM_COST_FREE, SIM_COST_SAME_CPU, SIM_COST_SPREAD };
+
 /* Seconds per one-way hand-off between two tasks through the tokens (the futex binding),
- * over `rounds` round trips: two threads, or two processes. cpu >= 0 puts both threads on
- * that CPU (a switch on a shared core), -1 leaves them free (a wake-up on another core).
- * The median of k samples; NAN on failure. Opens and closes a token table of its own. */
-double sim_cost_pingpong(bool processes, int cpu, unsigned rounds, unsigned k);
+ * over `rounds` round trips: two threads, or two processes. The median of k samples; NAN
+ * on failure. Opens and closes a token table of its own; the caller's affinity is kept. */
+double sim_cost_pingpong(bool processes, enum sim_cost_place where, unsigned rounds, unsigned k);
 
 /* Seconds per one-way switch between two coroutines (the raw sim_coro_switch), median of k. */
 double sim_cost_coro_switch(unsigned k);

@@ -78,7 +78,7 @@ static int switch_setup(struct sim_run *run, char *err, size_t errlen)
 	enum sim_cost_prim p = sim_cost_prim_of(run);
 	st->coro = p == SIM_PRIM_CORO;
 	st->floor_s = st->coro ? sim_cost_coro_switch(FLOOR_SAMPLES)
-	                       : sim_cost_pingpong(p == SIM_PRIM_PROCESS, -1, FLOOR_ROUNDS, FLOOR_SAMPLES);
+	                       : sim_cost_pingpong(p == SIM_PRIM_PROCESS, SIM_COST_FREE, FLOOR_ROUNDS, FLOOR_SAMPLES);
 	int e = isfinite(st->floor_s) ? sim_tokens_open(2) : -EAGAIN;
 	if (e < 0) {
 		snprintf(err, errlen, "cannot %s: %s", e == -EAGAIN ? "measure the bare hand-off" : "map the tokens",
