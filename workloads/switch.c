@@ -30,6 +30,7 @@ struct switch_state {
 	int cpu;        /* pinned to it, or -1 */
 	double floor_s; /* one hand-off with the bare mechanism, measured in the set-up */
 	bool coro;      /* the model's tasks are coroutines */
+	enum sim_cost_prim prim;
 };
 
 static const char *via_of(const struct sim_run *run, const struct switch_state *st)
@@ -75,7 +76,7 @@ static int switch_setup(struct sim_run *run, char *err, size_t errlen)
 		free(st);
 		return -EPERM;
 	}
-	enum sim_cost_prim p = sim_cost_prim_of(run);
+	enum sim_cost_prim p = st->prim = sim_cost_prim_of(run);
 	st->coro = p == SIM_PRIM_CORO;
 	st->floor_s = st->coro ? sim_cost_coro_switch(FLOOR_SAMPLES)
 	                       : sim_cost_pingpong(p == SIM_PRIM_PROCESS, SIM_COST_FREE, FLOOR_ROUNDS, FLOOR_SAMPLES);
@@ -163,6 +164,7 @@ static void switch_fields(const struct sim_run *run, const struct sim_result *rs
 {
 	const struct switch_state *st = run->state;
 	sim_field_add(out, "rounds", false, "%llu", (unsigned long long)((const struct switch_cfg *)run->cfg)->rounds);
+	sim_field_add(out, "primitive", true, "%s", sim_cost_prim_name[st->prim]);
 	sim_field_add(out, "via", true, "%s", via_of(run, st));
 	sim_field_add(out, "pinned", false, "%s", st->cpu >= 0 ? "true" : "false");
 	sim_field_add(out, "cpu", false, "%d", st->cpu);
