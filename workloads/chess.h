@@ -30,10 +30,11 @@ struct chess_moves {
 };
 void chess_moves_of(const struct chess_cfg *c, struct chess_moves *mv);
 
-/* What this machine charges a move, measured before the run (chess_run.c): a timer's
- * lateness, a wake-up of a thread on another core, a switch between two on one core. */
+/* What this machine charges, measured before the run (chess_run.c): a timer's lateness, a
+ * wake-up of a thread on another core and a switch between two on one core (each move),
+ * making a clone (each clone, one after another). */
 struct chess_costs {
-	double late_s, wake_s, switch_s;
+	double late_s, wake_s, switch_s, create_s;
 };
 int chess_measure_costs(const struct sim_run *run, struct chess_costs *out);
 

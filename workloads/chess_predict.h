@@ -35,7 +35,8 @@ void chess_clone_bounds(const struct chess_params *p, uint32_t workers, uint32_t
  * lasts o plus a lateness drawn from an exponential of mean `late` (0: none), as timers
  * wake late, plus `wake`, the cost of waking its worker; the draws are seeded, so one set
  * of parameters gives one answer. Where the workers outnumber the cores, a core also
- * spends `cswitch` each time it takes a worker: the context switch. */
+ * spends `cswitch` each time it takes a worker: the context switch. The workers are made
+ * one after another, `create` apart. */
 struct chess_sched {
 	uint32_t workers;
 	uint32_t cores;
@@ -43,6 +44,7 @@ struct chess_sched {
 	double late;      /* mean of an exponential lateness added to each opponent's move */
 	double wake;      /* added to each opponent's move (0: none) */
 	double cswitch;   /* a core's time to take a worker, when the cores are shared (0: none) */
+	double create;    /* making a worker: worker i starts its first game i of these after worker 0 */
 };
 
 /* The round-robin time slice the clone predictions use, in seconds; see chess_predict.c. */

@@ -28,6 +28,7 @@ void chess_fields(const struct sim_run *run, const struct sim_result *rs, struct
 	sim_field_add(out, "timer_late_ms", false, "%.3f", st->costs.late_s * 1e3);
 	sim_field_add(out, "wake_us", false, "%.2f", st->costs.wake_s * 1e6);
 	sim_field_add(out, "switch_us", false, "%.2f", st->costs.switch_s * 1e6);
+	sim_field_add(out, "create_us", false, "%.2f", st->costs.create_s * 1e6);
 	/* The prediction without the wake-up and switch costs: what it was before they counted. */
 	sim_field_add(out, "predicted_plain_s", false, "%.6f", st->ideal.t);
 	sim_field_add(out, "bound_lo_s", false, "%.6f", st->now.lo);
@@ -126,5 +127,6 @@ void chess_text(const struct sim_run *run, const struct sim_result *rs, double w
 	        "prediction counts it\n", st->costs.late_s * 1e3);
 	if (sy == ST_CLONES)
 		fprintf(out, "  and each move a wake-up on the other core (%.1f us) and, on a shared core, a switch "
-		        "(%.1f us): %.3f s without them\n", st->costs.wake_s * 1e6, st->costs.switch_s * 1e6, st->ideal.t);
+		        "(%.1f us); each clone starts %.1f us after the last: %.3f s without these\n",
+		        st->costs.wake_s * 1e6, st->costs.switch_s * 1e6, st->costs.create_s * 1e6, st->ideal.t);
 }

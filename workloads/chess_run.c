@@ -77,12 +77,17 @@ static void predict_with(const struct sim_run *run, const struct chess_params *p
 		s.slice = CHESS_SLICE_S / unit;
 		s.wake = k->wake_s / unit;
 		s.cswitch = k->switch_s / unit;
+		s.create = k->create_s / unit;
 		/* The bounds with every cost in the move: a woken clone's answer comes later, and
-		 * a shared core spends a switch on each move it runs. */
+		 * a shared core spends a switch on each move it runs; the last clone starts w - 1
+		 * creations late, and plays its games after that. */
 		p1.o += s.wake;
 		if (w > s.cores)
 			p1.m += s.cswitch;
 		chess_clone_bounds(p, w, s.cores, &out->lo, &out->hi);
+		double late_start = (w - 1) * s.create, games = ceil((double)p->opponents / w);
+		out->hi += late_start;
+		out->lo = fmax(out->lo, late_start + games * p->pairs * (p->m + p->o));
 		out->err = chess_simulate(sp, &s, &out->t);
 		break;
 	}
@@ -114,7 +119,7 @@ const struct chess_state *chess_state_of(const struct sim_run *run)
 	struct chess_state *st = run->state;
 	if (!st->have) {
 		chess_predict_run(run, &st->costs, &st->now);
-		struct chess_costs late_only = { .late_s = st->costs.late_s };
+		struct chess_costs late_only = { .late_s = st->costs.late_s }; /* as before the costs counted */
 		chess_predict_run(run, &late_only, &st->ideal);
 		predict_docs(run, &st->docs);
 		st->have = true;
@@ -139,6 +144,7 @@ static double one_lateness(void *arg)
 /* Round trips per sample of a hand-off, and samples: about 20 ms in all. */
 #define HANDOFF_ROUNDS 40
 #define HANDOFF_SAMPLES 5
+#define CREATE_SAMPLES 7
 
 /* How late a sleep wakes on this machine, on average: a machine fact, like sumsq's core
  * speed. Sixteen 2 ms sleeps (about 35 ms, before the timed region); the two latest are
@@ -152,8 +158,12 @@ int chess_measure_costs(const struct sim_run *run, struct chess_costs *out)
 	out->late_s = sim_calibrate(SIM_CAL_TRIMMED_MEAN, 16, one_lateness, NULL);
 	if (chess_story_of(run) != ST_CLONES)
 		return 0;
-	bool procs = sim_cost_prim_of(run) == SIM_PRIM_PROCESS;
+	enum sim_cost_prim prim = sim_cost_prim_of(run);
+	bool procs = prim == SIM_PRIM_PROCESS;
 	out->wake_s = sim_cost_pingpong(procs, SIM_COST_SPREAD, HANDOFF_ROUNDS, HANDOFF_SAMPLES);
 	out->switch_s = sim_cost_pingpong(procs, SIM_COST_SAME_CPU, HANDOFF_ROUNDS, HANDOFF_SAMPLES);
-	return isfinite(out->wake_s) && isfinite(out->switch_s) ? 0 : -EAGAIN;
+	/* The spawn workload's floor: making, starting and reaping one (a little more than the
+	 * making alone, which is what delays the next clone). */
+	out->create_s = sim_cost_spawn_floor(prim, CREATE_SAMPLES);
+	return isfinite(out->wake_s) && isfinite(out->switch_s) && isfinite(out->create_s) ? 0 : -EAGAIN;
 }
