@@ -155,6 +155,10 @@ static void simulation_costs(void **s)
 	struct chess_params folded = { 24, 30, 0.001 + 0.00005, 0.011 + 0.0001 + 0.00003 };
 	chess_clone_bounds(&folded, 0, 2, &lo, &hi);
 	assert_true(t >= lo * 0.97 && t <= hi * 1.03);
+	/* Made one after another, each clone with a core of its own: the last starts 23 late. */
+	struct chess_sched made = { .workers = 0, .cores = 25, .slice = CHESS_SLICE_S, .create = 0.0002 };
+	assert_int_equal(chess_simulate(&p, &made, &t), 0);
+	near(t, 23 * 0.0002 + 30 * 0.012, 1e-9);
 	struct chess_sched neg = { .workers = 0, .cores = 2, .slice = CHESS_SLICE_S, .cswitch = -1 };
 	assert_int_equal(chess_simulate(&p, &neg, &t), -EINVAL);
 }
