@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ static void task_main(void *arg)
 	struct slot *s = arg;
 	struct el *el = el_of(s);
 	sim_task_run(el->run, s->task, slot_id(s), &el->results[s->task]);
+	s->co.caller = &el->main; /* a finished coroutine goes back to the loop, whoever switched to it last */
 }
 
 /* Start the next task in slot s, as a new coroutine. 0, or -ENOMEM (the task failed). */
@@ -93,6 +95,7 @@ static void resume(struct slot *s)
 	for (;;) {
 		running = s;
 		int e = sim_stacks_run(&el->stacks, &el->main, &s->co);
+		s = running; /* a direct hand-off (el_token_handoff) may have moved on to another */
 		running = NULL;
 		if (e < 0) {
 			fail_run(el, e);
@@ -216,11 +219,78 @@ static int el_wait_fd(int fd, short events, int timeout_ms)
  * done: exactly what the documents warn about (claims C5, C6). */
 static void el_compute(sim_compute_fn fn, void *arg) { fn(arg); }
 
+/* Tokens: a coroutine waits as it waits on a timer, by yielding; passing a token to one that
+ * waits wakes it on the loop's next turn, through its own timer at 0 ms (asyncio's
+ * call_soon). The hand-off instead switches from coroutine to coroutine, no loop between. */
+static int el_token_wait(uint32_t k)
+{
+	struct slot *s = running;
+	struct sim_token *t = sim_token_at(k);
+	if (!s || !t)
+		return !t ? -EINVAL : sim_blocking_ops.token_wait(k);
+	for (;;) {
+		if (atomic_load_explicit(&t->state, memory_order_relaxed) == SIM_TOKEN_PASSED) {
+			atomic_store_explicit(&t->state, SIM_TOKEN_EMPTY, memory_order_relaxed);
+			return 0;
+		}
+		if (t->waiter && t->waiter != s)
+			return -EBUSY;
+		t->waiter = s;
+		yield(s);
+	}
+}
+
+/* The token is set; its waiter, if any, is handed back (the hand-off runs it itself). One
+ * thread owns every token here: plain loads and stores, no locked instruction. */
+static int token_set(struct sim_token *t, struct slot **waiter)
+{
+	if (atomic_load_explicit(&t->state, memory_order_relaxed) != SIM_TOKEN_EMPTY)
+		return -EBUSY;
+	atomic_store_explicit(&t->state, SIM_TOKEN_PASSED, memory_order_relaxed);
+	*waiter = t->waiter;
+	t->waiter = NULL;
+	return 0;
+}
+
+static int el_token_pass(uint32_t k)
+{
+	struct sim_token *t = sim_token_at(k);
+	if (!running || !t)
+		return !t ? -EINVAL : sim_blocking_ops.token_pass(k);
+	struct slot *w;
+	int e = token_set(t, &w);
+	if (e == 0 && w)
+		e = uv_timer_start(&w->timer, on_timer, 0, 0);
+	return e;
+}
+
+static int el_token_handoff(uint32_t pass, uint32_t wait)
+{
+	struct slot *s = running, *w = NULL;
+	struct sim_token *tp = sim_token_at(pass), *tw = sim_token_at(wait);
+	if (!s || !tp || !tw || !tp->waiter || atomic_load_explicit(&tw->state, memory_order_relaxed) != SIM_TOKEN_EMPTY || tw->waiter) {
+		int e = el_token_pass(pass);
+		return e < 0 ? e : el_token_wait(wait);
+	}
+	int e = token_set(tp, &w);
+	if (e < 0)
+		return e;
+	tw->waiter = s;
+	running = w;
+	sim_stacks_handoff(&el_of(s)->stacks, &s->co, &w->co);
+	sim_cur.task = s->task;
+	sim_cur.worker = slot_id(s);
+	return el_token_wait(wait); /* passed to us by now: this takes it */
+}
+
 static const struct sim_ops el_ops = {
 	.sleep_ms = el_sleep,
 	.wait_fd = el_wait_fd,
 	.compute = el_compute,
 	.tick = NULL,
+	.token_wait = el_token_wait,
+	.token_pass = el_token_pass,
+	.token_handoff = el_token_handoff,
 };
 
 static void on_timer_closed(uv_handle_t *h) { (void)h; }

@@ -58,6 +58,7 @@ struct sim_run {
 	uint32_t cores;        /* cores the predictions assume (default: this machine's) */
 	double timeout_s;      /* 0 = none */
 	struct sim_tally *tally; /* where the run's latencies and first message go (NULL: nowhere) */
+	double wall_s;         /* the model's whole run, once it has run (0 before, and for predict) */
 };
 
 /* The task running on this thread now; the event loop swaps it as it switches coroutines. */
@@ -82,9 +83,27 @@ struct sim_ops {
 	int (*wait_fd)(int fd, short events, int timeout_ms); /* 0 ready, -ETIMEDOUT, -errno */
 	void (*compute)(sim_compute_fn fn, void *arg);
 	void (*tick)(void);
+	/* Tokens (runtime.h); NULL: -ENOTSUP. handoff NULL: pass, then wait. */
+	int (*token_wait)(uint32_t k);
+	int (*token_pass)(uint32_t k);
+	int (*token_handoff)(uint32_t pass, uint32_t wait);
 };
 void sim_set_ops(const struct sim_ops *ops);
-extern const struct sim_ops sim_blocking_ops; /* nanosleep, poll(), run here */
+extern const struct sim_ops sim_blocking_ops; /* nanosleep, poll(), run here, futex tokens */
+
+/* A token of the run's table (models/tokens.c), in memory shared with forked workers. The
+ * state is the blocking binding's futex word; a model of its own may use it as a flag (0
+ * empty, 1 passed) and keep in `waiter` who waits, in its own terms (a coroutine). */
+struct sim_token {
+	_Atomic uint32_t state;
+	void *waiter;
+};
+#define SIM_TOKEN_EMPTY 0u
+#define SIM_TOKEN_PASSED 1u
+#define SIM_TOKEN_SLEEPER 2u /* empty, and a thread sleeps on the futex */
+struct sim_token *sim_token_at(uint32_t k); /* NULL: no such token, or no table */
+int sim_token_futex_wait(uint32_t k);
+int sim_token_futex_pass(uint32_t k);
 
 /* What a model supports, declared by the model itself. The options that apply to it follow
  * from these (struct sim_option's `applies`), so nothing needs to ask which model it is. */

@@ -42,6 +42,16 @@ void sim_tick(void)
 		ops->tick();
 }
 
+int sim_token_wait(uint32_t k) { return ops->token_wait ? ops->token_wait(k) : -ENOTSUP; }
+int sim_token_pass(uint32_t k) { return ops->token_pass ? ops->token_pass(k) : -ENOTSUP; }
+int sim_token_handoff(uint32_t pass, uint32_t wait)
+{
+	if (ops->token_handoff)
+		return ops->token_handoff(pass, wait);
+	int e = sim_token_pass(pass);
+	return e < 0 ? e : sim_token_wait(wait);
+}
+
 /* ---- sockets: non-blocking descriptors, the model decides how to wait ---------------- */
 
 int sim_connect(const struct sockaddr *addr, socklen_t len, int timeout_ms)
@@ -139,6 +149,8 @@ const struct sim_ops sim_blocking_ops = {
 	.wait_fd = blocking_wait_fd,
 	.compute = blocking_compute,
 	.tick = NULL,
+	.token_wait = sim_token_futex_wait,
+	.token_pass = sim_token_futex_pass,
 };
 
 /* ---- tasks, traces ------------------------------------------------------------------ */

@@ -36,6 +36,22 @@ double sim_mono_s(void);
 /* Record one phase of the current task for --trace (no-op without it). */
 void sim_trace(const char *phase, double start_s, double end_s);
 
+/* Tokens: hand-offs between the tasks of a run, through the model's own way of waiting (a
+ * futex for threads and processes, the loop for coroutines). Token k is a flag: pass sets
+ * it and wakes whoever waits on it; wait sleeps until it is set, then clears it. One task
+ * at a time waits on a token, and a token is passed at most once before it is taken. The
+ * table exists from sim_tokens_open (in a workload's set-up: it must be mapped before the
+ * tasks start, to be shared with forked workers) to sim_tokens_close. All return 0 or
+ * -errno: -EINVAL no such token, -EBUSY passed twice (or a second waiter), -ENOTSUP a model
+ * that cannot wait on one. */
+int sim_tokens_open(uint32_t n);
+void sim_tokens_close(void);
+int sim_token_wait(uint32_t k);
+int sim_token_pass(uint32_t k);
+/* Pass token `pass` and wait for `wait`, in one step: a model with coroutines may switch
+ * straight to pass's waiter instead of through its loop; the others pass, then wait. */
+int sim_token_handoff(uint32_t pass, uint32_t wait);
+
 /* ---- A task's result: plain old data, so it can cross a pipe or shared memory. ------- */
 
 #define SIM_HIST_BUCKETS 256 /* log-linear, 8 per octave, from 1 us: see sim_hist_add */

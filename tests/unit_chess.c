@@ -107,7 +107,7 @@ static void simulation_inside_the_bounds(void **s)
 					for (size_t e = 0; e < 2; e++)
 						for (size_t f = 0; f < 2; f++) {
 							struct chess_params p = { opp[a], 10, mo[c][0], mo[c][1] };
-							struct chess_sched sc = { workers[f], cores[b], slices[d], lates[e] };
+							struct chess_sched sc = { .workers = workers[f], .cores = cores[b], .slice = slices[d], .late = lates[e] };
 							double t, lo, hi;
 							assert_int_equal(chess_simulate(&p, &sc, &t), 0);
 							/* The bounds with the lateness's mean in the move; draws
@@ -133,6 +133,34 @@ static void simulation_matches_the_issue(void **s)
 	near(t, 2.160, 0.10);
 	assert_int_equal(chess_simulate(&b, &sc, &t), 0);
 	near(t, 4.490, 0.10);
+}
+
+/* The wake-up lengthens every opponent's move; the switch costs a core time only when the
+ * workers outnumber the cores; with both in the bounds the simulation stays inside them. */
+static void simulation_costs(void **s)
+{
+	(void)s;
+	struct chess_params p = { 24, 30, 0.001, 0.011 };
+	double t, lo, hi;
+	struct chess_sched own = { .workers = 0, .cores = 24, .slice = CHESS_SLICE_S, .wake = 0.0001, .cswitch = 0.001 };
+	assert_int_equal(chess_simulate(&p, &own, &t), 0);
+	near(t, 30 * (0.001 + 0.011 + 0.0001), 1e-9); /* a core each: no switch is paid */
+	struct chess_sched shared = { .workers = 0, .cores = 2, .slice = CHESS_SLICE_S, .late = 0.0001, .wake = 0.00003,
+		                      .cswitch = 0.00005 };
+	assert_int_equal(chess_simulate(&p, &shared, &t), 0);
+	double t0;
+	struct chess_sched free_of_cost = { .workers = 0, .cores = 2, .slice = CHESS_SLICE_S, .late = 0.0001 };
+	assert_int_equal(chess_simulate(&p, &free_of_cost, &t0), 0);
+	assert_true(t > t0);
+	struct chess_params folded = { 24, 30, 0.001 + 0.00005, 0.011 + 0.0001 + 0.00003 };
+	chess_clone_bounds(&folded, 0, 2, &lo, &hi);
+	assert_true(t >= lo * 0.97 && t <= hi * 1.03);
+	/* Made one after another, each clone with a core of its own: the last starts 23 late. */
+	struct chess_sched made = { .workers = 0, .cores = 25, .slice = CHESS_SLICE_S, .create = 0.0002 };
+	assert_int_equal(chess_simulate(&p, &made, &t), 0);
+	near(t, 23 * 0.0002 + 30 * 0.012, 1e-9);
+	struct chess_sched neg = { .workers = 0, .cores = 2, .slice = CHESS_SLICE_S, .cswitch = -1 };
+	assert_int_equal(chess_simulate(&p, &neg, &t), -EINVAL);
 }
 
 static void simulation_refuses_nonsense(void **s)
@@ -190,6 +218,7 @@ int main(void)
 		cmocka_unit_test(simulation_meets_the_closed_forms),
 		cmocka_unit_test(simulation_inside_the_bounds),
 		cmocka_unit_test(simulation_matches_the_issue),
+		cmocka_unit_test(simulation_costs),
 		cmocka_unit_test(simulation_refuses_nonsense),
 		cmocka_unit_test(documents_figures),
 	};

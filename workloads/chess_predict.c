@@ -100,7 +100,7 @@ void chess_clone_bounds(const struct chess_params *p, uint32_t workers, uint32_t
  * so the slice is stretched to a 64th of a move: the answer moves by under 2% and the
  * event count stays O(moves).  */
 
-enum { EV_RUN_END, EV_WAKE };
+enum { EV_RUN_END, EV_WAKE, EV_START };
 
 struct ev {
 	double t;
@@ -160,16 +160,35 @@ struct worker {
 	double ran;      /* length of the slice on a core now */
 };
 
+/* An exponential lateness of the given mean (xorshift64: seeded, so reproducible); 0 for 0. */
+static double draw_late(uint64_t *rng, double mean)
+{
+	if (!(mean > 0))
+		return 0;
+	*rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
+	return -mean * log(((double)(*rng >> 11) + 0.5) / 9007199254740992.0);
+}
+
+/* Every time a finite number, none negative, a move of the master's above 0. */
+static bool sched_ok(const struct chess_params *p, const struct chess_sched *s)
+{
+	const double t[] = { p->o, s->slice, s->late, s->wake, s->cswitch, s->create };
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (!(t[i] >= 0) || !isfinite(t[i]))
+			return false;
+	return p->opponents > 0 && p->pairs > 0 && s->cores > 0 && p->m > 0 && isfinite(p->m);
+}
+
 int chess_simulate(const struct chess_params *p, const struct chess_sched *s, double *total)
 {
-	if (!p || !s || !total || p->opponents == 0 || p->pairs == 0 || s->cores == 0 ||
-	    !(p->m > 0) || !(p->o >= 0) || !(s->slice >= 0) || !isfinite(p->m) || !isfinite(p->o))
+	if (!p || !s || !total || !sched_ok(p, s))
 		return -EINVAL;
 	if ((uint64_t)p->opponents * p->pairs > CHESS_MAX_MOVES)
 		return -E2BIG;
 	uint32_t nw = s->workers == 0 || s->workers > p->opponents ? p->opponents : s->workers;
 	uint32_t cores = s->cores < nw ? s->cores : nw;
 	double slice = s->slice > 0 ? fmax(s->slice, p->m / 64) : INFINITY;
+	double sw = nw > cores ? s->cswitch : 0; /* a core of its own per worker: no switch */
 
 	struct worker *w = calloc(nw, sizeof *w);
 	uint32_t *ready = calloc(nw, sizeof *ready); /* a ring: each worker is in it at most once */
@@ -185,9 +204,17 @@ int chess_simulate(const struct chess_params *p, const struct chess_sched *s, do
 	uint32_t idle = cores, next_game = 0;
 	double now = 0, end = 0;
 
+	/* The workers are made one after another, by a creator that holds a core meanwhile (on
+	 * one core, it only staggers them): worker i starts i creations after the first. */
+	bool creator = s->create > 0 && nw > 1;
+	if (creator && cores > 1)
+		idle--;
 	for (uint32_t i = 0; i < nw; i++, next_game++) {
 		w[i].cpu_left = p->m;
-		ready[(rhead + rlen++) % nw] = i;
+		if (i == 0 || !creator)
+			ready[(rhead + rlen++) % nw] = i;
+		else
+			heap_push(&h, i * s->create, i, EV_START);
 	}
 	for (;;) {
 		while (idle > 0 && rlen > 0) {
@@ -196,7 +223,7 @@ int chess_simulate(const struct chess_params *p, const struct chess_sched *s, do
 			rlen--;
 			idle--;
 			w[i].ran = w[i].cpu_left < slice ? w[i].cpu_left : slice;
-			heap_push(&h, now + w[i].ran, i, EV_RUN_END);
+			heap_push(&h, now + sw + w[i].ran, i, EV_RUN_END);
 		}
 		if (h.n == 0)
 			break;
@@ -209,13 +236,13 @@ int chess_simulate(const struct chess_params *p, const struct chess_sched *s, do
 				x->cpu_left -= x->ran;
 				ready[(rhead + rlen++) % nw] = e.worker;
 			} else {
-				double late = 0;
-				if (s->late > 0) {
-					rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-					late = -s->late * log(((double)(rng >> 11) + 0.5) / 9007199254740992.0);
-				}
-				heap_push(&h, now + p->o + late, e.worker, EV_WAKE);
+				heap_push(&h, now + p->o + draw_late(&rng, s->late) + s->wake, e.worker, EV_WAKE);
 			}
+			continue;
+		}
+		if (e.kind == EV_START) {
+			ready[(rhead + rlen++) % nw] = e.worker;
+			idle += e.worker == nw - 1 && cores > 1; /* the last made: the creator's core is free */
 			continue;
 		}
 		/* The opponent has answered: the next pair, or the game is over. */

@@ -33,12 +33,18 @@ void chess_clone_bounds(const struct chess_params *p, uint32_t workers, uint32_t
  * each plays its game to the end; C cores run the ready workers round-robin for at most
  * `slice` of CPU each (0: run each move to its end, the event loop). An opponent's move
  * lasts o plus a lateness drawn from an exponential of mean `late` (0: none), as timers
- * wake late: the draws are seeded, so one set of parameters gives one answer. */
+ * wake late, plus `wake`, the cost of waking its worker; the draws are seeded, so one set
+ * of parameters gives one answer. Where the workers outnumber the cores, a core also
+ * spends `cswitch` each time it takes a worker: the context switch. The workers are made
+ * one after another, `create` apart. */
 struct chess_sched {
 	uint32_t workers;
 	uint32_t cores;
 	double slice;
 	double late;      /* mean of an exponential lateness added to each opponent's move */
+	double wake;      /* added to each opponent's move (0: none) */
+	double cswitch;   /* a core's time to take a worker, when the cores are shared (0: none) */
+	double create;    /* making a worker: worker i starts its first game i of these after worker 0 */
 };
 
 /* The round-robin time slice the clone predictions use, in seconds; see chess_predict.c. */

@@ -157,9 +157,27 @@ static int workload_arg(const char *cmd, int argc, char **argv, const struct sim
 	return 0;
 }
 
+/* An option given that model m does not support (the common table's, or the workload's,
+ * whose seen[] follow the common ones): -EINVAL naming the models it applies to. */
+static int refuse_inapplicable(const struct sim_option *opts, const bool *seen, const struct sim_model *m,
+                               char *err, size_t errlen)
+{
+	for (size_t i = 0; opts[i].name; i++) {
+		const struct sim_option *c = &opts[i];
+		if (!seen[i] || !c->applies || (m->caps & c->applies))
+			continue;
+		char who[160];
+		int k = sim_models_with(c->applies, " and ", who, sizeof who);
+		snprintf(err, errlen, "--%s applies to %s%s, not %s%s%s", c->name, who, k == 1 ? " only" : "", m->name,
+		         c->not_applies ? ": " : "", c->not_applies ? c->not_applies : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The model --model names, and none of the options it does not support. 0 or -EINVAL. */
-static int model_arg(const struct sim_common *o, const bool *seen, const struct sim_model **out, char *err,
-                     size_t errlen)
+static int model_arg(const struct sim_common *o, const bool *seen, const struct sim_workload *w,
+                     const struct sim_model **out, char *err, size_t errlen)
 {
 	char list[256];
 	names(list, sizeof list, true);
@@ -172,16 +190,9 @@ static int model_arg(const struct sim_common *o, const bool *seen, const struct 
 		snprintf(err, errlen, "unknown model '%s': choose one of %s", o->model, list);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < NCOMMON; i++) {
-		const struct sim_option *c = &common[i];
-		if (!seen[i] || !c->applies || (m->caps & c->applies))
-			continue;
-		char who[160];
-		int k = sim_models_with(c->applies, " and ", who, sizeof who);
-		snprintf(err, errlen, "--%s applies to %s%s, not %s%s%s", c->name, who, k == 1 ? " only" : "", m->name,
-		         c->not_applies ? ": " : "", c->not_applies ? c->not_applies : "");
+	if (refuse_inapplicable(common, seen, m, err, errlen) < 0 ||
+	    refuse_inapplicable(w->options, seen + NCOMMON, m, err, errlen) < 0)
 		return -EINVAL;
-	}
 	*out = m;
 	return 0;
 }
@@ -280,7 +291,7 @@ int sim_cli_try(struct sim_cli *cli, int argc, char **argv, char *err, size_t er
 	const struct sim_common *o = &cli->opt;
 	struct sim_run *run = &cli->run;
 	const struct sim_model *m = NULL;
-	if ((e = model_arg(o, seen, &m, err, errlen)) < 0)
+	if ((e = model_arg(o, seen, w, &m, err, errlen)) < 0)
 		return e;
 	*run = (struct sim_run){
 		.task = w->task,

@@ -77,8 +77,10 @@ def sentence_of(rows, got):
     if over:
         out += (" " + ", ".join(f"{m} came out {d * 100:.0f}%" for m, d in over) +
                 " above the scheduler simulation: when the clones' thinking just fills the cores, every "
-                "late wake-up, context or process switch leaves a core idle, and the simulation counts "
-                "only the timers' measured lateness.")
+                "late wake-up, context or process switch leaves a core idle; the simulation counts the "
+                "timers' lateness, a wake-up and a switch per move and the clones' creation, all measured "
+                "before the run, but not where the kernel puts a woken clone (at times on a busy core "
+                "while the other idles).")
     return out
 
 

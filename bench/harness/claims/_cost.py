@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: MIT
+# _cost.py: what claims C7 (spawn) and C8 (switch) share: a row's kind of task and pinning, figures in ns, the cost chart.
+import csv
+import io
+import os
+
+from ..charts import gp_path
+from ..results import Sweep
+from ..util import fnum, read_jsonl, write_atomic
+
+# The record's `primitive` field (the workloads say what the model's tasks are made of).
+KIND = {"a function call": "call", "a coroutine": "coroutine", "a thread": "thread", "a process": "process"}
+
+
+def kind(r):
+    return KIND.get(r.get("primitive", ""), "")
+
+
+def pinned(r):
+    return r.get("pinned") == "true"
+
+
+def ns(x):
+    """A duration in nanoseconds, in the unit that reads best."""
+    if x is None:
+        return "—"
+    if x >= 1e6:
+        return f"{x / 1e6:.2f} ms"
+    if x >= 1e3:
+        return f"{x / 1e3:.1f} µs"
+    return f"{x:.1f} ns"
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def last_point(rows, series):
+    """A series' row at its largest task count: the model's fixed set-up spread the thinnest."""
+    rs = [r for r in rows if r["series"] == series]
+    return max(rs, key=lambda r: int(fnum(r.get("p_tasks")) or fnum(r.get("tasks")) or 0)) if rs else None
+
+
+def pick(points, k, pin):
+    return next((p for p in points if kind(p) == k and pinned(p) == pin), None)
+
+
+def least(s, row, key):
+    """The least of a command's records for key: other programs on this shared machine only
+    ever add to a cost, so the least run is the one they disturbed least."""
+    recs = read_jsonl(os.path.join(s.run_dir, "raw", f"{s.name}.{row['idx']}.jsonl"))
+    vals = [fnum(r.get(key)) for r in recs if fnum(r.get(key)) is not None]
+    return min(vals) if vals else fnum(row.get(key))
+
+
+def least_points(s, points, key):
+    """The points with key (and the floor) as the least of their runs; the median stays in
+    key + '_median'."""
+    out = []
+    for p in points:
+        q = dict(p)
+        q[key + "_median"] = p.get(key)
+        q[key] = "%.6g" % least(s, p, key)
+        q["floor_ns"] = "%.6g" % least(s, p, "floor_ns")
+        out.append(q)
+    return out
+
+
+def spawn_points(s):
+    """Each series of the spawn sweep at its largest N."""
+    rows = s.ok_rows()
+    return [last_point(rows, x) for x in s.series()]
+
+
+def other_sweep(ctx, name):
+    """Another sweep of the same run (the cost chart draws C7's beside C8's); None if it did not run."""
+    if not os.path.exists(os.path.join(ctx.run_dir, "raw", f"{name}.plan.json")):
+        return None
+    s = Sweep(ctx.run_dir, name)
+    return s if s.joined else None
+
+
+def label_of(series):
+    """The model and its options, without the 'pinned' the chart shows by the bar's fill."""
+    return series.replace(" pinned", "").strip()
+
+
+def bars(points, key):
+    """One group per model (series without 'pinned'), its unpinned and pinned figures and floor."""
+    groups = []
+    for p in points:
+        lab = label_of(p["series"])
+        g = next((g for g in groups if g["label"] == lab), None)
+        if g is None:
+            g = {"label": lab, "kind": kind(p), "what": p.get("primitive", ""), "free": "", "pin": "", "floor": ""}
+            groups.append(g)
+        g["pin" if pinned(p) else "free"] = "%.6g" % fnum(p[key])
+        if not pinned(p) or not g["floor"]:
+            g["floor"] = "%.6g" % fnum(p["floor_ns"])
+    return groups
+
+
+def cost_csv(ctx, panel, groups):
+    """One panel's bars: a CSV of its own (gnuplot's xtic labels cannot be filtered by row)."""
+    buf = io.StringIO()
+    wr = csv.writer(buf)
+    wr.writerow(["i", "label", "kind", "what", "free_ns", "pinned_ns", "floor_ns"])
+    for i, g in enumerate(groups):
+        wr.writerow([i, g["label"], g["kind"], g["what"], g["free"], g["pin"], g["floor"]])
+    path = ctx.chart_file(f"cost.{panel}.csv")
+    write_atomic(path, buf.getvalue())
+    return gp_path(path, ctx.run_dir)
+
+
+def cost_chart(switch_sweep, ctx):
+    """plots/cost.gp: creation (C7's sweep, if it ran) and switch (C8's) per model, log scale."""
+    spawn = other_sweep(ctx, "c7_spawn")
+    sp = bars(least_points(spawn, spawn_points(spawn), "spawn_ns"), "spawn_ns") if spawn and spawn.ok_rows() else []
+    sw = bars(least_points(switch_sweep, [last_point(switch_sweep.ok_rows(), x) for x in switch_sweep.series()],
+                           "switch_ns"), "switch_ns")
+    vals = [fnum(g[k]) for g in sp + sw for k in ("free", "pin", "floor") if fnum(g[k])]
+    return {"spawn": cost_csv(ctx, "spawn", sp), "switch": cost_csv(ctx, "switch", sw), "NSPAWN": len(sp),
+            "NSWITCH": len(sw), "ymin": min(vals) / 3, "ymax": max(vals) * 8}
