@@ -59,7 +59,9 @@ struct sim_workload {
 	X(sleep)         \
 	X(sumsq)         \
 	X(fetch)         \
-	X(chess)
+	X(chess)         \
+	X(lag)           \
+	X(mixed)
 
 #define SIM_DECLARE_WORKLOAD(n) extern const struct sim_workload sim_workload_##n;
 SIM_WORKLOADS(SIM_DECLARE_WORKLOAD)
