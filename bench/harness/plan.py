@@ -78,10 +78,10 @@ def expand(spec, line, combo, idx, raw, simul):
     return c
 
 
-def plan(run_dir, sweep_file, quick):
+def plan(run_dir, sweep_file, quick, full=False):
     """Writes raw/NAME.plan.json and prints, for bench.sh, the settings, then one line per
     command hyperfine runs (tab-separated: C, its name, its shell line)."""
-    spec = sweeps.parse(sweep_file, quick)
+    spec = sweeps.parse(sweep_file, quick, full)
     if not claims.by_id().get(spec.claim):
         die(f"{sweep_file}: claim '{spec.claim}' has no module in bench/harness/claims/: "
             f"add one or fix the claim line", 2)
@@ -95,7 +95,7 @@ def plan(run_dir, sweep_file, quick):
     per = spec.warmup + spec.runs
     eta = sum((c["predicted_s"] or 0) + 0.02 for c in runs) * per * spec.rounds
     doc = {"name": spec.name, "claim": spec.claim, "order": spec.order, "charts": spec.charts,
-           "warmup": spec.warmup, "runs": spec.runs, "rounds": spec.rounds, "quick": quick,
+           "warmup": spec.warmup, "runs": spec.runs, "rounds": spec.rounds, "quick": quick, "full": full,
            "commands": cmds, "eta_s": eta}
     write_atomic(os.path.join(raw, f"{spec.name}.plan.json"), json.dumps(doc, indent=1))
     print(f"S\t{spec.warmup}\t{spec.runs}\t{spec.rounds}\t{eta:.0f}\t{len(runs)}")
