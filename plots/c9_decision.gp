@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # c9_decision.gp: claim C9: a heat map per CPU level (latency × tasks) coloured by the fastest family, shaded by its margin, the rule's regions drawn.
-H = 560.0 * ROWS + 170
-LEG = 120 / H
+H = 560.0 * ROWS + 190
+LEG = 150 / H
 TOP = 60 / H
 unset key
 unset grid
@@ -21,9 +21,11 @@ do for [p=1:NP] {
   do for [j=1:NN] { set ytics add (NY[j] j - 1) }
   set xlabel "L: the server's latency, ms"
   set ylabel 'N: tasks at once'
-  plot cells using (column('panel') == p ? column('x') : NaN):'y':(0.5):(0.5):'rgb' with boxxyerror lc rgb variable, \
-       cells using (column('panel') == p ? column('x') : NaN):(column('y') + 0.08):'top' with labels font ',10', \
-       cells using (column('panel') == p ? column('x') : NaN):(column('y') - 0.17):'bottom' with labels font ',9' tc rgb '#333333', \
+  plot cells using (column('panel') == p && column('rgb') >= 0 ? column('x') : NaN):'y':(0.5):(0.5):'rgb' with boxxyerror lc rgb variable, \
+       cells using (column('panel') == p && column('rgb') < 0 ? column('x') : NaN):'y':(0.5):(0.5) with boxxyerror fs pattern 4 lc rgb '#bbbbbb', \
+       cells using (column('panel') == p ? column('x') : NaN):(column('y') + 0.12):'top' with labels font ',10', \
+       cells using (column('panel') == p ? column('x') : NaN):(column('y') - 0.08):'middle' with labels font ',9' tc rgb '#333333', \
+       cells using (column('panel') == p && strcol('bottom') ne '.' ? column('x') : NaN):(column('y') - 0.26):'bottom' with labels font ',8' tc rgb '#8c564b', \
        borders using (column('panel') == p ? column('x') : NaN):'y':'dx':'dy' with vectors nohead lw 4 lc rgb '#000000', \
        regions using (column('panel') == p ? column('x') : NaN):'y':'text' with labels left font 'DejaVu Sans:Bold,9' tc rgb '#000000'
 }
@@ -38,7 +40,7 @@ unset ylabel
 set xrange [0:1]
 set yrange [0:1]
 set key horizontal center top samplen 2 width 2 font ',11'
-set label 1 sprintf("Colour: the fastest family (printed: its fastest model). Shade: its margin over the fastest model of another family, printed below it (≈: under %d%%, a tie); full colour at 3× or more.\nThick lines: the documents' rule (CPU-bound when C ≥ L; fast I/O L ≤ %g ms; few connections N ≤ %g). Grey: not run there (over the sweep's budget). Times: simul's wall time of the run; %d cores.", TIE, FAST, FEW, cores) at graph 0.5, 0.3 center font ',10'
+set label 1 sprintf("Colour: the fastest of the rule's three families (printed: its fastest model). Shade: its margin over the fastest model of another family (printed; ≈: under %d%%, a tie; full colour at 3× or more).\nBrown text: plain sequential code was faster still (the reference, not one of the rule's choices). Hatched: not run there (over the sweep's budget).\nThick lines: the documents' rule (CPU-bound when C ≥ L; fast I/O: L ≤ %g ms; few connections: N ≤ %g). Times: simul's own wall time of the run; %d cores.", TIE, FAST, FEW, cores) at graph 0.5, 0.42 center font ',10'
 plot NaN with boxes lc rgb '#2ca02c' title 'processes', NaN with boxes lc rgb '#ff7f0e' title 'threads', \
-     NaN with boxes lc rgb '#1f77b4' title 'event loop (with or without its executor)', NaN with boxes lc rgb '#555555' title 'sequential'
+     NaN with boxes lc rgb '#1f77b4' title 'event loop (with or without its executor)'
 unset multiplot

@@ -8,8 +8,8 @@ from ..charts import Plot, gp_array, gp_path, gp_str
 from ..util import write_atomic
 from . import _decision_map as M
 
-COLOR = {"processes": 0x2ca02c, "threads": 0xff7f0e, "event loop": 0x1f77b4, "sequential": 0x555555}
-NOT_RUN = 0xeeeeee
+COLOR = {"processes": 0x2ca02c, "threads": 0xff7f0e, "event loop": 0x1f77b4}
+NOT_RUN = -1    # drawn hatched, not coloured
 FULL_AT = 2.0   # a margin of this (3× the fastest) or more is drawn in full colour
 
 
@@ -23,26 +23,29 @@ def shade(rgb, margin):
     return out
 
 
-def label(series):
-    return series.replace(" --workers 0", "")
-
-
 def cell_rows(cells, cpus, lats, ns):
+    """Per cell: its colour (the fastest concurrent family, shaded by its margin over the next
+    concurrent family) and three lines: that model, the margin, sequential when it was faster."""
     rows = []
     for p, c in enumerate(cpus, 1):
         for i, lat in enumerate(lats):
             for j, n in enumerate(ns):
                 cell = cells.get((c, lat, n))
-                if not cell:
-                    rows.append([p, i, j, NOT_RUN, "not run", "over budget"])
+                w = cell.concurrent() if cell else None
+                if not w:
+                    rows.append([p, i, j, NOT_RUN, "not run", "over budget", "."])
                     continue
-                w, r, m = cell.winner, cell.rival(), cell.margin()
-                fam = cell.fam[w]
+                r, m = cell.rival(w), cell.margin(w)
+                seq = cell.best("sequential")
+                note = "."  # none: gnuplot misreads an empty or blank field (the last field's bytes)
+                if seq and cell.times[seq] < 0.99 * cell.times[w]:
+                    note = f"sequential {(1 - cell.times[seq] / cell.times[w]) * 100:.0f}% faster"
                 if r is None:
-                    rows.append([p, i, j, shade(COLOR[fam], 0), label(w), "alone"])
+                    rows.append([p, i, j, shade(COLOR[cell.fam[w]], 0), cell.label[w], "alone", note])
                     continue
                 tie = "≈ " if m < M.TIE else "+"
-                rows.append([p, i, j, shade(COLOR[fam], m), label(w), f"{tie}{m * 100:.0f}% vs {cell.fam[r]}"])
+                rows.append([p, i, j, shade(COLOR[cell.fam[w]], m), cell.label[w],
+                             f"{tie}{m * 100:.0f}% vs {cell.fam[r]}", note])
     return rows
 
 
@@ -92,7 +95,7 @@ def chart(s, ctx):
         ls, nm = rule_geometry(c, lats, ns)
         lines += [[p, x1, y1, x2 - x1, y2 - y1] for x1, y1, x2, y2 in ls]
         names += [[p, x, y, t] for x, y, t in nm]
-    v = {"cells": write(ctx, "c9_decision.cells.csv", ["panel", "x", "y", "rgb", "top", "bottom"],
+    v = {"cells": write(ctx, "c9_decision.cells.csv", ["panel", "x", "y", "rgb", "top", "middle", "bottom"],
                         cell_rows(cells, cpus, lats, ns)),
          "borders": write(ctx, "c9_decision.borders.csv", ["panel", "x", "y", "dx", "dy"], lines or [[0, 0, 0, 0, 0]]),
          "regions": write(ctx, "c9_decision.regions.csv", ["panel", "x", "y", "text"], names or [[0, 0, 0, ""]]),
@@ -106,4 +109,4 @@ def chart(s, ctx):
     cols = 1 if len(cpus) == 1 else 2
     rows = math.ceil(len(cpus) / cols)
     v["COLS"], v["ROWS"] = cols, rows
-    return Plot(v, size=(820 * cols, 560 * rows + 170), svg=True)
+    return Plot(v, size=(820 * cols, 560 * rows + 190), svg=True)

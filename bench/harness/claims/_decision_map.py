@@ -12,7 +12,7 @@ from ..util import fnum
 FAST_MS = 10    # fast I/O: a latency of at most this (a LAN database); slower is slow I/O
 FEW = 100       # few connections: at most this many at once; more is many
 TIE = 0.10      # within this of the fastest counts as a win: the machine's noise is about that
-FAMILIES = ("processes", "threads", "event loop", "sequential")
+FAMILIES = ("processes", "threads", "event loop")  # the rule's; sequential is the reference beside them
 
 
 def family(ctx, row):
@@ -36,6 +36,7 @@ class Cell:
     times: dict = field(default_factory=dict)    # series -> seconds
     fam: dict = field(default_factory=dict)      # series -> family
     model: dict = field(default_factory=dict)    # series -> simul's model
+    label: dict = field(default_factory=dict)    # series -> what it is, in a few words
 
     def ranked(self):
         return sorted(self.times, key=self.times.get)
@@ -49,14 +50,18 @@ class Cell:
         xs = [x for x in self.ranked() if self.fam[x] == fam]
         return xs[0] if xs else None
 
-    def rival(self):
-        """The fastest series of another family than the winner's: what the margin is over."""
-        w = self.fam[self.winner]
-        return next((x for x in self.ranked() if self.fam[x] != w), None)
+    def rival(self, of=None):
+        """The fastest series of another family than of's (the winner's): what the margin is over."""
+        w = self.fam[of or self.winner]
+        return next((x for x in self.ranked() if self.fam[x] != w and (of is None or self.fam[x] in FAMILIES)), None)
 
-    def margin(self):
-        r = self.rival()
-        return self.times[r] / self.times[self.winner] - 1 if r else None
+    def margin(self, of=None):
+        r, w = self.rival(of), of or self.winner
+        return self.times[r] / self.times[w] - 1 if r else None
+
+    def concurrent(self):
+        """The fastest series of the rule's families (sequential aside)."""
+        return next((x for x in self.ranked() if self.fam[x] in FAMILIES), None)
 
     def runner_up(self):
         xs = self.ranked()
@@ -70,6 +75,23 @@ class Cell:
         b = self.best(fam)
         return self.times[b] if b else None
 
+    def concurrent_best(self):
+        """The fastest time of the rule's families (sequential aside: with one task it ties
+        everything, and the rule chooses between concurrent models)."""
+        ts = [t for t in (self.fam_time(f) for f in FAMILIES) if t is not None]
+        return min(ts) if ts else None
+
+
+def label_of(ctx, row):
+    """'threadpool: one per task', 'multiprocess: pool of 2', 'eventloop': the model and how
+    many workers it had, from simul's own description."""
+    role, m = ctx.models.role(row), row.get("model", "?")
+    if role == "each" and ctx.models.flag(row, "pool"):
+        return f"{m}: one per task"
+    if role == "pool":
+        return f"{m}: pool of {int(fnum(row.get('workers')))}"
+    return m
+
 
 def cells_of(s, ctx):
     """{(cpu, lat, tasks): Cell} over the sweep's ok rows."""
@@ -80,6 +102,7 @@ def cells_of(s, ctx):
         c.times[r["series"]] = time_of(r)
         c.fam[r["series"]] = family(ctx, r)
         c.model[r["series"]] = r.get("model")
+        c.label[r["series"]] = label_of(ctx, r)
     return out
 
 
@@ -101,13 +124,18 @@ def rule(cpu, lat, tasks):
 
 
 def held(cell):
-    """The rule's family was the fastest here, or within TIE of it; None where it names none
-    or none of its family ran."""
+    """The rule's family was the fastest of the concurrent ones here, or within TIE of it;
+    None where it names none or none of its family ran."""
     want = rule(cell.cpu, cell.lat, cell.tasks)
     t = cell.fam_time(want) if want else None
     if t is None:
         return None
-    return t <= (1 + TIE) * cell.times[cell.winner]
+    return t <= (1 + TIE) * cell.concurrent_best()
+
+
+def concurrent_winner(cell):
+    """The family of the fastest concurrent model."""
+    return min((f for f in FAMILIES if cell.fam_time(f) is not None), key=cell.fam_time)
 
 
 def crossover(cells, cpu, lat, ahead, behind):
