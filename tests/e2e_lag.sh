@@ -9,7 +9,7 @@ for m in eventloop eventloop-offload threadpool; do
   [[ $(json verified <<<"$r") == true ]] && ok "$m: lag verifies" || bad "$m lag: $r"
   late=$(json late_max_ms <<<"$r") block=$(json block_max_ms <<<"$r") ticks=$(json ticks <<<"$r")
   check "$m: the ticker woke ($ticks times) and the blocks ran ($(json blocks <<<"$r"))" \
-    "$ticks >= 3 && $(json blocks <<<"$r") >= 1"
+    "$ticks >= 1 && $(json blocks <<<"$r") >= 1"
   check "$m: every block lasted its 200 ms of CPU time at least ($block ms, the longest)" "$block >= 199"
   if [[ $m == eventloop ]]; then
     # Generous: a wake can fall anywhere in a block; the worst waits out most of one.

@@ -30,10 +30,10 @@ static const struct sim_option lag_options[] = {
 
 static const char lag_usage[] =
 	"--tasks counts every task: task 0 is the ticker, tasks 1..N-1 block (N >= 2; default 2).\n"
-	"Lateness = how much longer than T a sleep of the ticker lasted: on one event loop a wake that\n"
-	"falls inside a block waits for its end (seed 002: code that does not yield blocks every other\n"
-	"task); where the blocks run elsewhere (threads, processes, an executor) the ticker wakes on time.\n"
-	"Every block is checked against the sum of squares' closed form.";
+	"Lateness = how much longer than T a sleep of the ticker lasted. On one event loop a wake that\n"
+	"falls inside a block waits for its end (Vexs, \"Why asyncio?\": code that does not yield blocks\n"
+	"every other task); where the blocks run elsewhere (threads, processes, an executor) the ticker\n"
+	"wakes on time. Every block is checked against the sum of squares' closed form.";
 
 static int lag_check(struct sim_run *run, char *err, size_t errlen)
 {

@@ -57,7 +57,7 @@ def crossovers(cells, ctx):
           for l in lats if (0, l) in {(k[0], k[1]) for k in cells}}
     top = max(cpus)
     cpu = {l: M.crossover(cells, top, l, lambda c: c.fam_time("processes"), lambda c: c.fam_time("threads"))
-           for l in lats if l <= top and (top, l) in {(k[0], k[1]) for k in cells}}
+           for l in lats if top > 0 and l <= top and (top, l) in {(k[0], k[1]) for k in cells}}
     return io, top, cpu
 
 
