@@ -85,11 +85,30 @@ def write(ctx, name, header, rows):
     return gp_path(path, ctx.run_dir)
 
 
+def map_rows(cells):
+    """The map itself, one row per cell, for whoever wants it without the picture."""
+    out = []
+    for k in sorted(cells):
+        c = cells[k]
+        w, u, cw = c.winner, c.runner_up(), c.concurrent()
+        r = c.rival(cw) if cw else None
+        h = M.held(c)
+        out.append([f"{k[0]:g}", f"{k[1]:g}", k[2], c.label[w], f"{c.times[w]:.6f}",
+                    c.label[u] if u else "", f"{c.times[u]:.6f}" if u else "",
+                    f"{c.times[u] / c.times[w] - 1:.4f}" if u else "", c.fam[cw] if cw else "",
+                    c.fam[r] if r else "", f"{c.margin(cw):.4f}" if r else "", M.rule(*k) or "",
+                    "" if h is None else "yes" if h else "no"])
+    return out
+
+
 def chart(s, ctx):
     cells = M.cells_of(s, ctx)
     if not cells:
         return None
     cpus, lats, ns = M.axes(cells)
+    write(ctx, "c9_decision.map.csv", ["cpu_ms", "latency_ms", "tasks", "fastest", "fastest_s", "runner_up",
+                                       "runner_up_s", "runner_up_margin", "fastest_family", "next_family",
+                                       "family_margin", "rule", "rule_held"], map_rows(cells))
     lines, names = [], []
     for p, c in enumerate(cpus, 1):
         ls, nm = rule_geometry(c, lats, ns)

@@ -134,7 +134,8 @@ def judge(sweeps, ctx):
                 f"L = {', '.join(f'{x:g}' for x in lats)} ms (0: the loopback round trip alone), "
                 f"N = {', '.join(f'{x:,}' for x in ns)}, C = {', '.join(f'{x:g}' for x in cpus)} ms of CPU time per "
                 f"task; {len(cells)} cells, each model where it fits the sweep's budgets (see c9_decision.sweep); "
-                f"{ctx.cores} cores; times are simul's own wall time of the run, one run per point"),
+                f"{ctx.cores} cores; times are simul's own wall time of the run, one run per point; the map as a "
+                f"table: charts/c9_decision.map.csv"),
         prediction=("the rule, read as: CPU-bound when C ≥ L (and C > 0); fast I/O when L ≤ "
                     f"{M.FAST_MS} ms; few connections when N ≤ {M.FEW}; the families are simul's (threads, "
                     "processes, and the event loop with or without its executor)"),
