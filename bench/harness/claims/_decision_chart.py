@@ -15,7 +15,8 @@ FULL_AT = 2.0   # a margin of this (3× the fastest) or more is drawn in full co
 
 def shade(rgb, margin):
     """The family's colour, paler the closer the call: a tie is a tint, FULL_AT and more full."""
-    a = 0.18 + 0.82 * min(1.0, math.log1p(max(margin, 0)) / math.log1p(FULL_AT))
+    # At most 70% of the colour: the labels stay readable on the strongest.
+    a = 0.15 + 0.55 * min(1.0, math.log1p(max(margin, 0)) / math.log1p(FULL_AT))
     out = 0
     for sh in (16, 8, 0):
         c = (rgb >> sh) & 0xff
@@ -33,19 +34,16 @@ def cell_rows(cells, cpus, lats, ns):
                 cell = cells.get((c, lat, n))
                 w = cell.concurrent() if cell else None
                 if not w:
-                    rows.append([p, i, j, NOT_RUN, "not run", "over budget", "."])
+                    rows.append([p, i, j, NOT_RUN, "not run", "over budget", ".", "."])
                     continue
+                model, _, variant = cell.label[w].partition(": ")
                 r, m = cell.rival(w), cell.margin(w)
                 seq = cell.best("sequential")
                 note = "."  # none: gnuplot misreads an empty or blank field (the last field's bytes)
                 if seq and cell.times[seq] < 0.99 * cell.times[w]:
                     note = f"sequential {(1 - cell.times[seq] / cell.times[w]) * 100:.0f}% faster"
-                if r is None:
-                    rows.append([p, i, j, shade(COLOR[cell.fam[w]], 0), cell.label[w], "alone", note])
-                    continue
-                tie = "≈ " if m < M.TIE else "+"
-                rows.append([p, i, j, shade(COLOR[cell.fam[w]], m), cell.label[w],
-                             f"{tie}{m * 100:.0f}% vs {cell.fam[r]}", note])
+                how = "alone" if r is None else f"{'≈ ' if m < M.TIE else '+'}{m * 100:.0f}% vs {cell.fam[r]}"
+                rows.append([p, i, j, shade(COLOR[cell.fam[w]], m or 0), model, variant or ".", how, note])
     return rows
 
 
@@ -114,7 +112,7 @@ def chart(s, ctx):
         ls, nm = rule_geometry(c, lats, ns)
         lines += [[p, x1, y1, x2 - x1, y2 - y1] for x1, y1, x2, y2 in ls]
         names += [[p, x, y, t] for x, y, t in nm]
-    v = {"cells": write(ctx, "c9_decision.cells.csv", ["panel", "x", "y", "rgb", "top", "middle", "bottom"],
+    v = {"cells": write(ctx, "c9_decision.cells.csv", ["panel", "x", "y", "rgb", "model", "variant", "margin", "note"],
                         cell_rows(cells, cpus, lats, ns)),
          "borders": write(ctx, "c9_decision.borders.csv", ["panel", "x", "y", "dx", "dy"], lines or [[0, 0, 0, 0, 0]]),
          "regions": write(ctx, "c9_decision.regions.csv", ["panel", "x", "y", "text"], names or [[0, 0, 0, ""]]),
@@ -128,4 +126,6 @@ def chart(s, ctx):
     cols = 1 if len(cpus) == 1 else 2
     rows = math.ceil(len(cpus) / cols)
     v["COLS"], v["ROWS"] = cols, rows
-    return Plot(v, size=(820 * cols, 560 * rows + 190), svg=True)
+    # Wide enough for a model's name in every column, tall enough for four lines in every row.
+    v["PW"], v["PH"] = 150 * len(lats) + 170, 90 * len(ns) + 190
+    return Plot(v, size=(max(v["PW"] * cols, 1240), v["PH"] * rows + 220), svg=True)
