@@ -8,7 +8,7 @@ CMAKE   ?= cmake
 CC      ?= cc
 export CC
 
-.PHONY: all build deps test test-asan test-tsan test-clang fuzz bench compare clean help
+.PHONY: all build deps test test-asan test-tsan test-clang fuzz bench bench-map compare clean help
 
 all: build
 
@@ -20,6 +20,8 @@ help:
 	@echo "make fuzz       the libFuzzer targets (clang, build-fuzz/) and the sweep fuzzer, FUZZ_S=60 seconds each"
 	@echo "make bench      deps, build, the sweeps, charts and REPORT.md into results/<UTC time>/"
 	@echo "                (QUICK=1: a short run; SWEEPS=\"c1_sleep c5_sumsq\": only those; OUT=dir: write there)"
+	@echo "make bench-map  the whole decision map of C9 (its sweep's full grid, about 10 to 20 min) into"
+	@echo "                results/<UTC time>/ (OUT=dir: there); make bench runs a reduced map"
 	@echo "make compare    BASE=dir NEW=dir (default results/reference, results/latest): per shared point the"
 	@echo "                new/base time ratio, interval and verdict, into NEW/COMPARE.md and NEW/compare.csv"
 	@echo "                (FLOOR=0.1: the noise floor, default 0.25 for a CPU whose speed changes)"
@@ -52,6 +54,11 @@ fuzz: deps
 
 bench: deps build
 	@SIMUL=$(abspath $(BUILD))/simul bash bench/harness/bench.sh $(if $(QUICK),--quick) $(if $(SWEEPS),--only "$(SWEEPS)") $(if $(OUT),--out "$(OUT)")
+
+# The decision map's full grid: the c9_decision sweep's 'full' lines, alone (--only), so the
+# other claims read "not selected" in its report and results/latest is left to make bench.
+bench-map: deps build
+	@SIMUL=$(abspath $(BUILD))/simul bash bench/harness/bench.sh --full --only c9_decision $(if $(OUT),--out "$(OUT)")
 
 BASE ?= results/reference
 NEW  ?= results/latest

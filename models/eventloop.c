@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* eventloop.c: every task a stackful coroutine on one libuv loop, one thread (the documents' asyncio). */
-#include "model.h"
+#include "eventloop.h"
 #include "coro.h"
 #include "stacks.h"
 #include "machine.h"
@@ -295,8 +295,36 @@ static const struct sim_ops el_ops = {
 
 static void on_timer_closed(uv_handle_t *h) { (void)h; }
 
+/* ---- the seam for models built on this loop (eventloop.h) ---------------------------- */
+
+struct sim_el_task *sim_eventloop_self(uv_loop_t **loop)
+{
+	if (running && loop)
+		*loop = &el_of(running)->loop;
+	return (struct sim_el_task *)running;
+}
+
+void sim_eventloop_park(struct sim_el_task *t) { yield((struct slot *)t); }
+void sim_eventloop_wake(struct sim_el_task *t) { resume((struct slot *)t); }
+
+bool sim_eventloop_on_stack(const struct sim_el_task *t, const void *p)
+{
+	const struct sim_coro *co = &((const struct slot *)t)->co;
+	const char *lo = co->stack, *q = p;
+	return q >= lo && q < lo + co->stack_size;
+}
+
 static int eventloop_run(const struct sim_run *run, struct sim_result *results, char *err, size_t errlen)
 {
+	return sim_eventloop_run(run, results, err, errlen, NULL);
+}
+
+int sim_eventloop_run(const struct sim_run *run, struct sim_result *results, char *err, size_t errlen,
+                      void (*compute)(sim_compute_fn fn, void *arg))
+{
+	struct sim_ops ops = el_ops;
+	if (compute)
+		ops.compute = compute;
 	struct el *el = calloc(1, sizeof *el);
 	if (!el) {
 		snprintf(err, errlen, "out of memory for the event loop: use fewer --tasks");
@@ -342,7 +370,7 @@ static int eventloop_run(const struct sim_run *run, struct sim_result *results, 
 	if (rc < 0)
 		goto closing;
 	sim_coro_thread(&el->main);
-	sim_set_ops(&el_ops);
+	sim_set_ops(&ops);
 	sim_tally_bind(run->tally);
 	/* Each coroutine runs to its first wait; the loop then runs until no timer or poll
 	 * handle is left, which is when every task has finished. */

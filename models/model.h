@@ -112,12 +112,19 @@ enum sim_cap {
 	SIM_CAP_PROCESSES = 1u << 1, /* its workers are processes: --workers as above */
 	SIM_CAP_GIL = 1u << 2,       /* --gil: a global lock held while computing, as CPython's */
 	SIM_CAP_STACK = 1u << 3,     /* --stack-kib: tasks run on stacks the model makes */
+	SIM_CAP_OFFLOAD = 1u << 4,   /* CPU work leaves the loop for a pool (UV_THREADPOOL_SIZE) */
 };
 #define SIM_CAP_POOL (SIM_CAP_THREADS | SIM_CAP_PROCESSES)
 
 /* The interval at which a model with SIM_CAP_GIL hands the lock over, as CPython's
  * sys.getswitchinterval() (0.005 s): the emulation and the predictions read it here. */
 #define SIM_GIL_INTERVAL_MS 5
+
+/* A figure a model reports about its run, beside the workload's own (a record column). */
+struct sim_fact {
+	const char *name;
+	double value;
+};
 
 struct sim_model {
 	const char *name;
@@ -136,6 +143,9 @@ struct sim_model {
 	 * (its coroutine, stack, handles), beside its result: `simul run` refuses --tasks that
 	 * would not fit in the memory available, before it starts. */
 	size_t (*task_bytes)(const struct sim_run *run);
+	/* Optional: what the last run() found about itself, for the record (eventloop-offload:
+	 * the pool threads that ran work): how many facts it wrote into out, at most max. */
+	int (*facts)(struct sim_fact *out, int max);
 };
 
 /* The models, one list: X(name). Each models/<name>.c defines sim_model_<name>. */
@@ -143,7 +153,8 @@ struct sim_model {
 	X(sequential)     \
 	X(threadpool)     \
 	X(multiprocess)   \
-	X(eventloop)
+	X(eventloop)      \
+	X(eventloop_offload)
 
 #define SIM_DECLARE_MODEL(n) extern const struct sim_model sim_model_##n;
 SIM_MODELS(SIM_DECLARE_MODEL)

@@ -22,7 +22,9 @@ ssize_t sim_write(int fd, const void *buf, size_t len, int timeout_ms); /* write
 int sim_close(int fd);
 
 /* CPU work: run fn(arg) under the model's rules for computation (on the calling thread for
- * most models, the event loop's included; under the global lock with --gil).
+ * most models, the event loop's included; under the global lock with --gil; on a pool
+ * thread while the task waits under eventloop-offload, so arg must not live on the task's
+ * stack: a suspended coroutine's stack may be elsewhere).
  * Long computations call sim_tick() every few tens of microseconds: that is where the
  * GIL emulation hands the lock over, as CPython's eval loop does. */
 typedef void (*sim_compute_fn)(void *arg);

@@ -9,10 +9,11 @@ set key outside right top Left reverse samplen 3 spacing 1.15 box lc rgb '#ccccc
 set tmargin 4.5
 # The same model has the same colour in every chart, and so has the documents' program of the
 # same kind (python-threads as threadpool, python-processes as multiprocess, the asyncio and
-# uvloop loops as eventloop, python-sequential as sequential); --gil is red because it is the
+# uvloop loops as eventloop, python-sequential as sequential; eventloop-offload is cyan); --gil is red because it is the
 # odd one, and Go's goroutines, which no C model is, have their own brown.
 mcolor(s) = strstrt(s, '--gil') ? 0xd62728 : strstrt(s, 'go-goroutines') ? 0x8c564b : \
             strstrt(s, 'sequential') ? 0x333333 : \
+            strstrt(s, 'offload') ? 0x17becf : \
             (strstrt(s, 'eventloop') || strstrt(s, 'asyncio') || strstrt(s, 'uvloop')) ? 0x1f77b4 : \
             (strstrt(s, 'threadpool') || strstrt(s, 'python-threads')) ? 0xff7f0e : \
             (strstrt(s, 'multiprocess') || strstrt(s, 'python-processes')) ? 0x2ca02c : 0x9467bd
@@ -21,7 +22,7 @@ variant(s) = strstrt(s, 'default pool') || strstrt(s, '--workers L') || strstrt(
 # simul's models are solid lines (a variant dash-dot); the documents' own programs, P[i] = 1
 # (the harness sets P beside S), are dashed, a variant told by its point, open points all.
 sdash(i) = P[i] ? 2 : (variant(S[i]) ? 4 : 1)
-mpoint(s) = strstrt(s, '--gil') ? 9 : strstrt(s, 'sequential') ? 5 : strstrt(s, 'eventloop') ? 7 : \
+mpoint(s) = strstrt(s, '--gil') ? 9 : strstrt(s, 'sequential') ? 5 : strstrt(s, 'offload') ? 8 : strstrt(s, 'eventloop') ? 7 : \
             strstrt(s, 'threadpool') ? (variant(s) ? 13 : 11) : strstrt(s, 'multiprocess') ? (variant(s) ? 4 : 15) : 6
 ppoint(s) = strstrt(s, 'go-goroutines') ? 3 : strstrt(s, 'uvloop') ? 12 : strstrt(s, 'sequential') ? 4 : \
             strstrt(s, 'asyncio') ? 6 : strstrt(s, 'python-threads') ? (variant(s) ? 8 : 10) : \

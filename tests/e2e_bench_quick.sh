@@ -9,13 +9,22 @@ expect_exit 0 "--help" -- "${BENCH[@]}" --help
 grep -q -- '--only' "$T_TMP/out" && ok "--help lists the options" || bad "--help: $(head -3 "$T_TMP/out")"
 HARNESS=(env PYTHONPATH="$SIMUL_ROOT/bench" PYTHONDONTWRITEBYTECODE=1 python3 -m harness)
 names=$("${HARNESS[@]}" names)
-[[ $names == "c1_sleep "* && $names == *" timeline" ]] && ok "names: the sweeps in their order ($names)" || bad "names: '$names'"
+[[ $names == "c1_sleep "* && $names == *" timeline"* ]] && ok "names: the sweeps in their order ($names)" || bad "names: '$names'"
 expect_exit 2 "a harness subcommand it does not have" -- "${HARNESS[@]}" frobnicate
 [[ $(wc -l <"$T_TMP/err") -eq 1 ]] && ok "bad subcommand: one line" || bad "bad subcommand: $(cat "$T_TMP/err")"
 expect_exit 2 "unknown sweep name" -- "${BENCH[@]}" --only no_such_sweep --out "$T_TMP/bad1"
 [[ $(wc -l <"$T_TMP/err") -eq 1 ]] && ok "unknown sweep: one line" || bad "unknown sweep: $(cat "$T_TMP/err")"
 grep -q "choose from" "$T_TMP/err" && ok "unknown sweep: names the choices" || bad "unknown sweep: $(cat "$T_TMP/err")"
 expect_exit 2 "unknown option" -- "${BENCH[@]}" --frobnicate
+expect_exit 2 "--quick with --full" -- "${BENCH[@]}" --quick --full --out "$T_TMP/bad3"
+# The full tier replaces a sweep's default lines (the whole decision map), the quick one too.
+HPLAN=$(mktemp -d)
+mkdir -p "$HPLAN/raw"
+nd=$("${HARNESS[@]}" plan "$HPLAN" "$SIMUL_ROOT/bench/sweeps/c9_decision.sweep" | awk -F"\t" 'NR == 1 { print $6 }')
+nf=$("${HARNESS[@]}" plan "$HPLAN" "$SIMUL_ROOT/bench/sweeps/c9_decision.sweep" --full | awk -F"\t" 'NR == 1 { print $6 }')
+nq=$("${HARNESS[@]}" plan "$HPLAN" "$SIMUL_ROOT/bench/sweeps/c9_decision.sweep" --quick | awk -F"\t" 'NR == 1 { print $6 }')
+rm -rf "$HPLAN"
+[[ $nq -lt $nd && $nd -lt $nf ]] && ok "c9_decision: quick $nq < default $nd < full $nf commands" || bad "c9 tiers: $nq $nd $nf"
 mkdir -p "$T_TMP/full" && touch "$T_TMP/full/x"
 expect_exit 1 "--out into a non-empty folder" -- "${BENCH[@]}" --quick --out "$T_TMP/full"
 expect_exit 1 "a missing simul binary" -- env SIMUL="$T_TMP/nope" "${BENCH[@]}" --quick --out "$T_TMP/bad2"
@@ -50,7 +59,7 @@ run=$T_TMP/run
 timing && { [[ $took -le 90 ]] && ok "QUICK took ${took} s (<= 90)" || bad "QUICK took ${took} s, more than 90"; }
 
 # Every chart is a non-empty PNG (its first bytes say so) and has an SVG beside it.
-for chart in c1_sleep memory c10_limit c5_sumsq c3_fetch20 c2_fetch c4_chess timeline; do
+for chart in c1_sleep memory c10_limit c5_sumsq c3_fetch20 c2_fetch c4_chess timeline c6_loop_lag c9_decision; do
   png=$run/charts/$chart.png
   if [[ -s $png && $(head -c 8 "$png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]; then
     ok "chart $chart.png"

@@ -37,7 +37,7 @@ expect_exit 2 "--workers on sequential" -- "$SIMUL" run sleep --model sequential
 expect_exit 2 "--gil on sequential" -- "$SIMUL" run sleep --model sequential --gil; bad_line "gil"
 # Which options apply to which model follows from what each model declares (simul list).
 expect_exit 2 "--gil on eventloop" -- "$SIMUL" run sleep --model eventloop --gil; bad_line "gil applies to threadpool only, not eventloop"
-expect_exit 2 "--stack-kib on threadpool" -- "$SIMUL" run sleep --model threadpool --stack-kib 32; bad_line "stack-kib applies to eventloop only"
+expect_exit 2 "--stack-kib on threadpool" -- "$SIMUL" run sleep --model threadpool --stack-kib 32; bad_line "stack-kib applies to eventloop and eventloop-offload, not threadpool"
 expect_exit 2 "--workers on eventloop" -- "$SIMUL" run sleep --model eventloop --workers 2; bad_line "applies to threadpool and multiprocess, not eventloop: drop it"
 expect_exit 2 "--stack on threadpool" -- "$SIMUL" run sleep --model threadpool --stack guarded; bad_line "stack applies to eventloop only"
 expect_exit 2 "--stack bogus" -- "$SIMUL" run sleep --model eventloop --stack bogus; bad_line "stack 'bogus' is unknown: use copy or guarded"
@@ -59,8 +59,8 @@ done
 expect_exit 2 "list --format xml" -- "$SIMUL" list --format xml
 grep -q "format 'xml' is unknown: use text or json" "$T_TMP/err" && ok "list --format xml: unknown, text or json" || bad "list xml: $(cat "$T_TMP/err")"
 l=$("$SIMUL" list --format json)
-[[ $(jq -r '.models[] | "\(.name):\(.workers_kind):\(.gil):\(.stack_kib):\(.pool)"' <<<"$l" | tr '\n' ' ') == \
-   "sequential:none:false:false:false threadpool:threads:true:false:true multiprocess:processes:false:false:true eventloop:none:false:true:false " ]] \
+[[ $(jq -r '.models[] | "\(.name):\(.workers_kind):\(.gil):\(.stack_kib):\(.pool):\(.offload)"' <<<"$l" | tr '\n' ' ') == \
+   "sequential:none:false:false:false:false threadpool:threads:true:false:true:false multiprocess:processes:false:false:true:false eventloop:none:false:true:false:false eventloop-offload:none:false:true:false:true " ]] \
   && ok "list --format json: each model's capabilities" || bad "list json: $l"
 expect_exit 2 "--timeout nan" -- "$SIMUL" run sleep --model sequential --timeout nan; bad_line "timeout"
 expect_exit 2 "a thread per task past pid_max" -- "$SIMUL" run sleep --model threadpool --workers 0 --tasks 40000 --ms 1

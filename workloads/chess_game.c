@@ -3,6 +3,7 @@
 #include "chess.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
 /* ---- the master's thinking: real CPU work, timed on this thread's own CPU clock ------ */
@@ -74,7 +75,7 @@ static uint64_t game_seed(uint32_t i)
 /* One game, at table i: pairs × (the master's move, then the opponent's). The result:
  * count = moves made, value = the LCG's end state, bytes = LCG steps (the master's work),
  * sim_lat_add = how long each opponent's move really lasted, max_lat_s = the longest. */
-void chess_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
+static void chess_game(const struct sim_run *run, uint32_t i, struct sim_result *out, struct think *tp)
 {
 	const struct chess_cfg *c = run->cfg;
 	struct chess_moves mv;
@@ -83,7 +84,9 @@ void chess_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 	double least_wait = (double)mv.o_ms / 1000.0 - 0.001; /* a 1 ms timer may round down */
 	for (uint64_t k = 0; k < c->pairs; k++) {
 		double t0 = sim_now();
-		sim_compute(think, &t);
+		*tp = t;
+		sim_compute(think, tp);
+		t = *tp;
 		double t1 = sim_now();
 		sim_trace("master", t0, t1);
 		out->count++;
@@ -108,6 +111,19 @@ void chess_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 	}
 	out->value = t.x;
 	out->bytes = t.steps;
+}
+
+void chess_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
+{
+	/* The master's thoughts off the stack: a model may compute on another thread while the
+	 * task waits (runtime.h). */
+	struct think *tp = malloc(sizeof *tp);
+	if (!tp) {
+		sim_result_fail(out, -ENOMEM, "out of memory");
+		return;
+	}
+	chess_game(run, i, out, tp);
+	free(tp);
 }
 
 bool chess_verify(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n)

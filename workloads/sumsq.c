@@ -105,13 +105,19 @@ static void sumsq_teardown(struct sim_run *run) { free(run->state); }
 
 static void sumsq_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 {
-	struct span sp;
-	span_of(run, i, &sp);
+	/* Off the stack: a model may compute on another thread while the task waits (runtime.h). */
+	struct span *sp = malloc(sizeof *sp);
+	if (!sp) {
+		sim_result_fail(out, -ENOMEM, "out of memory");
+		return;
+	}
+	span_of(run, i, sp);
 	double t = sim_now();
-	sim_compute(sumsq_kernel, &sp);
+	sim_compute(sumsq_kernel, sp);
 	sim_trace("compute", t, sim_now());
-	out->value = sp.sum;
-	out->count = sp.b - sp.a;
+	out->value = sp->sum;
+	out->count = sp->b - sp->a;
+	free(sp);
 }
 
 static bool sumsq_verify(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n)

@@ -61,7 +61,9 @@ struct sim_workload {
 	X(fetch)         \
 	X(chess)         \
 	X(spawn)         \
-	X(switch)
+	X(switch)        \
+	X(lag)           \
+	X(mixed)
 
 #define SIM_DECLARE_WORKLOAD(n) extern const struct sim_workload sim_workload_##n;
 SIM_WORKLOADS(SIM_DECLARE_WORKLOAD)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # __main__.py: the harness's subcommands, as bench.sh calls them.
-"""  python3 -m harness plan RUN SWEEP_FILE [--quick]   expand a sweep, ask `simul predict` for each
+"""  python3 -m harness plan RUN SWEEP_FILE [--quick|--full]  expand a sweep, ask `simul predict` for each
                                                      command, write raw/NAME.plan.json, print
                                                      hyperfine's commands for bench.sh
   python3 -m harness join RUN NAME                   hyperfine's times + simul's records -> NAME.csv
@@ -16,7 +16,7 @@ import sys
 from . import claims, join, models, plan, report, sweeps
 from .util import die
 
-USAGE = ("usage: python3 -m harness plan RUN SWEEP_FILE [--quick] | join RUN NAME | report RUN | models RUN "
+USAGE = ("usage: python3 -m harness plan RUN SWEEP_FILE [--quick|--full] | join RUN NAME | report RUN | models RUN "
          "| names | claims")
 
 
@@ -34,7 +34,7 @@ def main(argv):
         argv[1] = os.path.abspath(argv[1])
     cmd, n = (argv[0], len(argv)) if argv else ("", 0)
     if cmd == "plan" and n >= 3:
-        plan.plan(argv[1], argv[2], "--quick" in argv[3:])
+        plan.plan(argv[1], argv[2], "--quick" in argv[3:], "--full" in argv[3:])
     elif cmd == "join" and n == 3:
         join.join(argv[1], argv[2])
     elif cmd == "report" and n == 2:

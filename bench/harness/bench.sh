@@ -12,7 +12,7 @@ export SIMUL
 
 usage() {
   cat <<EOF
-usage: bash bench/harness/bench.sh [--quick] [--only "SWEEP ..."] [--out DIR]
+usage: bash bench/harness/bench.sh [--quick|--full] [--only "SWEEP ..."] [--out DIR]
 
 Runs each sweep of bench/sweeps/ (one file per claim or chart, in the order their 'order'
 lines give) through hyperfine, joins hyperfine's times with simul's own records into one CSV
@@ -21,6 +21,8 @@ per sweep, draws the charts with gnuplot and writes REPORT.md, all into results/
 Python package bench/harness/ (python3 -m harness, from bench/).
 
   --quick        fewer, smaller points (about a minute): the same charts and report
+  --full         the sweeps' full grids where they keep one ('full' lines: the whole decision
+                 map of C9, make bench-map) instead of their reduced default
   --only "A B"   run only these sweeps (names: $("${HARNESS[@]}" names 2>/dev/null))
   --out DIR      write the run into DIR (new or empty) instead; results/latest is left alone
   --help         this text
@@ -36,10 +38,11 @@ EOF
 
 die() { echo "simul bench: $1" >&2; exit "${2:-1}"; }
 
-quick=0 only="" out=""
+quick=0 full=0 only="" out=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) quick=1 ;;
+    --full) full=1 ;;
     --only) [[ $# -ge 2 ]] || die "--only needs sweep names, e.g. --only \"c1_sleep c5_sumsq\"" 2; only=$2; shift ;;
     --only=*) only=${1#--only=} ;;
     --out) [[ $# -ge 2 ]] || die "--out needs a folder, e.g. --out results/reference" 2; out=$2; shift ;;
@@ -72,6 +75,7 @@ else
   read -r -a sweeps <<<"$known"
 fi
 [[ ${#sweeps[@]} -gt 0 ]] || die "no sweep to run: bench/sweeps/ is empty"
+[[ $quick == 1 && $full == 1 ]] && die "--quick and --full contradict each other: give one" 2
 
 # ---- The run folder ---------------------------------------------------------------------
 results=$ROOT/results
@@ -126,6 +130,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 {
   echo "date_utc: $(date -u +%FT%TZ)"
   echo "quick: $([[ $quick == 1 ]] && echo yes || echo no)"
+  echo "full: $([[ $full == 1 ]] && echo yes || echo no)"
   echo "sweeps: ${sweeps[*]}"
   echo "cpu_model: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
   echo "cores: $(nproc)"
@@ -152,6 +157,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 # ---- Plans: every command, its prediction, and an estimate of the time -----------------
 qflag=()
 [[ $quick == 1 ]] && qflag=(--quick)
+[[ $full == 1 ]] && qflag=(--full)
 declare -A eta ncmd
 total=0
 for s in "${sweeps[@]}"; do
@@ -162,7 +168,7 @@ for s in "${sweeps[@]}"; do
   eta[$s]=$e ncmd[$s]=$n
   total=$((total + e))
 done
-echo "simul bench: ${#sweeps[@]} sweeps into $run, about $total s of runs$([[ $quick == 1 ]] && echo ' (quick)')"
+echo "simul bench: ${#sweeps[@]} sweeps into $run, about $total s of runs$([[ $quick == 1 ]] && echo ' (quick)')$([[ $full == 1 ]] && echo ' (full)')"
 
 # ---- The sweeps -------------------------------------------------------------------------
 style=basic

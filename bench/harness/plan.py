@@ -105,10 +105,10 @@ def skipped_lines(spec, cmds):
             for line, ser in why.items()]
 
 
-def plan(run_dir, sweep_file, quick):
+def plan(run_dir, sweep_file, quick, full=False):
     """Writes raw/NAME.plan.json and prints, for bench.sh, the settings, then one line per
     command hyperfine runs (tab-separated: C, its name, its shell line)."""
-    spec = sweeps.parse(sweep_file, quick)
+    spec = sweeps.parse(sweep_file, quick, full)
     if not claims.by_id().get(spec.claim):
         die(f"{sweep_file}: claim '{spec.claim}' has no module in bench/harness/claims/: "
             f"add one or fix the claim line", 2)
@@ -126,7 +126,7 @@ def plan(run_dir, sweep_file, quick):
               for c in runs) * per * spec.rounds
     doc = {"name": spec.name, "claim": spec.claim, "order": spec.order, "charts": spec.charts,
            "warmup": spec.warmup, "runs": spec.runs, "rounds": spec.rounds, "budget": spec.budget,
-           "quick": quick, "commands": cmds, "eta_s": eta}
+           "quick": quick, "full": full, "commands": cmds, "eta_s": eta}
     for line in skipped_lines(spec, cmds):
         print("simul bench: " + line, file=sys.stderr)
     write_atomic(os.path.join(raw, f"{spec.name}.plan.json"), json.dumps(doc, indent=1))

@@ -27,7 +27,9 @@
                    prediction leaves out): the plan's time estimate counts S, and each run's
                    watchdog allows 4·S + 10 s at least
   quick ...        the same directives for `--quick`; any `quick run|predict|exec|peer`
-                   replaces every full one (claim, order and charts have no quick form)
+                   replaces every default one (claim, order and charts have no quick form)
+  full ...         the same for `--full` (`make bench-map`): a sweep too long for the default
+                   run keeps its whole grid here, and its default lines are a reduced one
 """
 import os
 from dataclasses import dataclass, field
@@ -108,8 +110,8 @@ def _directive(spec, fast, key, rest, where):
     elif key in COMMAND_KINDS:
         target.setdefault("lines", []).append(_command(key, rest, where))
     elif key in ("claim", "order", "charts") and fast is not None:
-        die(f"{where}: '{key}' has no quick form (a quick run checks the same claim, in the same "
-            f"place, with the same charts): drop the 'quick'", 2)
+        die(f"{where}: '{key}' has no quick or full form (every tier checks the same claim, in the "
+            f"same place, with the same charts): drop the prefix", 2)
     elif key == "claim":
         spec.claim = rest
     elif key == "order":
@@ -120,14 +122,15 @@ def _directive(spec, fast, key, rest, where):
         spec.charts = rest.split()
     else:
         die(f"{where}: unknown directive '{key}': use claim, order, charts, warmup, runs, rounds, "
-            f"budget, expect, run, predict, exec, peer, quick", 2)
+            f"budget, expect, run, predict, exec, peer, quick, full", 2)
 
 
-def parse(path, quick=False):
-    """The directives of one sweep file; the quick ones replace the full ones under --quick."""
+def parse(path, quick=False, full=False):
+    """The directives of one sweep file; the quick ones replace the default ones under --quick,
+    the full ones under --full."""
     spec = Spec(os.path.basename(path)[:-len(".sweep")], path)
-    full_lines, fast = [], {}
-    spec.lines = full_lines
+    fast, whole = {}, {}
+    spec.lines = []
     try:
         with open(path, encoding="utf-8") as f:
             text = f.readlines()
@@ -140,18 +143,18 @@ def parse(path, quick=False):
         words = line.split(None, 1)
         where = f"{path}:{lineno}"
         target = None
-        if words[0] == "quick":
+        if words[0] in ("quick", "full"):
             if len(words) < 2:
-                die(f"{where}: 'quick' needs a directive after it: fix the sweep file", 2)
+                die(f"{where}: '{words[0]}' needs a directive after it: fix the sweep file", 2)
+            target = fast if words[0] == "quick" else whole
             words = words[1].split(None, 1)
-            target = fast
         _directive(spec, target, words[0], words[1] if len(words) > 1 else "", where)
     if not spec.claim:
         die(f"{path}: no 'claim' line: fix the sweep file", 2)
-    if quick:
-        for key, value in fast.items():
-            if key != "lines" or value:
-                setattr(spec, key, value)
+    tier = fast if quick else whole if full else {}
+    for key, value in tier.items():
+        if key != "lines" or value:
+            setattr(spec, key, value)
     return spec
 
 

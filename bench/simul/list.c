@@ -48,8 +48,8 @@ static void json_model(const struct sim_model *m, bool first)
 	const char *kind = m->caps & SIM_CAP_THREADS ? "threads" : m->caps & SIM_CAP_PROCESSES ? "processes" : "none";
 	printf(",\"pool\":%s,\"serial\":%s,\"parallel\":%s,\"default_workers\":%u", tf(sim_model_pool(m)),
 	       tf(m->serial), tf(m->parallel), m->default_workers ? m->default_workers() : 0);
-	printf(",\"workers_kind\":\"%s\",\"gil\":%s,\"stack_kib\":%s}", kind, tf(m->caps & SIM_CAP_GIL),
-	       tf(m->caps & SIM_CAP_STACK));
+	printf(",\"workers_kind\":\"%s\",\"gil\":%s,\"stack_kib\":%s,\"offload\":%s}", kind,
+	       tf(m->caps & SIM_CAP_GIL), tf(m->caps & SIM_CAP_STACK), tf(m->caps & SIM_CAP_OFFLOAD));
 }
 
 static int list_json(void)
@@ -73,13 +73,13 @@ static int list_text(void)
 {
 	printf("models:\n");
 	for (const struct sim_model *const *m = sim_models; *m; m++) {
-		printf("  %-14s %s\n", (*m)->name, (*m)->summary);
+		printf("  %-17s %s\n", (*m)->name, (*m)->summary);
 		if ((*m)->detail)
-			printf("  %-14s %s\n", "", (*m)->detail());
+			printf("  %-17s %s\n", "", (*m)->detail());
 	}
 	printf("workloads:\n");
 	for (const struct sim_workload *const *w = sim_workloads; *w; w++)
-		printf("  %-14s %s\n", (*w)->name, (*w)->summary);
+		printf("  %-17s %s\n", (*w)->name, (*w)->summary);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 

@@ -38,6 +38,11 @@ static int columns(const struct sim_cli *cli, const struct sim_record *r, struct
 	 * and only where there are coroutines (the peers' records match the others'). */
 	if (r->measured && (run->model->caps & SIM_CAP_STACK))
 		COL("stack", true, "%s", sim_stack_names[run->stack]);
+	/* What the model found about its own run (eventloop-offload's pool threads). */
+	struct sim_fact facts[2];
+	int nf = r->measured && run->model->facts ? run->model->facts(facts, 2) : 0;
+	for (int i = 0; i < nf; i++)
+		COL(facts[i].name, false, "%g", facts[i].value);
 #undef COL
 	for (int i = 0; i < r->extra.n; i++) {
 		c[n].name = r->extra.f[i].name;
@@ -65,7 +70,7 @@ static void json_string(FILE *out, const char *s)
 void sim_record_print(FILE *out, const struct sim_cli *cli, const struct sim_record *r,
                       const struct sim_result *rs)
 {
-	struct col c[20 + SIM_MAX_FIELDS];
+	struct col c[22 + SIM_MAX_FIELDS]; /* the contract's, the model's facts, the workload's */
 	int n = columns(cli, r, c);
 	switch ((enum sim_format)cli->opt.format) {
 	case FMT_CSV:
