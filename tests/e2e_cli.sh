@@ -36,8 +36,8 @@ expect_exit 2 "--workers on eventloop" -- "$SIMUL" run sleep --model eventloop -
 expect_exit 2 "list --format xml" -- "$SIMUL" list --format xml
 grep -q "format 'xml' is unknown: use text or json" "$T_TMP/err" && ok "list --format xml: unknown, text or json" || bad "list xml: $(cat "$T_TMP/err")"
 l=$("$SIMUL" list --format json)
-[[ $(jq -r '.models[] | "\(.name):\(.workers_kind):\(.gil):\(.stack_kib):\(.pool)"' <<<"$l" | tr '\n' ' ') == \
-   "sequential:none:false:false:false threadpool:threads:true:false:true multiprocess:processes:false:false:true eventloop:none:false:true:false " ]] \
+[[ $(jq -r '.models[] | "\(.name):\(.workers_kind):\(.gil):\(.stack_kib):\(.pool):\(.callbacks)"' <<<"$l" | tr '\n' ' ') == \
+   "sequential:none:false:false:false:false threadpool:threads:true:false:true:false multiprocess:processes:false:false:true:false eventloop:none:false:true:false:false eventloop-callbacks:none:false:false:false:true " ]] \
   && ok "list --format json: each model's capabilities" || bad "list json: $l"
 expect_exit 2 "--timeout nan" -- "$SIMUL" run sleep --model sequential --timeout nan; bad_line "timeout"
 expect_exit 2 "a thread per task past pid_max" -- "$SIMUL" run sleep --model threadpool --workers 0 --tasks 40000 --ms 1

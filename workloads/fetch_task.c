@@ -6,49 +6,101 @@
 #include <stdio.h>
 #include <string.h>
 
+/* ---- what both forms of the body share: errors, the response, its checks --------------- */
+
+int sim_fetch__io_error(struct sim_fetch_outcome *o, ssize_t n, bool writing)
+{
+	if (writing)
+		o->why = n == -ETIMEDOUT ? "the request could not be sent within --io-timeout-ms" : "sending the request";
+	else
+		o->why = n == -ETIMEDOUT ? "no answer within --io-timeout-ms" : "reading the response";
+	o->say_errno = n != -ETIMEDOUT;
+	return o->err = (int)n;
+}
+
+int sim_fetch__feed(struct sim_fetch_outcome *o, const char *buf, size_t n)
+{
+	size_t used;
+	int e = sim_http_resp_feed(&o->resp, buf, n, &used, &o->why);
+	if (e < 0) {
+		o->malformed = e == -EPROTO;
+		return o->err = e;
+	}
+	if (e == 1 && used < n) {
+		o->why = "bytes after the end of the response (malformed)";
+		return o->err = -EPROTO;
+	}
+	return e;
+}
+
+void sim_fetch__connect_failed(const struct fetch_state *st, int e, int tmo, struct sim_result *out)
+{
+	if (e == -ETIMEDOUT)
+		sim_result_fail(out, e, "connect to %s: no answer within --io-timeout-ms %d", st->url.authority, tmo);
+	else
+		sim_result_fail(out, e, "connect to %s: %s", st->url.authority, strerror(-e));
+}
+
+void sim_fetch__get_failed(const struct fetch_state *st, const struct sim_fetch_outcome *o, int tmo,
+                           struct sim_result *out)
+{
+	char detail[64] = "";
+	if (o->say_errno)
+		snprintf(detail, sizeof detail, ": %s", strerror(-o->err));
+	else if (o->err == -ETIMEDOUT)
+		snprintf(detail, sizeof detail, " %d", tmo);
+	sim_result_fail(out, o->err, "GET %s: %s%s%s", st->url_text, o->malformed ? "malformed response: " : "", o->why,
+	                detail);
+}
+
+bool sim_fetch__count(const struct fetch_state *st, const struct sim_http_resp *resp, double tr, bool trace,
+                      struct sim_result *out)
+{
+	if (resp->status != 200) {
+		sim_result_fail(out, -EPROTO, "GET %s: status %u, want 200", st->url_text, resp->status);
+		return false;
+	}
+	if (st->expect_known && resp->body != st->expect) {
+		sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes, want %llu", st->url_text,
+		                (unsigned long long)resp->body, (unsigned long long)st->expect);
+		return false;
+	}
+	if (out->count == 0)
+		out->value = resp->body;
+	else if (resp->body != out->value) {
+		sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes after one of %llu", st->url_text,
+		                (unsigned long long)resp->body, (unsigned long long)out->value);
+		return false;
+	}
+	double end = sim_now(), lat = end - tr;
+	if (trace)
+		sim_trace("request", tr, end);
+	sim_hist_add(&out->lat, lat);
+	if (lat > out->max_lat_s)
+		out->max_lat_s = lat;
+	out->count++;
+	out->bytes += resp->body;
+	return true;
+}
+
 /* ---- the task body: plain blocking code over the runtime interface --------------------- */
 
-struct outcome {
-	int err;            /* 0 or -errno */
-	const char *why;    /* what failed, a static string */
-	bool say_errno;     /* follow why with strerror(err) */
-	bool malformed;     /* why is the parser's complaint */
-	struct sim_http_resp resp;
-};
-
 /* One GET on fd, its response read to the end. 0, or -errno with o->why. */
-static int get_once(int fd, const char *req, size_t req_len, int tmo, struct outcome *o)
+static int get_once(int fd, const char *req, size_t req_len, int tmo, struct sim_fetch_outcome *o)
 {
 	ssize_t w = sim_write(fd, req, req_len, tmo);
-	if (w < 0) {
-		o->why = w == -ETIMEDOUT ? "the request could not be sent within --io-timeout-ms"
-		                         : "sending the request";
-		o->say_errno = w != -ETIMEDOUT;
-		return o->err = (int)w;
-	}
+	if (w < 0)
+		return sim_fetch__io_error(o, w, true);
 	sim_http_resp_init(&o->resp);
 	/* Small enough for a coroutine's 64 KiB stack beside everything else on it. */
 	char buf[8192];
 	for (;;) {
 		ssize_t n = sim_read(fd, buf, sizeof buf, tmo);
-		if (n < 0) {
-			o->why = n == -ETIMEDOUT ? "no answer within --io-timeout-ms" : "reading the response";
-			o->say_errno = n != -ETIMEDOUT;
-			return o->err = (int)n;
-		}
-		size_t used;
-		int e = sim_http_resp_feed(&o->resp, buf, (size_t)n, &used, &o->why);
-		if (e < 0) {
-			o->malformed = e == -EPROTO;
-			return o->err = e;
-		}
-		if (e == 1) {
-			if (used < (size_t)n) {
-				o->why = "bytes after the end of the response (malformed)";
-				return o->err = -EPROTO;
-			}
-			return 0;
-		}
+		if (n < 0)
+			return sim_fetch__io_error(o, n, false);
+		int e = sim_fetch__feed(o, buf, (size_t)n);
+		if (e != 0)
+			return e < 0 ? e : 0;
 	}
 }
 
@@ -64,11 +116,7 @@ void sim_fetch__requests(const struct fetch_state *st, const struct fetch_req *r
 		if (fd < 0) {
 			fd = sim_connect((const struct sockaddr *)&st->addr, st->addrlen, tmo);
 			if (fd < 0) {
-				if (fd == -ETIMEDOUT)
-					sim_result_fail(out, fd, "connect to %s: no answer within --io-timeout-ms %d",
-					                st->url.authority, tmo);
-				else
-					sim_result_fail(out, fd, "connect to %s: %s", st->url.authority, strerror(-fd));
+				sim_fetch__connect_failed(st, fd, tmo, out);
 				return;
 			}
 			if (trace)
@@ -76,41 +124,13 @@ void sim_fetch__requests(const struct fetch_state *st, const struct fetch_req *r
 		}
 		bool last = r + 1 == reqs;
 		double tr = sim_now();
-		struct outcome o = { 0 };
+		struct sim_fetch_outcome o = { 0 };
 		if (get_once(fd, last ? rq->close : rq->keep, last ? rq->close_len : rq->keep_len, tmo, &o) < 0) {
-			char detail[64] = "";
-			if (o.say_errno)
-				snprintf(detail, sizeof detail, ": %s", strerror(-o.err));
-			else if (o.err == -ETIMEDOUT)
-				snprintf(detail, sizeof detail, " %d", tmo);
-			sim_result_fail(out, o.err, "GET %s: %s%s%s", st->url_text, o.malformed ? "malformed response: " : "",
-			                o.why, detail);
+			sim_fetch__get_failed(st, &o, tmo, out);
 			break;
 		}
-		if (o.resp.status != 200) {
-			sim_result_fail(out, -EPROTO, "GET %s: status %u, want 200", st->url_text, o.resp.status);
+		if (!sim_fetch__count(st, &o.resp, tr, trace, out))
 			break;
-		}
-		if (st->expect_known && o.resp.body != st->expect) {
-			sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes, want %llu", st->url_text,
-			                (unsigned long long)o.resp.body, (unsigned long long)st->expect);
-			break;
-		}
-		if (r == 0)
-			out->value = o.resp.body;
-		else if (o.resp.body != out->value) {
-			sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes after one of %llu", st->url_text,
-			                (unsigned long long)o.resp.body, (unsigned long long)out->value);
-			break;
-		}
-		double end = sim_now(), lat = end - tr;
-		if (trace)
-			sim_trace("request", tr, end);
-		sim_hist_add(&out->lat, lat);
-		if (lat > out->max_lat_s)
-			out->max_lat_s = lat;
-		out->count++;
-		out->bytes += o.resp.body;
 		if (!o.resp.keep_alive) {
 			sim_close(fd);
 			fd = -1;

@@ -18,21 +18,49 @@ static const struct sim_option sleep_options[] = {
 	{ 0 },
 };
 
+/* A sleep that began at t has ended, with e: counted, or the task failed. */
+static bool slept(double t, int e, struct sim_result *out)
+{
+	if (e < 0) {
+		sim_result_fail(out, e, "sleep failed");
+		return false;
+	}
+	double d = sim_now() - t;
+	sim_trace("sleep", t, t + d);
+	sim_hist_add(&out->lat, d);
+	out->count++;
+	return true;
+}
+
 static void sleep_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 {
 	const struct sleep_cfg *c = run->cfg;
 	(void)i;
 	for (uint64_t r = 0; r < c->rounds; r++) {
 		double t = sim_now();
-		int e = sim_sleep(c->ms);
-		if (e < 0) {
-			sim_result_fail(out, e, "sleep failed");
+		if (!slept(t, sim_sleep(c->ms), out))
 			return;
-		}
-		double d = sim_now() - t;
-		sim_trace("sleep", t, t + d);
-		sim_hist_add(&out->lat, d);
-		out->count++;
+	}
+}
+
+/* The same as callbacks: a task in flight keeps only when its sleep began. */
+struct sleep_state {
+	double t;
+};
+
+static void sleep_step(const struct sim_run *run, uint32_t i, void *state, const struct sim_step_in *in,
+                       struct sim_op *next, struct sim_result *out)
+{
+	const struct sleep_cfg *c = run->cfg;
+	struct sleep_state *st = state;
+	(void)i;
+	next->kind = SIM_OP_DONE;
+	if (in->done == SIM_OP_SLEEP && !slept(st->t, (int)in->result, out))
+		return;
+	if (out->count < c->rounds) {
+		st->t = sim_now();
+		next->kind = SIM_OP_SLEEP;
+		next->ms = c->ms;
 	}
 }
 
@@ -85,6 +113,8 @@ const struct sim_workload sim_workload_sleep = {
 	.cfg_size = sizeof(struct sleep_cfg),
 	.options = sleep_options,
 	.task = sleep_task,
+	.step = sleep_step,
+	.step_state = sizeof(struct sleep_state),
 	.verify = sleep_verify,
 	.predict = sleep_predict,
 	.fields = sleep_fields,

@@ -26,6 +26,16 @@ static void names(char *buf, size_t n, bool models)
 			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", (*w)->name);
 }
 
+/* The workloads a model of plain callbacks (SIM_CAP_STEP) can run. */
+static void callback_workloads(char *buf, size_t n)
+{
+	size_t used = 0;
+	buf[0] = 0;
+	for (const struct sim_workload *const *w = sim_workloads; *w && used < n; w++)
+		if ((*w)->step)
+			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", (*w)->name);
+}
+
 static void help_models(char *buf, size_t n, const void *ctx)
 {
 	(void)ctx;
@@ -202,8 +212,16 @@ void sim_cli_parse(struct sim_cli *cli, int argc, char **argv)
 	const struct sim_common *o = &cli->opt;
 	struct sim_run *run = &cli->run;
 	const struct sim_model *m = model_arg(cmd, o, seen);
+	if ((m->caps & SIM_CAP_STEP) && !w->step) {
+		char who[256];
+		callback_workloads(who, sizeof who);
+		sim_usage_error(cmd, "%s runs only the workloads with a callback form (%s); %s has none: use "
+		                "--model eventloop for it", m->name, who, w->name);
+	}
 	*run = (struct sim_run){
 		.task = w->task,
+		.step = w->step,
+		.step_state = w->step_state,
 		.cfg = cli->wcfg,
 		.model = m,
 		.tasks = o->tasks.given ? (uint32_t)o->tasks.value : w->default_tasks,
