@@ -27,23 +27,38 @@ struct shm {
  * that are alive at once, so finding the child waitid() names costs O(1) even with
  * thousands alive. */
 struct kid {
-	pid_t pid; /* 0 = empty */
-	int slot;  /* in the child registry */
+	pid_t pid;   /* 0 = empty */
+	int slot;    /* in the child registry */
+	uint32_t id; /* the worker's number */
+};
+
+/* The private memory of the live workers at most at once (models/model.h says why). Each
+ * worker's figure is known only once it has ended, so every fork and reap is an event, and
+ * a worker holds its figure from its fork's event to its reap's: the peak is the largest
+ * prefix sum of the changes. Conservative: a worker is charged its final figure all its life. */
+struct memtrack {
+	const int64_t *priv; /* per worker, written by it as it ends: KiB + 1, 0 = not yet, -1 unknown */
+	uint32_t *born;      /* per worker: its fork's event */
+	int64_t *delta;      /* per event: the change of the live workers' sum */
+	uint32_t events;
+	bool unknown;
 };
 
 struct kids {
 	struct kid *t;
 	uint32_t mask;
+	struct memtrack mem;
 };
 
 static uint32_t kid_hash(const struct kids *k, pid_t pid) { return ((uint32_t)pid * 2654435761u) & k->mask; }
 
-static void kid_add(struct kids *k, pid_t pid, int slot)
+static void kid_add(struct kids *k, pid_t pid, int slot, uint32_t id)
 {
 	uint32_t i = kid_hash(k, pid);
 	while (k->t[i].pid)
 		i = (i + 1) & k->mask;
-	k->t[i] = (struct kid){ pid, slot };
+	k->t[i] = (struct kid){ pid, slot, id };
+	k->mem.born[id] = k->mem.events++;
 }
 
 static long kid_find(const struct kids *k, pid_t pid)
@@ -70,6 +85,9 @@ static void kid_del(struct kids *k, uint32_t i)
 	}
 }
 
+/* Where the workers' private memory goes: after the results, one figure per worker. */
+static int64_t *shm_priv(const struct sim_run *run, struct shm *shm) { return (int64_t *)&shm->results[run->tasks]; }
+
 static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, bool per_task, uint32_t id,
                                  pid_t parent, const sigset_t *mask)
 {
@@ -86,6 +104,8 @@ static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, boo
 			sim_task_run(run, i, id, &shm->results[i]);
 		}
 	}
+	long long priv = sim_mem_private_kib();
+	shm_priv(run, shm)[id] = priv < 0 ? -1 : priv + 1;
 	/* _exit: no atexit handlers, no second flush of stdio buffers the parent owns. */
 	_exit(0);
 }
@@ -95,6 +115,7 @@ static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, boo
 static int reap(struct kids *k, uint32_t i, char *err, size_t errlen)
 {
 	pid_t pid = k->t[i].pid;
+	uint32_t id = k->t[i].id;
 	sim_child_forget(k->t[i].slot);
 	kid_del(k, i);
 	int st = 0;
@@ -106,6 +127,11 @@ static int reap(struct kids *k, uint32_t i, char *err, size_t errlen)
 		}
 	}
 	sim_child_reaped(&ru);
+	int64_t priv = k->mem.priv[id];
+	k->mem.unknown |= priv < 0;
+	priv = priv > 0 ? priv - 1 : 0;
+	k->mem.delta[k->mem.born[id]] += priv;
+	k->mem.delta[k->mem.events++] -= priv;
 	if (WIFSIGNALED(st)) {
 		snprintf(err, errlen,
 		         "worker process %d died of signal %d (%s); its tasks' results are lost: run the "
@@ -189,7 +215,7 @@ static int fork_worker(const struct sim_run *run, struct shm *shm, struct kids *
 		return -e;
 	}
 	int slot = sim_child_register(pid);
-	kid_add(k, pid, slot);
+	kid_add(k, pid, slot, id);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (slot < 0) { /* cannot happen below 65536 alive; the CLI keeps us under pid_max */
 		snprintf(err, errlen, "too many worker processes to track: use --workers W or --limit L");
@@ -230,32 +256,50 @@ static int run_workers(const struct sim_run *run, struct shm *shm, struct kids *
 	return ret;
 }
 
+/* The live workers' private memory at most at once, for the record. */
+static void report_memory(const struct memtrack *m)
+{
+	int64_t sum = 0, peak = 0;
+	for (uint32_t e = 0; e < m->events; e++) {
+		sum += m->delta[e];
+		if (sum > peak)
+			peak = sum;
+	}
+	sim_children_private_peak((uint64_t)peak, !m->unknown);
+}
+
 static int multiprocess_run(const struct sim_run *run, struct sim_result *results, char *err, size_t errlen)
 {
 	uint32_t cap = sim_run_concurrency(run);
-	size_t size = sizeof(struct shm) + (size_t)run->tasks * sizeof(struct sim_result);
+	uint32_t nprocs = run->workers == 0 ? run->tasks : cap;
+	size_t size = sizeof(struct shm) + (size_t)run->tasks * sizeof(struct sim_result) + (size_t)nprocs * sizeof(int64_t);
 	struct shm *shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED) {
 		snprintf(err, errlen, "cannot map %zu bytes shared with the workers (%s): use fewer --tasks",
 		         size, strerror(errno));
 		return -ENOMEM;
 	}
-	struct kids k = { 0 };
+	struct kids k = { .mem = { .priv = shm_priv(run, shm) } };
 	uint32_t tsize = 4;
 	while (tsize < 2 * cap)
 		tsize *= 2;
 	k.t = calloc(tsize, sizeof *k.t);
 	k.mask = tsize - 1;
-	if (!k.t) {
-		munmap(shm, size);
+	k.mem.born = calloc(nprocs, sizeof *k.mem.born);
+	k.mem.delta = calloc(2 * (size_t)nprocs, sizeof *k.mem.delta);
+	int ret = -ENOMEM;
+	if (!k.t || !k.mem.born || !k.mem.delta)
 		snprintf(err, errlen, "out of memory for %u worker processes: use --workers W or --limit L", cap);
-		return -ENOMEM;
-	}
-	int ret = run_workers(run, shm, &k, err, errlen);
+	else
+		ret = run_workers(run, shm, &k, err, errlen);
 	/* On any failure no child may outlive the run, nor finish tasks nobody will read. */
 	kill_all(&k);
-	if (ret == 0)
+	if (ret == 0) {
 		memcpy(results, shm->results, (size_t)run->tasks * sizeof *results);
+		report_memory(&k.mem);
+	}
+	free(k.mem.delta);
+	free(k.mem.born);
 	free(k.t);
 	munmap(shm, size);
 	return ret;

@@ -34,6 +34,10 @@ static int columns(const struct sim_cli *cli, const struct sim_record *r, struct
 	}
 	COL("limit", false, "%u", run->limit);
 	COL("gil", false, "%s", run->gil ? "true" : "false");
+	if (r->measured) {
+		COL("mem_kib", false, "%llu", (unsigned long long)r->mem_kib);
+		COL("mem_method", true, "%s", r->mem_method);
+	}
 #undef COL
 	for (int i = 0; i < r->extra.n; i++) {
 		c[n].name = r->extra.f[i].name;
@@ -61,7 +65,7 @@ static void json_string(FILE *out, const char *s)
 void sim_record_print(FILE *out, const struct sim_cli *cli, const struct sim_record *r,
                       const struct sim_result *rs)
 {
-	struct col c[16 + SIM_MAX_FIELDS];
+	struct col c[18 + SIM_MAX_FIELDS];
 	int n = columns(cli, r, c);
 	switch ((enum sim_format)cli->opt.format) {
 	case FMT_CSV:
