@@ -28,22 +28,22 @@ def predict(simul, argv):
         return None, f"simul predict: {e}"
 
 
-def watchdog(predicted_s):
+def watchdog(predicted_s, least=20):
     """A time limit per run: a hung model fails its run instead of the whole bench."""
-    return "%g" % max(20.0, 4 * (predicted_s or 0) + 10)
+    return "%g" % max(float(least), 4 * (predicted_s or 0) + 10)
 
 
-def shell_line(c, simul, raw, name):
+def shell_line(c, simul, raw, name, least=20):
     """What hyperfine runs for a command: its records appended to .N.jsonl, its stderr to .N.err."""
     out = shlex.quote(os.path.join(raw, f"{name}.{c['idx']}.jsonl"))
     err = shlex.quote(os.path.join(raw, f"{name}.{c['idx']}.err"))
     if c["kind"] == "exec":
         # A peer has no --timeout of its own: coreutils' timeout is its watchdog.
-        cmd = f"timeout -k 5 {watchdog(c['predicted_s'])} sh -c {shlex.quote(c['command'])}"
+        cmd = f"timeout -k 5 {watchdog(c['predicted_s'], least)} sh -c {shlex.quote(c['command'])}"
     else:
         argv = list(c["argv"])
         if "--timeout" not in argv:
-            argv += ["--timeout", watchdog(c["predicted_s"])]
+            argv += ["--timeout", watchdog(c["predicted_s"], least)]
         cmd = " ".join(shlex.quote(a) for a in [simul, "run"] + argv + ["--format", "json"])
     return f"{cmd} >> {out} 2>> {err}"
 
@@ -74,7 +74,7 @@ def expand(spec, line, combo, idx, raw, simul):
         if rec:
             c["predict_record"], c["predicted_s"] = rec, rec["predicted_s"]
     if line.kind != "predict" and not c["error"]:
-        c["shell"] = shell_line(c, simul, raw, spec.name)
+        c["shell"] = shell_line(c, simul, raw, spec.name, spec.watchdog)
     return c
 
 
@@ -95,7 +95,7 @@ def plan(run_dir, sweep_file, quick):
     per = spec.warmup + spec.runs
     eta = sum((c["predicted_s"] or 0) + 0.02 for c in runs) * per * spec.rounds
     doc = {"name": spec.name, "claim": spec.claim, "order": spec.order, "charts": spec.charts,
-           "warmup": spec.warmup, "runs": spec.runs, "rounds": spec.rounds, "quick": quick,
+           "warmup": spec.warmup, "runs": spec.runs, "rounds": spec.rounds, "quick": quick, "stops": spec.stops,
            "commands": cmds, "eta_s": eta}
     write_atomic(os.path.join(raw, f"{spec.name}.plan.json"), json.dumps(doc, indent=1))
     print(f"S\t{spec.warmup}\t{spec.runs}\t{spec.rounds}\t{eta:.0f}\t{len(runs)}")
