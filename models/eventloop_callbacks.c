@@ -9,20 +9,18 @@
 #include <uv.h>
 
 /* A slot runs one task at a time (all of them at once, or --limit), as the eventloop's do,
- * but holds no stack: a task in flight is its timer, the deadline of its sleep, its
- * connection if it has one, and the body's step state, which follows the slot in memory.
- * The timer's data is the task the slot runs now. */
-struct conn;
-
+ * but holds no stack: a task in flight is its timer and the body's step state, which
+ * follows it in memory, and nothing else. The timer's data says which task the slot runs:
+ * (task << 1) | 1, or while the task has a connection, that connection (which holds the
+ * task): no word per slot for what most tasks never open. */
 struct slot {
 	uv_timer_t timer;   /* the sleep, or the time-out of a connect, write or read */
-	uint64_t due_ns;    /* the sleep's deadline: a libuv timer can fire up to 1 ms early */
-	struct conn *conn;
 };
 
 /* A task's connection: allocated by CONNECT, freed once libuv has closed it. */
 struct conn {
 	uv_tcp_t tcp;
+	uint32_t task;
 	union {
 		uv_connect_t connect;
 		uv_write_t write;
@@ -50,19 +48,29 @@ struct cb {
 static struct cb *cb_of(uv_handle_t *h) { return (struct cb *)((char *)h->loop - offsetof(struct cb, loop)); }
 static struct slot *slot_at(struct cb *cb, uint32_t k) { return (struct slot *)(cb->slots + (size_t)k * cb->stride); }
 static uint32_t slot_id(struct cb *cb, struct slot *s) { return (uint32_t)(((char *)s - cb->slots) / cb->stride); }
-static uint32_t task_of(struct slot *s) { return (uint32_t)(uintptr_t)s->timer.data; }
+static struct conn *conn_of(struct slot *s)
+{
+	uintptr_t d = (uintptr_t)s->timer.data;
+	return d & 1 ? NULL : (struct conn *)d;
+}
+static uint32_t task_of(struct slot *s)
+{
+	uintptr_t d = (uintptr_t)s->timer.data;
+	return d & 1 ? (uint32_t)(d >> 1) : ((struct conn *)d)->task;
+}
+static void set_task(struct slot *s, uint32_t i) { s->timer.data = (void *)(((uintptr_t)i << 1) | 1); }
 
 static void on_conn_closed(uv_handle_t *h) { free(h->data); }
 
 static void close_conn(struct slot *s)
 {
-	struct conn *c = s->conn;
+	struct conn *c = conn_of(s);
 	if (!c)
 		return;
 	if (c->busy != SIM_OP_DONE)
 		uv_timer_stop(&s->timer);
 	c->slot = NULL;
-	s->conn = NULL;
+	set_task(s, c->task);
 	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 }
 
@@ -72,17 +80,12 @@ static void on_timer(uv_timer_t *t)
 {
 	struct slot *s = (struct slot *)t;
 	struct cb *cb = cb_of((uv_handle_t *)t);
-	if (s->conn && s->conn->busy != SIM_OP_DONE) {
+	struct conn *c = conn_of(s);
+	if (c && c->busy != SIM_OP_DONE) {
 		/* A connect or write cannot be taken back: the time-out closes the connection. */
-		enum sim_op_kind op = s->conn->busy;
+		enum sim_op_kind op = c->busy;
 		close_conn(s);
 		drive(cb, s, op, -ETIMEDOUT, NULL);
-		return;
-	}
-	uint64_t now = uv_hrtime();
-	if (now < s->due_ns) { /* early by a fraction of the loop's millisecond: wait out the rest */
-		uv_update_time(&cb->loop);
-		uv_timer_start(t, on_timer, (s->due_ns - now + 999999u) / 1000000u, 0);
 		return;
 	}
 	drive(cb, s, SIM_OP_SLEEP, 0, NULL);
@@ -136,7 +139,7 @@ static int arm_timeout(struct cb *cb, struct slot *s, int timeout_ms)
 
 static int start_connect(struct cb *cb, struct slot *s, const struct sim_op *op)
 {
-	if (s->conn)
+	if (conn_of(s))
 		return -EISCONN;
 	struct conn *c = calloc(1, sizeof *c);
 	if (!c)
@@ -148,7 +151,8 @@ static int start_connect(struct cb *cb, struct slot *s, const struct sim_op *op)
 	}
 	c->tcp.data = c;
 	c->slot = s;
-	s->conn = c;
+	c->task = task_of(s);
+	s->timer.data = c;
 	e = uv_tcp_connect(&c->req.connect, &c->tcp, op->addr, on_connect);
 	if (e < 0) {
 		close_conn(s);
@@ -160,7 +164,7 @@ static int start_connect(struct cb *cb, struct slot *s, const struct sim_op *op)
 
 static int start_io(struct cb *cb, struct slot *s, const struct sim_op *op)
 {
-	struct conn *c = s->conn;
+	struct conn *c = conn_of(s);
 	if (!c)
 		return -ENOTCONN;
 	int e;
@@ -182,17 +186,20 @@ static int start_io(struct cb *cb, struct slot *s, const struct sim_op *op)
 static int start_op(struct cb *cb, struct slot *s, const struct sim_op *op)
 {
 	int e;
+	struct conn *c = conn_of(s);
 	/* Bytes that arrive while the task does something else wait in the socket. */
-	if (s->conn && s->conn->reading && op->kind != SIM_OP_READ) {
-		uv_read_stop((uv_stream_t *)&s->conn->tcp);
-		s->conn->reading = false;
+	if (c && c->reading && op->kind != SIM_OP_READ) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		c->reading = false;
 	}
 	switch (op->kind) {
 	case SIM_OP_SLEEP:
-		/* Refreshed first: the loop's clock is stale after a long start-up or step. */
+		/* libuv counts whole milliseconds of the loop's clock, truncated: a timer for ms can
+		 * fire up to 1 ms before ms have passed. One more millisecond never ends early, and
+		 * keeps no deadline per task to check it against. The clock is refreshed first:
+		 * it is stale after a long start-up or step. */
 		uv_update_time(&cb->loop);
-		s->due_ns = uv_hrtime() + op->ms * 1000000u;
-		e = uv_timer_start(&s->timer, on_timer, op->ms, 0);
+		e = uv_timer_start(&s->timer, on_timer, op->ms ? op->ms + 1 : 0, 0);
 		return e < 0 ? e : PENDING;
 	case SIM_OP_CONNECT:
 		e = start_connect(cb, s, op);
@@ -219,7 +226,7 @@ static bool next_task(struct cb *cb, struct slot *s)
 	if (cb->next >= cb->run->tasks)
 		return false;
 	uint32_t i = cb->next++;
-	s->timer.data = (void *)(uintptr_t)i;
+	set_task(s, i);
 	memset(s + 1, 0, cb->stride - sizeof *s);
 	sim_task_begin(i, slot_id(cb, s), &cb->results[i]);
 	return true;
@@ -299,7 +306,7 @@ static int callbacks_run(const struct sim_run *run, struct sim_result *results, 
 	for (uint32_t k = 0; k < cb->nslots && cb->next < run->tasks; k++) {
 		struct slot *s = slot_at(cb, k);
 		uint32_t i = cb->next++;
-		s->timer.data = (void *)(uintptr_t)i;
+		set_task(s, i);
 		sim_task_begin(i, k, &results[i]);
 		drive(cb, s, SIM_OP_DONE, 0, NULL);
 	}
@@ -320,7 +327,7 @@ static const char *callbacks_detail(void)
 {
 	static char line[200];
 	snprintf(line, sizeof line, "a task in flight: its libuv timer (%zu bytes) and its step's state; no stack",
-	         sizeof(uv_timer_t));
+	         sizeof(struct slot));
 	return line;
 }
 

@@ -134,10 +134,10 @@ uint64_t sim_children_rss_kib(void);
 /* A page shared by several processes (the program, the libraries, what a worker inherits
  * and never writes) is one page of the machine's memory, but each process's own RSS counts
  * it: summing the children's RSS counted it once per process. So a model of processes
- * reports instead the most private memory its live workers held at once (each worker reads
- * its own, pages no other process maps, with sim_mem_private_kib as it ends); the run's
- * memory is then the parent's peak RSS plus that. known is false if a worker could not
- * read its figure. */
+ * reports instead the most private memory its live workers held at once (pages no other
+ * process maps: each worker reads its own with sim_mem_private_kib as it ends, or past 64
+ * workers a sample of them does, workermem.h); the run's memory is then the parent's peak
+ * RSS plus that. known is false if a worker could not read its figure. */
 long long sim_mem_private_kib(void);       /* this process's private pages in KiB; -1 unknown */
 void sim_children_private_peak(uint64_t kib, bool known);
 /* The run's memory in KiB (self_kib: the parent's own peak RSS) and the method's name:

@@ -2,6 +2,7 @@
 /* multiprocess.c: W fork()ed workers pull tasks through shared memory, or one process per task. */
 #include "model.h"
 #include "machine.h"
+#include "workermem.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -27,38 +28,24 @@ struct shm {
  * that are alive at once, so finding the child waitid() names costs O(1) even with
  * thousands alive. */
 struct kid {
-	pid_t pid;   /* 0 = empty */
-	int slot;    /* in the child registry */
-	uint32_t id; /* the worker's number */
-};
-
-/* The private memory of the live workers at most at once (models/model.h says why). Each
- * worker's figure is known only once it has ended, so every fork and reap is an event, and
- * a worker holds its figure from its fork's event to its reap's: the peak is the largest
- * prefix sum of the changes. Conservative: a worker is charged its final figure all its life. */
-struct memtrack {
-	const int64_t *priv; /* per worker, written by it as it ends: KiB + 1, 0 = not yet, -1 unknown */
-	uint32_t *born;      /* per worker: its fork's event */
-	int64_t *delta;      /* per event: the change of the live workers' sum */
-	uint32_t events;
-	bool unknown;
+	pid_t pid; /* 0 = empty */
+	int slot;  /* in the child registry */
 };
 
 struct kids {
 	struct kid *t;
 	uint32_t mask;
-	struct memtrack mem;
+	struct sim_workermem mem; /* the workers' private memory, for the run's (workermem.h) */
 };
 
 static uint32_t kid_hash(const struct kids *k, pid_t pid) { return ((uint32_t)pid * 2654435761u) & k->mask; }
 
-static void kid_add(struct kids *k, pid_t pid, int slot, uint32_t id)
+static void kid_add(struct kids *k, pid_t pid, int slot)
 {
 	uint32_t i = kid_hash(k, pid);
 	while (k->t[i].pid)
 		i = (i + 1) & k->mask;
-	k->t[i] = (struct kid){ pid, slot, id };
-	k->mem.born[id] = k->mem.events++;
+	k->t[i] = (struct kid){ pid, slot };
 }
 
 static long kid_find(const struct kids *k, pid_t pid)
@@ -85,16 +72,19 @@ static void kid_del(struct kids *k, uint32_t i)
 	}
 }
 
-/* Where the workers' private memory goes: after the results, one figure per worker. */
-static int64_t *shm_priv(const struct sim_run *run, struct shm *shm) { return (int64_t *)&shm->results[run->tasks]; }
+/* Where the workers' lives and private memory go: after the results, one slot per worker. */
+static struct sim_workermem_slot *shm_mem(const struct sim_run *run, struct shm *shm)
+{
+	return (struct sim_workermem_slot *)&shm->results[run->tasks];
+}
 
-static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, bool per_task, uint32_t id,
-                                 pid_t parent, const sigset_t *mask)
+static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, const struct sim_workermem *mem,
+                                 uint32_t id, pid_t parent, const sigset_t *mask)
 {
 	sim_child_after_fork(parent);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	sim_set_ops(&sim_blocking_ops);
-	if (per_task) {
+	if (run->workers == 0) {
 		sim_task_run(run, id, id, &shm->results[id]);
 	} else {
 		for (;;) {
@@ -104,8 +94,7 @@ static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, boo
 			sim_task_run(run, i, id, &shm->results[i]);
 		}
 	}
-	long long priv = sim_mem_private_kib();
-	shm_priv(run, shm)[id] = priv < 0 ? -1 : priv + 1;
+	sim_workermem_child(mem, id);
 	/* _exit: no atexit handlers, no second flush of stdio buffers the parent owns. */
 	_exit(0);
 }
@@ -115,7 +104,6 @@ static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, boo
 static int reap(struct kids *k, uint32_t i, char *err, size_t errlen)
 {
 	pid_t pid = k->t[i].pid;
-	uint32_t id = k->t[i].id;
 	sim_child_forget(k->t[i].slot);
 	kid_del(k, i);
 	int st = 0;
@@ -127,11 +115,6 @@ static int reap(struct kids *k, uint32_t i, char *err, size_t errlen)
 		}
 	}
 	sim_child_reaped(&ru);
-	int64_t priv = k->mem.priv[id];
-	k->mem.unknown |= priv < 0;
-	priv = priv > 0 ? priv - 1 : 0;
-	k->mem.delta[k->mem.born[id]] += priv;
-	k->mem.delta[k->mem.events++] -= priv;
 	if (WIFSIGNALED(st)) {
 		snprintf(err, errlen,
 		         "worker process %d died of signal %d (%s); its tasks' results are lost: run the "
@@ -205,9 +188,10 @@ static int fork_worker(const struct sim_run *run, struct shm *shm, struct kids *
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGALRM);
 	sigprocmask(SIG_BLOCK, &block, &old);
+	sim_workermem_born(&k->mem, id);
 	pid_t pid = fork();
 	if (pid == 0)
-		child_main(run, shm, run->workers == 0, id, parent, &old);
+		child_main(run, shm, &k->mem, id, parent, &old);
 	if (pid < 0) {
 		int e = errno;
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -215,7 +199,7 @@ static int fork_worker(const struct sim_run *run, struct shm *shm, struct kids *
 		return -e;
 	}
 	int slot = sim_child_register(pid);
-	kid_add(k, pid, slot, id);
+	kid_add(k, pid, slot);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (slot < 0) { /* cannot happen below 65536 alive; the CLI keeps us under pid_max */
 		snprintf(err, errlen, "too many worker processes to track: use --workers W or --limit L");
@@ -256,39 +240,26 @@ static int run_workers(const struct sim_run *run, struct shm *shm, struct kids *
 	return ret;
 }
 
-/* The live workers' private memory at most at once, for the record. */
-static void report_memory(const struct memtrack *m)
-{
-	int64_t sum = 0, peak = 0;
-	for (uint32_t e = 0; e < m->events; e++) {
-		sum += m->delta[e];
-		if (sum > peak)
-			peak = sum;
-	}
-	sim_children_private_peak((uint64_t)peak, !m->unknown);
-}
-
 static int multiprocess_run(const struct sim_run *run, struct sim_result *results, char *err, size_t errlen)
 {
 	uint32_t cap = sim_run_concurrency(run);
 	uint32_t nprocs = run->workers == 0 ? run->tasks : cap;
-	size_t size = sizeof(struct shm) + (size_t)run->tasks * sizeof(struct sim_result) + (size_t)nprocs * sizeof(int64_t);
+	size_t size = sizeof(struct shm) + (size_t)run->tasks * sizeof(struct sim_result) + (size_t)nprocs * sizeof(struct sim_workermem_slot);
 	struct shm *shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED) {
 		snprintf(err, errlen, "cannot map %zu bytes shared with the workers (%s): use fewer --tasks",
 		         size, strerror(errno));
 		return -ENOMEM;
 	}
-	struct kids k = { .mem = { .priv = shm_priv(run, shm) } };
+	struct kids k = { 0 };
 	uint32_t tsize = 4;
 	while (tsize < 2 * cap)
 		tsize *= 2;
 	k.t = calloc(tsize, sizeof *k.t);
 	k.mask = tsize - 1;
-	k.mem.born = calloc(nprocs, sizeof *k.mem.born);
-	k.mem.delta = calloc(2 * (size_t)nprocs, sizeof *k.mem.delta);
+	sim_workermem_init(&k.mem, shm_mem(run, shm), nprocs);
 	int ret = -ENOMEM;
-	if (!k.t || !k.mem.born || !k.mem.delta)
+	if (!k.t)
 		snprintf(err, errlen, "out of memory for %u worker processes: use --workers W or --limit L", cap);
 	else
 		ret = run_workers(run, shm, &k, err, errlen);
@@ -296,10 +267,8 @@ static int multiprocess_run(const struct sim_run *run, struct sim_result *result
 	kill_all(&k);
 	if (ret == 0) {
 		memcpy(results, shm->results, (size_t)run->tasks * sizeof *results);
-		report_memory(&k.mem);
+		sim_workermem_report(&k.mem);
 	}
-	free(k.mem.delta);
-	free(k.mem.born);
 	free(k.t);
 	munmap(shm, size);
 	return ret;

@@ -24,7 +24,7 @@ if (NSTOP > 0) { set label 9 'where the thread and process series stopped (the n
 plot for [i=1:NS] pts using (column('i') == i ? column('tasks') : NaN):'bpt' \
         with linespoints lw 2 pt cpoint(S[i]) ps 1.4 lc rgb ccolor(S[i]) title S[i], \
      refs using (strcol('kind') eq 'earlier' ? column('tasks') : NaN):'bpt':(ccolor(strcol('series'))) \
-        with points pt 6 ps 2.2 lw 2 lc rgb variable title 'circles: measured on this machine earlier (peak RSS), not in this run', \
+        with points pt 6 ps 2.2 lw 2 lc rgb variable title (NEARLIER > 0 ? 'circles: measured here earlier, not in this run' : ''), \
      refs using (strcol('kind') eq 'earlier' ? column('tasks') : NaN):'bpt':(strcol('series')) \
         with labels left offset 1.4, 0 font ',8' tc rgb '#555555' notitle, \
      refs using (strcol('kind') eq 'published' ? column('tasks') : NaN):'bpt' \

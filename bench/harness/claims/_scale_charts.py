@@ -48,6 +48,7 @@ def memory_chart(s, ctx):
     return Plot({"pts": write_csv(ctx, "c11_memory.points.csv", ["i", "series", "tasks", "bpt", "method"], pts),
                  "refs": write_csv(ctx, "c11_memory.refs.csv", ["label", "tasks", "bpt", "kind", "series"], refs),
                  "NS": len(names), k: v, "NSTOP": len(stops), ks: vs,
+                 "NEARLIER": sum(1 for r in refs if r[3] == "earlier"),
                  "xmax": max(int(r["p_tasks"]) for r in s.rows)}, size=(1200, 760))
 
 
