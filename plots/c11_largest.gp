@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # c11_largest.gp: claim C11: the most concurrent sleeping tasks each model completed, and why it went no further.
-set title sprintf("C11: the largest number of concurrent %g-s sleeps each model completed on this machine", D).qnote font ',14'
+set title sprintf("C11: the most concurrent %g-s sleeps each model completed on this machine, and how many lived at once", D).qnote font ',14'
 unset key
-set ylabel 'tasks completed at once (log scale)'
+set ylabel 'tasks (log scale): completed (bar), alive at once (black mark)'
 set logscale y
 set yrange [100:top * 30]
 set xrange [-0.6:NB - 0.4]
@@ -14,13 +14,15 @@ ccolor(s) = strstrt(s, 'callbacks') ? 0x17becf : strstrt(s, 'floor') ? 0x8c564b 
             strstrt(s, 'python') ? 0xbcbd22 : mcolor(s)
 line1(s) = s[1:strstrt(s, '|') - 1]
 line2(s) = s[strstrt(s, '|') + 1:]
-set label 1 "Each bar: the largest count of the sweep the model ran and verified. Red: the next count it was given,\nand why it failed (a thread or process per task is refused up front past the kernel's limits, or fails\nnaming the limit it met). Grey: it completed every count it was given." \
+set label 1 "Each bar: the largest count of the sweep the model ran and verified; a black mark: how many of them were\nalive at once, when fewer (making them outlasted a sleep). Red: the next count it was given, and why it failed\n(refused up front past the kernel's limits, or failing at the limit it met). Grey: it completed every count it was given." \
     at graph 0.01, graph 0.97 left font ',9' tc rgb '#555555'
 # The machine's ceiling on threads and processes, shared with everything else it runs.
 if (pidmax > 0) { set arrow 1 from graph 0, first pidmax to graph 1, first pidmax nohead back dt 2 lw 1.5 lc rgb '#a00000'
     set label 2 sprintf('kernel.pid_max = %d: every thread and process of the machine', pidmax) \
         at graph 0.99, first pidmax * 1.25 right font ',9' tc rgb '#a00000' }
 plot bars using 'i':'value':(0.6):(ccolor(strcol('label'))):xtic(twoline(strcol('label'))) with boxes lc rgb variable, \
+     bars using (strcol('held_shown') ne '-' ? column('i') - 0.3 : NaN):'held':(0.6):(0) with vectors nohead lw 4 lc rgb '#000000', \
+     bars using (strcol('held_shown') ne '-' ? column('i') : NaN):(column('held') / 1.45):(strcol('held_shown')) with labels font ',9', \
      bars using 'i':(column('value') * 1.35):(strcol('shown')) with labels font ',10', \
      bars using 'i':(column('value') * 2.6):(line1(strcol('why'))."\n".line2(strcol('why'))):(strcol('kind') eq 'stopped' ? 0xa00000 : 0x777777) \
         with labels font ',8' tc rgb variable

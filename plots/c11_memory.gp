@@ -21,8 +21,16 @@ do for [k=1:NSTOP] {
 }
 if (NSTOP > 0) { set label 9 'where the thread and process series stopped (the next count they were given):' \
     at screen 0.02, screen 0.012 + 0.022 * NSTOP font ',9' left }
+# Filled: every task of the run was alive at once; open: fewer were (making them outlasted a
+# sleep), so the figure spreads the run's memory over tasks that never lived together.
 plot for [i=1:NS] pts using (column('i') == i ? column('tasks') : NaN):'bpt' \
-        with linespoints lw 2 pt cpoint(S[i]) ps 1.4 lc rgb ccolor(S[i]) title S[i], \
+        with lines lw 2 lc rgb ccolor(S[i]) notitle, \
+     for [i=1:NS] pts using (column('i') == i && column('together') == 1 ? column('tasks') : NaN):'bpt' \
+        with points pt cpoint(S[i]) ps 1.4 lc rgb ccolor(S[i]) notitle, \
+     for [i=1:NS] pts using (column('i') == i && column('together') == 0 ? column('tasks') : NaN):'bpt' \
+        with points pt cpoint(S[i]) - 1 ps 1.6 lw 2 lc rgb ccolor(S[i]) notitle, \
+     for [i=1:NS] NaN with linespoints lw 2 pt cpoint(S[i]) ps 1.4 lc rgb ccolor(S[i]) title S[i], \
+     NaN with points pt 6 ps 1.4 lw 2 lc rgb '#333333' title 'open: fewer than N alive at once', \
      refs using (strcol('kind') eq 'earlier' ? column('tasks') : NaN):'bpt':(ccolor(strcol('series'))) \
         with points pt 6 ps 2.2 lw 2 lc rgb variable title (NEARLIER > 0 ? 'circles: measured here earlier, not in this run' : ''), \
      refs using (strcol('kind') eq 'earlier' ? column('tasks') : NaN):'bpt':(strcol('series')) \

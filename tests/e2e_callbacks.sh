@@ -37,6 +37,7 @@ timing && check "3 rounds of 50 ms take 3 sleeps ($(json wall_s <<<"$r") s)" \
 
 # C10: --limit 2 over 6 makes 3 waves on two slots; one trace line per sleep.
 limit_waves --model $M
+[[ $(json in_flight_max <<<"$LIMIT_REC") == 2 ]] && ok "--limit 2: the record says 2 in flight at most" || bad "in_flight_max: $LIMIT_REC"
 slots=$(tail -n +2 "$T_TMP/limit.csv" | cut -d, -f2 | sort -u | tr '\n' ' ')
 [[ $slots == "0 1 " ]] && ok "--limit 2: tasks ran in slots 0 and 1" || bad "--limit 2: slots '$slots'"
 r=$(run_json sleep --model $M --tasks 2000 --ms 5 --rounds 4 --limit 500)
@@ -47,6 +48,7 @@ n=10000
 [[ -n $SIMUL_SANITIZE ]] && n=2000
 r=$(run_json sleep --model $M --tasks $n --ms 300)
 [[ $(json verified <<<"$r") == true ]] && ok "$n tasks verify" || bad "$n tasks: $r"
+[[ $(json in_flight_max <<<"$r") == $n ]] && ok "$n tasks: all $n in flight at once" || bad "$n tasks in flight: $r"
 timing && check "$n sleeps of 300 ms in one sleep ($(json wall_s <<<"$r") s < 0.45 s)" "$(json wall_s <<<"$r") < 0.45"
 
 # fetch against the embedded server: every body counted; the GETs overlap (C3's shape).

@@ -20,6 +20,11 @@ mem=$(json mem_kib <<<"$r") sum=$(json max_rss_kib <<<"$r")
 check "200 processes: mem_kib $mem KiB is under a fifth of the RSS sum $sum KiB" "$mem * 5 < $sum"
 check "200 processes: mem_kib $mem KiB is under a fifth of 200 x one process's $one KiB" "$mem * 5 < 200 * $one"
 check "200 processes: mem_kib $mem KiB is at least one process's $one KiB" "$mem >= $one"
+[[ $(json in_flight_max <<<"$r") == 200 ]] && ok "200 processes of 300 ms: all 200 alive at once" || bad "in flight: $r"
+# Tasks completed need not have been alive together: 300 forks take longer than a 1 ms sleep.
+r=$(run_json sleep --model multiprocess --workers 0 --tasks 300 --ms 1)
+check "300 processes of 1 ms: fewer than 300 alive at once ($(json in_flight_max <<<"$r"))" \
+  "$(json in_flight_max <<<"$r") >= 1 && $(json in_flight_max <<<"$r") < 300"
 r=$(run_json sleep --model multiprocess --workers 2 --tasks 6 --ms 10)
 [[ $(json mem_method <<<"$r") == rss+uss ]] && check "a pool of 2: mem_kib under the RSS sum" "$(json mem_kib <<<"$r") < $(json max_rss_kib <<<"$r")" \
   || bad "pool of 2: $r"

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 struct sleep_cfg {
 	uint64_t ms;
@@ -92,6 +93,41 @@ static double sleep_predict(const struct sim_run *run)
 	return waves * (double)c->rounds * (double)c->ms / 1000.0;
 }
 
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The most tasks in flight at once, from each task's start and end (an end first at a tie):
+ * N tasks "completed" need not have been alive together, if making them outlasted a sleep.
+ * 0 if there is no memory to count them. */
+static uint32_t in_flight_max(const struct sim_result *rs, uint32_t n)
+{
+	double *starts = malloc(2 * (size_t)n * sizeof *starts), *ends = starts + n;
+	if (!starts)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		starts[i] = rs[i].start_s;
+		ends[i] = rs[i].end_s;
+	}
+	qsort(starts, n, sizeof *starts, by_value);
+	qsort(ends, n, sizeof *ends, by_value);
+	uint32_t live = 0, most = 0;
+	for (uint32_t i = 0, j = 0; i < n;) {
+		if (starts[i] < ends[j]) {
+			i++;
+			if (++live > most)
+				most = live;
+		} else {
+			j++;
+			live--;
+		}
+	}
+	free(starts);
+	return most;
+}
+
 static void sleep_fields(const struct sim_run *run, const struct sim_result *rs, struct sim_fields *out)
 {
 	const struct sleep_cfg *c = run->cfg;
@@ -104,6 +140,7 @@ static void sleep_fields(const struct sim_run *run, const struct sim_result *rs,
 		sim_hist_merge(&h, &rs[i].lat);
 	/* How late sleeps woke: the scheduling overhead each model adds to a wait. */
 	sim_field_add(out, "sleep_p99_s", false, "%.6f", sim_hist_quantile(&h, 0.99));
+	sim_field_add(out, "in_flight_max", false, "%u", in_flight_max(rs, run->tasks));
 }
 
 const struct sim_workload sim_workload_sleep = {

@@ -24,6 +24,7 @@ class Reach:
     series: str
     kind: str          # 'loop' (simul's event loops), 'each' (a thread or process per task), 'peer'
     largest: int       # the most tasks it completed (0: none)
+    held: int          # of those, the most alive at once (in_flight_max)
     row: dict          # the row at `largest`, or None
     stop: dict         # the first row above `largest` that stopped or failed, or None
     why: str           # where and why it stopped, short; '' if it completed every count it was given
@@ -43,6 +44,14 @@ def mem_kib(r):
     (a peer of one process, whose RSS counts its pages once anyway)."""
     v = fnum(r.get("mem_kib"))
     return v if v is not None else fnum(r.get("max_rss_kib"))
+
+
+def held(r):
+    """The most of a run's tasks alive at once (its in_flight_max): N completed tasks need not
+    have lived together, if making them took longer than a sleep. A record without the field
+    counts as all of them."""
+    v = fnum(r.get("in_flight_max"))
+    return int(v) if v else int(r["p_tasks"])
 
 
 def bytes_per_task(r):
@@ -74,7 +83,7 @@ def reach_of(s, ctx, series):
     largest = int(ok[-1]["p_tasks"]) if ok else 0
     stop = next((r for r in rows if r["status"] in ("stopped", "failed") and int(r["p_tasks"]) > largest), None)
     why = short_reason(stop.get("first_error", ""), int(stop["p_tasks"])) if stop else ""
-    return Reach(series, kind_of(rows, ctx), largest, ok[-1] if ok else None, stop, why)
+    return Reach(series, kind_of(rows, ctx), largest, held(ok[-1]) if ok else 0, ok[-1] if ok else None, stop, why)
 
 
 def reaches(s, ctx):

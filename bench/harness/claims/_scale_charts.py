@@ -33,7 +33,8 @@ def memory_chart(s, ctx):
         for r in sorted((r for r in s.ok_rows() if r["series"] == x), key=lambda r: int(r["p_tasks"])):
             b = sc.bytes_per_task(r)
             if b:
-                pts.append([i, clean(x), r["p_tasks"], "%.1f" % b, r.get("mem_method") or "rss"])
+                together = 1 if sc.held(r) == int(r["p_tasks"]) else 0
+                pts.append([i, clean(x), r["p_tasks"], "%.1f" % b, r.get("mem_method") or "rss", together])
                 measured.add((x, int(r["p_tasks"])))
     refs = []
     for x, by_n in sc.EARLIER.items():
@@ -45,7 +46,7 @@ def memory_chart(s, ctx):
     k, v = gp_array("S", [gp_str(x) for x in names])
     stops = [r for r in rs if r.stop]
     ks, vs = gp_array("STOP", [gp_str(f"{r.series}: {r.why}") for r in stops] or ["''"])
-    return Plot({"pts": write_csv(ctx, "c11_memory.points.csv", ["i", "series", "tasks", "bpt", "method"], pts),
+    return Plot({"pts": write_csv(ctx, "c11_memory.points.csv", ["i", "series", "tasks", "bpt", "method", "together"], pts),
                  "refs": write_csv(ctx, "c11_memory.refs.csv", ["label", "tasks", "bpt", "kind", "series"], refs),
                  "NS": len(names), k: v, "NSTOP": len(stops), ks: vs,
                  "NEARLIER": sum(1 for r in refs if r[3] == "earlier"),
@@ -61,10 +62,12 @@ def largest_chart(s, ctx):
         else:
             head, _, tail = r.why.partition(": ")
             why = f"next: {head}|{tail}"
+        held = clean(f"{r.held:,} at once") if r.held < r.largest else "-"
         bars.append([i, clean(r.series), r.largest or 1, clean(f"{r.largest:,}"), clean(why),
-                     "stopped" if r.stop else "done"])
+                     "stopped" if r.stop else "done", r.held or 1, held])
     top = max((int(r["p_tasks"]) for r in s.rows), default=1)
     rows = s.ok_rows()
     D = float(rows[0]["ms"]) / 1000 if rows and rows[0].get("ms") else 1.0
-    return Plot({"bars": write_csv(ctx, "c11_largest.bars.csv", ["i", "label", "value", "shown", "why", "kind"], bars),
+    return Plot({"bars": write_csv(ctx, "c11_largest.bars.csv",
+                                   ["i", "label", "value", "shown", "why", "kind", "held", "held_shown"], bars),
                  "NB": len(bars), "top": top, "D": D, "pidmax": int(ctx.env.get("pid_max") or 0)}, size=(1200, 700))

@@ -12,14 +12,16 @@ QUOTE = "an event loop holds many more concurrent tasks than threads or processe
 SOURCE = "fowler-2022"
 ALSO = ("masnun-2016",)
 WORKLOAD = "scale"
-HOLDS = ("each event loop completes the sweep's largest count, at least 10× the most a thread or process per "
-         "task completes before the kernel's limits stop it; and it costs less memory per task")
+HOLDS = ("each event loop holds the sweep's largest count of tasks at once, at least 10× the most a thread or "
+         "process per task holds before the kernel's limits stop it; and it costs less memory per task")
 MORE = 10   # the loops must reach at least this many times the count a thread or process per task reached
 
 
 def common_count(s, rs):
-    """The largest count at which every loop and every thread-or-process series completed a run."""
-    sets = [{int(r["p_tasks"]) for r in s.ok_rows() if r["series"] == x.series} for x in rs if x.kind in ("loop", "each")]
+    """The largest count at which every loop and every thread-or-process series held all its
+    tasks at once: where memory per task compares like with like."""
+    sets = [{int(r["p_tasks"]) for r in s.ok_rows() if r["series"] == x.series and sc.held(r) == int(r["p_tasks"])}
+            for x in rs if x.kind in ("loop", "each")]
     both = set.intersection(*sets) if sets else set()
     return max(both) if both else 0
 
@@ -27,11 +29,11 @@ def common_count(s, rs):
 def checks_of(s, rs, top):
     loops = [r for r in rs if r.kind == "loop"]
     each = [r for r in rs if r.kind == "each"]
-    checks = [(f"{r.series} completed {top:,} tasks, the sweep's largest", r.largest == top) for r in loops]
-    best = max((r.largest for r in loops), default=0)
+    checks = [(f"{r.series} held {r.held:,} tasks at once, the sweep's largest count", r.held == top) for r in loops]
+    best = max((r.held for r in loops), default=0)
     for r in each:
-        checks.append((f"{r.series} stopped at a limit ({r.why or 'it did not stop'}) after {r.largest:,}, "
-                       f"at most 1/{MORE} of the loops' {best:,}", bool(r.stop) and r.largest * MORE <= best))
+        checks.append((f"{r.series} stopped at a limit ({r.why or 'it did not stop'}) having held at most "
+                       f"{r.held:,} at once, at most 1/{MORE} of the loops' {best:,}", bool(r.stop) and r.held * MORE <= best))
     at = common_count(s, rs)
     costs = {r.series: sc.bytes_per_task(s.ok(r.series, tasks=at)) for r in loops + each if s.ok(r.series, tasks=at)}
     dearest_loop = max((costs[r.series] for r in loops if costs.get(r.series)), default=None)
@@ -43,15 +45,16 @@ def checks_of(s, rs, top):
 
 
 def reach_table(s, rs):
-    tbl = ["| series | largest count completed | its wall time | memory (method) | per task | where it stopped |",
-           "|---|---:|---:|---:|---:|---|"]
+    tbl = ["| series | largest count completed | of those, alive at once | its wall time | memory (method) | per task "
+           "| where it stopped |", "|---|---:|---:|---:|---:|---:|---|"]
     for r in rs:
         if not r.row:
-            tbl.append(f"| {r.series} | none | | | | {r.why or 'no point ran'} |")
+            tbl.append(f"| {r.series} | none | | | | | {r.why or 'no point ran'} |")
             continue
         k = sc.mem_kib(r.row)
-        tbl.append(f"| {r.series} | {r.largest:,} | {secs(sc.wall(r.row))} | {sc.mib(k)} ({r.row.get('mem_method') or 'rss'}) | "
-                   f"{sc.per_task(sc.bytes_per_task(r.row))} | {r.why or 'completed every count it was given'} |")
+        tbl.append(f"| {r.series} | {r.largest:,} | {r.held:,} | {secs(sc.wall(r.row))} | {sc.mib(k)} "
+                   f"({r.row.get('mem_method') or 'rss'}) | {sc.per_task(sc.bytes_per_task(r.row))} | "
+                   f"{r.why or 'completed every count it was given'} |")
     return tbl
 
 
@@ -75,18 +78,20 @@ def target_rows(s, D):
 
 
 def sentence_of(s, rs, top, at):
-    loops = [r for r in rs if r.kind == "loop" and r.largest == top]
+    loops = [r for r in rs if r.kind == "loop" and r.held == top]
     each = [r for r in rs if r.kind == "each"]
     if not loops:
         return ""
-    out = (f"{' and '.join(r.series for r in loops)} held {top:,} concurrent sleeps "
+    out = (f"{' and '.join(r.series for r in loops)} held {top:,} sleeps at once "
            f"({', '.join(secs(sc.wall(r.row)) for r in loops)})")
     if each:
-        out += "; " + "; ".join(f"{r.series} stopped after {r.largest:,} ({r.why or 'no stop recorded'})" for r in each)
+        out += "; " + "; ".join(f"{r.series} completed {r.largest:,}, at most {r.held:,} alive at once, and stopped "
+                                f"there ({r.why or 'no stop recorded'})" for r in each)
     out += "."
     costs = [(r.series, sc.bytes_per_task(s.ok(r.series, tasks=at))) for r in rs if s.ok(r.series, tasks=at)]
     if at and costs:
-        out += (f" Memory per task at {at:,} (the run's memory, shared pages once, ÷ tasks): "
+        out += (f" Memory per task at {at:,}, the most every one of them held at once (the run's memory, shared "
+                f"pages once, ÷ tasks): "
                 + ", ".join(f"{x} {sc.per_task(b)}" for x, b in sorted(costs, key=lambda c: c[1])) + ".")
     big = [(r.series, sc.bytes_per_task(r.row)) for r in rs if r.row and r.largest == top and r.kind != "each"]
     if top != at and big:
@@ -111,9 +116,11 @@ def judge(sweeps, ctx):
         prediction=("every model that can hold N tasks takes about D; the loops hold any count memory allows; a "
                     "thread or process per task stops at the kernel's limits, about min(pid_max, max_map_count / 2) "
                     "threads and pid_max processes, less what else runs"),
-        thresholds=(f"each of simul's loops completes the largest count; each thread-or-process model stops (refused "
-                    f"or failed) having completed at most 1/{MORE} of it; at the largest count all of them completed, "
-                    f"each thread-or-process model's memory per task is above every loop's"),
+        thresholds=(f"each of simul's loops holds the largest count at once (in_flight_max: the most of a run's "
+                    f"tasks alive together, from each task's start and end); each thread-or-process model stops "
+                    f"(refused or failed) having held at most 1/{MORE} of it; at the largest count at which all of "
+                    f"them held every task at once, each thread-or-process model's memory per task is above every "
+                    f"loop's"),
         checks=checks, table=reach_table(s, rs) + target_rows(s, D), sentence=sentence_of(s, rs, top, at))
 
 
