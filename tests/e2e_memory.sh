@@ -30,7 +30,9 @@ r=$(run_json sleep --model multiprocess --workers 2 --tasks 6 --ms 10)
   || bad "pool of 2: $r"
 
 # Against an independent count: the proportional set sizes (PSS) of the run's processes,
-# summed while all of them sleep, are the same memory counted another way.
+# summed while all of them sleep, are the same memory counted another way. mem_kib is the
+# conservative one (the parent's whole RSS, each worker at its size as it ends): never much
+# below, and within a few times of it for workers this small.
 if [[ -r /proc/self/smaps_rollup ]]; then
   "$SIMUL" run sleep --model multiprocess --workers 0 --tasks 200 --ms 2500 --format json >"$T_TMP/mp.json" &
   p=$!
@@ -42,7 +44,7 @@ if [[ -r /proc/self/smaps_rollup ]]; then
   done
   wait $p
   mem=$(json mem_kib <"$T_TMP/mp.json")
-  check "200 processes: mem_kib $mem KiB within 0.5-3x of their summed PSS, $pss KiB" "$mem >= 0.5 * $pss && $mem <= 3 * $pss"
+  check "200 processes: mem_kib $mem KiB within 0.8-5x of their summed PSS, $pss KiB" "$mem >= 0.8 * $pss && $mem <= 5 * $pss"
 else
   ok "PSS cross-check skipped: no /proc/self/smaps_rollup (kernel before 4.14)"
 fi
