@@ -57,11 +57,13 @@ def largest_chart(s, ctx):
     """c11_largest.gp: one bar per series, the most tasks it completed, and why it went no further."""
     bars = []
     for i, r in enumerate(sc.reaches(s, ctx)):
+        # Three short lines over the bar, '|' between them (the script splits them).
         if not r.stop:
-            why = "all done: the sweep|gave it no more" if r.largest else "|no count completed"
+            why = "all done:|the sweep gave|it no more" if r.largest else "||no count completed"
         else:
             head, _, tail = r.why.partition(": ")
-            why = f"next: {head}|{tail}"
+            count, _, what = head.partition(" ")
+            why = f"next: {count}|{what}|{tail}"
         held = clean(f"{r.held:,} at once") if r.held < r.largest else "-"
         bars.append([i, clean(r.series), r.largest or 1, clean(f"{r.largest:,}"), clean(why),
                      "stopped" if r.stop else "done", r.held or 1, held])
