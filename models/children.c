@@ -17,6 +17,10 @@ static _Atomic pid_t slots[SLOTS];
 static atomic_uint hint;
 static atomic_int high; /* slots at or above this have never been used */
 static _Atomic uint64_t rss_kib;
+static atomic_uint reaped;
+/* Reported once, after the run, by the model that forked the workers. */
+static uint64_t private_kib;
+static int private_state; /* 0 not reported, 1 known, -1 unknown */
 
 int sim_child_register(pid_t pid)
 {
@@ -39,8 +43,32 @@ void sim_child_forget(int slot)
 		atomic_store(&slots[slot], 0);
 }
 
-void sim_child_reaped(const struct rusage *ru) { atomic_fetch_add(&rss_kib, (uint64_t)ru->ru_maxrss); }
+void sim_child_reaped(const struct rusage *ru)
+{
+	atomic_fetch_add(&rss_kib, (uint64_t)ru->ru_maxrss);
+	atomic_fetch_add(&reaped, 1);
+}
 uint64_t sim_children_rss_kib(void) { return atomic_load(&rss_kib); }
+
+void sim_children_private_peak(uint64_t kib, bool known)
+{
+	private_kib = kib;
+	private_state = known ? 1 : -1;
+}
+
+const char *sim_run_memory(uint64_t self_kib, uint64_t *kib)
+{
+	if (atomic_load(&reaped) == 0) {
+		*kib = self_kib;
+		return "rss-peak";
+	}
+	if (private_state == 1) {
+		*kib = self_kib + private_kib;
+		return "rss+uss";
+	}
+	*kib = self_kib + atomic_load(&rss_kib);
+	return "rss-sum";
+}
 
 void sim_children_kill(void)
 {

@@ -4,6 +4,7 @@
 #define SIMUL_MODEL_H
 
 #include "runtime.h"
+#include "step.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +46,8 @@ void sim_tally_merge(struct sim_tally *into, const struct sim_tally *from);
 
 struct sim_run {
 	sim_task_fn task;
+	sim_step_fn step;      /* the body's callback form (step.h), or NULL: models with SIM_CAP_STEP run it */
+	size_t step_state;     /* bytes of state a task in flight keeps for step */
 	const void *cfg;       /* the task body's parsed options */
 	void *state;           /* what the task body's set-up made (server address, ...) */
 	const struct sim_model *model;
@@ -72,6 +75,9 @@ void sim_clock_start(void);
 
 /* Run task i of the run into *out: sets start/end/worker and calls run->task. */
 void sim_task_run(const struct sim_run *run, uint32_t i, uint32_t worker, struct sim_result *out);
+/* The same in two halves, around a task that runs as steps (step.h). */
+void sim_task_begin(uint32_t i, uint32_t worker, struct sim_result *out);
+void sim_task_end(struct sim_result *out);
 
 /* Where sim_trace writes: an O_APPEND descriptor, set before the run (-1: nowhere). */
 void sim_trace_open(int fd);
@@ -113,6 +119,7 @@ enum sim_cap {
 	SIM_CAP_GIL = 1u << 2,       /* --gil: a global lock held while computing, as CPython's */
 	SIM_CAP_STACK = 1u << 3,     /* --stack-kib: tasks run on stacks the model makes */
 	SIM_CAP_OFFLOAD = 1u << 4,   /* CPU work leaves the loop for a pool (UV_THREADPOOL_SIZE) */
+	SIM_CAP_STEP = 1u << 5,      /* runs a body's callback form (run->step), not run->task */
 };
 #define SIM_CAP_POOL (SIM_CAP_THREADS | SIM_CAP_PROCESSES)
 
@@ -154,7 +161,8 @@ struct sim_model {
 	X(threadpool)     \
 	X(multiprocess)   \
 	X(eventloop)      \
-	X(eventloop_offload)
+	X(eventloop_offload) \
+	X(eventloop_callbacks)
 
 #define SIM_DECLARE_MODEL(n) extern const struct sim_model sim_model_##n;
 SIM_MODELS(SIM_DECLARE_MODEL)
@@ -189,6 +197,23 @@ int sim_child_register(pid_t pid);        /* a slot >= 0, or -ENOSPC */
 void sim_child_forget(int slot);           /* after reaping it */
 void sim_child_reaped(const struct rusage *ru); /* adds its peak RSS to the run's memory */
 uint64_t sim_children_rss_kib(void);
+
+/* ---- The run's memory, each page counted once. --------------------------------------- */
+
+/* A page shared by several processes (the program, the libraries, what a worker inherits
+ * and never writes) is one page of the machine's memory, but each process's own RSS counts
+ * it: summing the children's RSS counted it once per process. So a model of processes
+ * reports instead the most private memory its live workers held at once (pages no other
+ * process maps: each worker reads its own with sim_mem_private_kib as it ends, or past 64
+ * workers a sample of them does, workermem.h); the run's memory is then the parent's peak
+ * RSS plus that. known is false if a worker could not read its figure. */
+long long sim_mem_private_kib(void);       /* this process's private pages in KiB; -1 unknown */
+void sim_children_private_peak(uint64_t kib, bool known);
+/* The run's memory in KiB (self_kib: the parent's own peak RSS) and the method's name:
+ * "rss-peak" (one process: its peak RSS counts each page once, threads share them),
+ * "rss+uss" (the parent's peak RSS plus the workers' private memory at most at once), or
+ * "rss-sum" (every process's peak RSS summed, when a worker's private memory is unknown). */
+const char *sim_run_memory(uint64_t self_kib, uint64_t *kib);
 void sim_children_kill(void);              /* SIGKILL and reap every registered child; async-signal-safe */
 /* In a freshly forked child: default signal handlers, die with the parent. */
 void sim_child_after_fork(pid_t parent);

@@ -2,6 +2,7 @@
 /* multiprocess.c: W fork()ed workers pull tasks through shared memory, or one process per task. */
 #include "model.h"
 #include "machine.h"
+#include "workermem.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -47,6 +48,7 @@ struct kid {
 struct kids {
 	struct kid *t;
 	uint32_t mask;
+	struct sim_workermem mem; /* the workers' private memory, for the run's (workermem.h) */
 };
 
 static uint32_t kid_hash(const struct kids *k, pid_t pid) { return ((uint32_t)pid * 2654435761u) & k->mask; }
@@ -83,14 +85,20 @@ static void kid_del(struct kids *k, uint32_t i)
 	}
 }
 
-static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, bool per_task, uint32_t id,
-                                 pid_t parent, const sigset_t *mask)
+/* Where the workers' lives and private memory go: after the tallies, one slot per worker. */
+static struct sim_workermem_slot *shm_mem(const struct sim_run *run, struct shm *shm, uint32_t nprocs)
+{
+	return (struct sim_workermem_slot *)(void *)(tallies(shm, run->tasks) + nprocs);
+}
+
+static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, const struct sim_workermem *mem,
+                                 uint32_t id, pid_t parent, const sigset_t *mask)
 {
 	sim_child_after_fork(parent);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	sim_set_ops(&sim_blocking_ops);
 	sim_tally_bind(&tallies(shm, run->tasks)[id]);
-	if (per_task) {
+	if (run->workers == 0) { /* a process per task */
 		sim_task_run(run, id, id, &shm->results[id]);
 	} else {
 		for (;;) {
@@ -100,6 +108,7 @@ static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, boo
 			sim_task_run(run, i, id, &shm->results[i]);
 		}
 	}
+	sim_workermem_child(mem, id);
 	/* _exit: no atexit handlers, no second flush of stdio buffers the parent owns. */
 	_exit(0);
 }
@@ -195,9 +204,10 @@ static int fork_worker(const struct sim_run *run, struct shm *shm, struct kids *
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, &old);
+	sim_workermem_born(&k->mem, id);
 	pid_t pid = fork();
 	if (pid == 0)
-		child_main(run, shm, run->workers == 0, id, parent, &old);
+		child_main(run, shm, &k->mem, id, parent, &old);
 	if (pid < 0) {
 		int e = errno;
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -250,7 +260,7 @@ static int multiprocess_run(const struct sim_run *run, struct sim_result *result
 {
 	uint32_t cap = sim_run_concurrency(run);
 	uint32_t nprocs = run->workers == 0 ? run->tasks : cap;
-	size_t size = tallies_offset(run->tasks) + (size_t)nprocs * sizeof(struct sim_tally);
+	size_t size = tallies_offset(run->tasks) + (size_t)nprocs * (sizeof(struct sim_tally) + sizeof(struct sim_workermem_slot));
 	struct shm *shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED) {
 		snprintf(err, errlen, "cannot map %zu bytes shared with the workers (%s): use fewer --tasks",
@@ -263,18 +273,19 @@ static int multiprocess_run(const struct sim_run *run, struct sim_result *result
 		tsize *= 2;
 	k.t = calloc(tsize, sizeof *k.t);
 	k.mask = tsize - 1;
-	if (!k.t) {
-		munmap(shm, size);
+	sim_workermem_init(&k.mem, shm_mem(run, shm, nprocs), nprocs);
+	int ret = -ENOMEM;
+	if (!k.t)
 		snprintf(err, errlen, "out of memory for %u worker processes: use --workers W or --limit L", cap);
-		return -ENOMEM;
-	}
-	int ret = run_workers(run, shm, &k, err, errlen);
+	else
+		ret = run_workers(run, shm, &k, err, errlen);
 	/* On any failure no child may outlive the run, nor finish tasks nobody will read. */
 	kill_all(&k);
 	if (ret == 0) {
 		memcpy(results, shm->results, (size_t)run->tasks * sizeof *results);
 		for (uint32_t i = 0; i < nprocs && run->tally; i++)
 			sim_tally_merge(run->tally, &tallies(shm, run->tasks)[i]);
+		sim_workermem_report(&k.mem);
 	}
 	free(k.t);
 	munmap(shm, size);

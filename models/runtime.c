@@ -159,12 +159,22 @@ void sim_trace_open(int fd) { trace_fd = fd; }
 
 void sim_task_run(const struct sim_run *run, uint32_t i, uint32_t worker, struct sim_result *out)
 {
+	sim_task_begin(i, worker, out);
+	run->task(run, i, out);
+	sim_task_end(out);
+}
+
+void sim_task_begin(uint32_t i, uint32_t worker, struct sim_result *out)
+{
 	memset(out, 0, sizeof *out);
 	sim_cur.task = i;
 	sim_cur.worker = worker;
 	out->worker = worker;
 	out->start_s = sim_now();
-	run->task(run, i, out);
+}
+
+void sim_task_end(struct sim_result *out)
+{
 	out->end_s = sim_now();
 	/* A line missing from the trace fails a task, so its result (which crosses from a forked
 	 * worker too) fails the run, and no incomplete trace is renamed into place. */

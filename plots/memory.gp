@@ -1,21 +1,21 @@
 # SPDX-License-Identifier: MIT
-# memory.gp: peak memory against tasks per model for the sleep workload (the C1 sweep), log-log.
+# memory.gp: the run's peak memory (mem_kib: shared pages once) against tasks per model for the sleep workload (the C1 sweep), log-log.
 set key inside left top Left reverse box opaque samplen 2 font ',10'
 if (keyout) eval KEYOUT
-set title "Memory: peak resident memory of a run of N sleeping tasks, per model".qnote font ',14'
+set title "Memory: peak memory of a run of N sleeping tasks, per model".qnote font ',14'
 set xlabel 'tasks N (log scale)'
-set ylabel 'peak RSS, MiB (log scale; children summed)'
+set ylabel "the run's peak memory, MiB (log scale)\na page shared by processes counted once (mem_kib)"
 set logscale xy
 set xrange [0.8:xmax * 1.25]
 set format x '%.0f'
-set label 1 "multiprocess: the sum of every process's own peak,\nso pages the processes share are counted in each" \
+set label 1 "multiprocess: the parent's peak RSS plus the most private memory its live\nworkers held at once (mem_method rss+uss); the others are one process: its peak RSS" \
     at graph 0.98, graph 0.08 right font ',10' tc rgb '#2ca02c'
 # c1_million's rows (S2, when it ran): one big open point each, at its own task count.
 is2(j) = strcol('status') eq 'ok' && strcol('series') eq S2[j]
 if (!exists('NS2')) NS2 = 0
-plot for [i=1:NS] csv using (is(i) ? column('p_tasks') : NaN):(column('max_rss_kib') / 1024) \
+plot for [i=1:NS] csv using (is(i) ? column('p_tasks') : NaN):(column('mem_kib') / 1024) \
         with linespoints lw 2 dt sdash(i) pt spoint(i) ps 1.3 lc rgb mcolor(S[i]) title S[i], \
-     for [j=1:NS2] csv2 using (is2(j) ? column('p_tasks') : NaN):(column('max_rss_kib') / 1024) \
+     for [j=1:NS2] csv2 using (is2(j) ? column('p_tasks') : NaN):(column('mem_kib') / 1024) \
         with points pt ppoint(S2[j]) ps 2.5 lw 2 lc rgb mcolor(S2[j]) title S2[j].", one run", \
      NaN with lines dt 2 lw 2 lc rgb '#666666' title (keyout ? "dashed: the documents' own programs" : ''), \
      NaN with lines lw 0 lc rgb '#ffffff' title peerwho, \

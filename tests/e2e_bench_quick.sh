@@ -59,7 +59,7 @@ run=$T_TMP/run
 timing && { [[ $took -le 90 ]] && ok "QUICK took ${took} s (<= 90)" || bad "QUICK took ${took} s, more than 90"; }
 
 # Every chart is a non-empty PNG (its first bytes say so) and has an SVG beside it.
-for chart in c1_sleep memory c10_limit c5_sumsq c3_fetch20 c2_fetch c4_chess timeline c6_loop_lag c9_decision; do
+for chart in c1_sleep memory c10_limit c5_sumsq c3_fetch20 c2_fetch c4_chess timeline c6_loop_lag c9_decision c11_memory c11_largest; do
   png=$run/charts/$chart.png
   if [[ -s $png && $(head -c 8 "$png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]; then
     ok "chart $chart.png"
@@ -99,12 +99,13 @@ print("; ".join(bad))
 EOF
 )
 [[ -z $notver ]] && ok "every ok CSV row is verified" || bad "rows not verified: $notver"
-# A failed command is reported as such with its first error, never with a figure.
+# A failed command (or one stopped at a model's limit, C11) is reported as such with its first
+# error, never with a figure.
 faked=$(python3 - "$run" <<'EOF'
 import csv, glob, sys
 for p in glob.glob(sys.argv[1] + "/*.csv"):
     for r in csv.DictReader(open(p)):
-        if r["status"] == "failed" and (r["mean_s"] or not r["first_error"]):
+        if r["status"] in ("failed", "stopped") and (r["mean_s"] or not r["first_error"]):
             print(f"{p}: {r['series']}")
 EOF
 )
@@ -165,6 +166,14 @@ if [[ $have_go == 1 ]]; then
     bad "failing peer: $row"
 fi
 
+# C11: a thread or process per task stops at the kernel's limits, and the row says where and why.
+stops=$(python3 - "$run" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/c11_scale.csv")))
+print(sum(1 for r in rows if r["status"] == "stopped" and "would need" in r["first_error"]))
+EOF
+)
+[[ $stops -ge 2 ]] && ok "C11: $stops points past the kernel's limits stopped, refused up front" || bad "C11: $stops stopped rows"
 # latest holds a run's folder name, relative: compare it with what it was before the run.
 [[ $(readlink "$SIMUL_ROOT/results/latest" 2>/dev/null) == "$latest_before" ]] &&
   ok "--out leaves results/latest alone" || bad "--out moved results/latest (was '$latest_before')"

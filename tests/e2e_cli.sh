@@ -59,8 +59,8 @@ done
 expect_exit 2 "list --format xml" -- "$SIMUL" list --format xml
 grep -q "format 'xml' is unknown: use text or json" "$T_TMP/err" && ok "list --format xml: unknown, text or json" || bad "list xml: $(cat "$T_TMP/err")"
 l=$("$SIMUL" list --format json)
-[[ $(jq -r '.models[] | "\(.name):\(.workers_kind):\(.gil):\(.stack_kib):\(.pool):\(.offload)"' <<<"$l" | tr '\n' ' ') == \
-   "sequential:none:false:false:false:false threadpool:threads:true:false:true:false multiprocess:processes:false:false:true:false eventloop:none:false:true:false:false eventloop-offload:none:false:true:false:true " ]] \
+[[ $(jq -r '.models[] | "\(.name):\(.workers_kind):\(.gil):\(.stack_kib):\(.pool):\(.offload):\(.callbacks)"' <<<"$l" | tr '\n' ' ') == \
+   "sequential:none:false:false:false:false:false threadpool:threads:true:false:true:false:false multiprocess:processes:false:false:true:false:false eventloop:none:false:true:false:false:false eventloop-offload:none:false:true:false:true:false eventloop-callbacks:none:false:false:false:false:true " ]] \
   && ok "list --format json: each model's capabilities" || bad "list json: $l"
 expect_exit 2 "--timeout nan" -- "$SIMUL" run sleep --model sequential --timeout nan; bad_line "timeout"
 expect_exit 2 "a thread per task past pid_max" -- "$SIMUL" run sleep --model threadpool --workers 0 --tasks 40000 --ms 1

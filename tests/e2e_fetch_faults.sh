@@ -3,7 +3,7 @@
 # e2e_fetch_faults.sh: fetch against servers that fail: each is a counted error, exit 1 with the first, never a hang.
 source "$SIMUL_ROOT/tests/lib.sh"
 source "$SIMUL_ROOT/tests/http_lib.sh"
-MODELS=(sequential threadpool multiprocess eventloop)
+MODELS=(sequential threadpool multiprocess eventloop eventloop-callbacks)
 
 # fault URL WANT DESCRIPTION [ARGS...]: under every model, 3 tasks fail with exit 1, one line
 # that counts them and quotes the first error (matching WANT), and the run ends well within

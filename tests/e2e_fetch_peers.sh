@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# e2e_fetch_peers.sh: fetch verifies against real servers, nginx and python3's http.server, under all four models.
+# e2e_fetch_peers.sh: fetch verifies against real servers, nginx and python3's http.server, under every model.
 source "$SIMUL_ROOT/tests/lib.sh"
 source "$SIMUL_ROOT/tests/http_lib.sh"
-MODELS=(sequential "threadpool --workers 4" "multiprocess --workers 2" eventloop)
+MODELS=(sequential "threadpool --workers 4" "multiprocess --workers 2" eventloop eventloop-callbacks)
 
 peer() {
   local name=$1 url=$2 reqs=$3 m j

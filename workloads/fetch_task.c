@@ -6,16 +6,93 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- the task body: plain blocking code over the runtime interface --------------------- */
+/* ---- what both forms of the body share: errors, the response, its checks --------------- */
 
-struct outcome {
-	int err;            /* 0 or -errno */
-	const char *why;    /* what failed, a static string */
-	bool say_errno;     /* follow why with strerror(err) */
-	bool malformed;     /* why is the parser's complaint */
-	bool deadline;      /* the response deadline, not one wait, ran out */
-	struct sim_http_resp resp;
-};
+int sim_fetch__io_error(struct sim_fetch_outcome *o, ssize_t n, bool writing, bool deadline)
+{
+	o->deadline = n == -ETIMEDOUT && deadline;
+	if (writing)
+		o->why = n != -ETIMEDOUT ? "sending the request"
+		         : o->deadline  ? "the request could not be sent within --response-timeout-ms"
+		                        : "the request could not be sent within --io-timeout-ms";
+	else
+		o->why = n != -ETIMEDOUT ? "reading the response"
+		         : o->deadline  ? "the response did not complete within --response-timeout-ms"
+		                        : "no answer within --io-timeout-ms";
+	o->say_errno = n != -ETIMEDOUT;
+	return o->err = (int)n;
+}
+
+int sim_fetch__feed(struct sim_fetch_outcome *o, const char *buf, size_t n)
+{
+	size_t used;
+	int e = sim_http_resp_feed(&o->resp, buf, n, &used, &o->why);
+	if (e == -EFBIG)
+		o->why = "the body is longer than --max-body-bytes";
+	if (e < 0) {
+		o->malformed = e == -EPROTO;
+		return o->err = e;
+	}
+	if (e == 1 && used < n) {
+		o->why = "bytes after the end of the response (malformed)";
+		return o->err = -EPROTO;
+	}
+	return e;
+}
+
+void sim_fetch__connect_failed(const struct fetch_state *st, int e, int tmo, struct sim_result *out)
+{
+	if (e == -ETIMEDOUT)
+		sim_result_fail(out, e, "connect to %s: no answer within --io-timeout-ms %d", st->url.authority, tmo);
+	else
+		sim_result_fail(out, e, "connect to %s: %s", st->url.authority, strerror(-e));
+}
+
+void sim_fetch__get_failed(const struct fetch_state *st, const struct sim_fetch_outcome *o, int tmo,
+                           struct sim_result *out)
+{
+	char detail[64] = "";
+	if (o->say_errno)
+		snprintf(detail, sizeof detail, ": %s", strerror(-o->err));
+	else if (o->err == -ETIMEDOUT)
+		snprintf(detail, sizeof detail, " %d", o->deadline ? st->response_ms : tmo);
+	else if (o->err == -EFBIG)
+		snprintf(detail, sizeof detail, " %llu", (unsigned long long)st->max_body);
+	sim_result_fail(out, o->err, "GET %s: %s%s%s", st->url_text, o->malformed ? "malformed response: " : "", o->why,
+	                detail);
+}
+
+bool sim_fetch__count(const struct fetch_state *st, const struct sim_http_resp *resp, double tr, bool trace,
+                      struct sim_result *out)
+{
+	if (resp->status != 200) {
+		sim_result_fail(out, -EPROTO, "GET %s: status %u, want 200", st->url_text, resp->status);
+		return false;
+	}
+	if (st->expect_known && resp->body != st->expect) {
+		sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes, want %llu", st->url_text,
+		                (unsigned long long)resp->body, (unsigned long long)st->expect);
+		return false;
+	}
+	if (out->count == 0)
+		out->value = resp->body;
+	else if (resp->body != out->value) {
+		sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes after one of %llu", st->url_text,
+		                (unsigned long long)resp->body, (unsigned long long)out->value);
+		return false;
+	}
+	double end = sim_now(), lat = end - tr;
+	if (trace)
+		sim_trace("request", tr, end);
+	sim_lat_add(lat);
+	if (lat > out->max_lat_s)
+		out->max_lat_s = lat;
+	out->count++;
+	out->bytes += resp->body;
+	return true;
+}
+
+/* ---- the task body: plain blocking code over the runtime interface --------------------- */
 
 /* Milliseconds left until `until` (sim_mono_s), at least 0. */
 static int left_ms(double until)
@@ -27,19 +104,13 @@ static int left_ms(double until)
 /* One GET on fd, its response read to the end, all of it within the response deadline and
  * each wait within tmo. 0, or -errno with o->why. */
 static int get_once(const struct fetch_state *st, int fd, const char *req, size_t req_len, int tmo,
-                    struct outcome *o)
+                    struct sim_fetch_outcome *o)
 {
 	double until = sim_mono_s() + st->response_ms / 1000.0;
 	int left = left_ms(until), t = tmo < left ? tmo : left;
 	ssize_t w = sim_write(fd, req, req_len, t);
-	if (w < 0) {
-		o->why = w != -ETIMEDOUT ? "sending the request"
-		         : t < tmo     ? "the request could not be sent within --response-timeout-ms"
-		                       : "the request could not be sent within --io-timeout-ms";
-		o->say_errno = w != -ETIMEDOUT;
-		o->deadline = w == -ETIMEDOUT && t < tmo;
-		return o->err = (int)w;
-	}
+	if (w < 0)
+		return sim_fetch__io_error(o, w, true, t < tmo);
 	sim_http_resp_init(&o->resp, st->max_body);
 	/* Small enough for a coroutine's 64 KiB stack beside everything else on it. */
 	char buf[8192];
@@ -47,29 +118,11 @@ static int get_once(const struct fetch_state *st, int fd, const char *req, size_
 		left = left_ms(until);
 		t = tmo < left ? tmo : left;
 		ssize_t n = t > 0 ? sim_read(fd, buf, sizeof buf, t) : -ETIMEDOUT;
-		if (n < 0) {
-			o->deadline = n == -ETIMEDOUT && t < tmo;
-			o->why = n != -ETIMEDOUT ? "reading the response"
-			         : o->deadline  ? "the response did not complete within --response-timeout-ms"
-			                        : "no answer within --io-timeout-ms";
-			o->say_errno = n != -ETIMEDOUT;
-			return o->err = (int)n;
-		}
-		size_t used;
-		int e = sim_http_resp_feed(&o->resp, buf, (size_t)n, &used, &o->why);
-		if (e == -EFBIG)
-			o->why = "the body is longer than --max-body-bytes";
-		if (e < 0) {
-			o->malformed = e == -EPROTO;
-			return o->err = e;
-		}
-		if (e == 1) {
-			if (used < (size_t)n) {
-				o->why = "bytes after the end of the response (malformed)";
-				return o->err = -EPROTO;
-			}
-			return 0;
-		}
+		if (n < 0)
+			return sim_fetch__io_error(o, n, false, t < tmo);
+		int e = sim_fetch__feed(o, buf, (size_t)n);
+		if (e != 0)
+			return e < 0 ? e : 0;
 	}
 }
 
@@ -85,11 +138,7 @@ void sim_fetch__requests(const struct fetch_state *st, const struct fetch_req *r
 		if (fd < 0) {
 			fd = sim_connect((const struct sockaddr *)&st->addr, st->addrlen, tmo);
 			if (fd < 0) {
-				if (fd == -ETIMEDOUT)
-					sim_result_fail(out, fd, "connect to %s: no answer within --io-timeout-ms %d",
-					                st->url.authority, tmo);
-				else
-					sim_result_fail(out, fd, "connect to %s: %s", st->url.authority, strerror(-fd));
+				sim_fetch__connect_failed(st, fd, tmo, out);
 				return;
 			}
 			if (trace)
@@ -97,43 +146,13 @@ void sim_fetch__requests(const struct fetch_state *st, const struct fetch_req *r
 		}
 		bool last = r + 1 == reqs;
 		double tr = sim_now();
-		struct outcome o = { 0 };
+		struct sim_fetch_outcome o = { 0 };
 		if (get_once(st, fd, last ? rq->close : rq->keep, last ? rq->close_len : rq->keep_len, tmo, &o) < 0) {
-			char detail[64] = "";
-			if (o.say_errno)
-				snprintf(detail, sizeof detail, ": %s", strerror(-o.err));
-			else if (o.err == -ETIMEDOUT)
-				snprintf(detail, sizeof detail, " %d", o.deadline ? st->response_ms : tmo);
-			else if (o.err == -EFBIG)
-				snprintf(detail, sizeof detail, " %llu", (unsigned long long)st->max_body);
-			sim_result_fail(out, o.err, "GET %s: %s%s%s", st->url_text, o.malformed ? "malformed response: " : "",
-			                o.why, detail);
+			sim_fetch__get_failed(st, &o, tmo, out);
 			break;
 		}
-		if (o.resp.status != 200) {
-			sim_result_fail(out, -EPROTO, "GET %s: status %u, want 200", st->url_text, o.resp.status);
+		if (!sim_fetch__count(st, &o.resp, tr, trace, out))
 			break;
-		}
-		if (st->expect_known && o.resp.body != st->expect) {
-			sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes, want %llu", st->url_text,
-			                (unsigned long long)o.resp.body, (unsigned long long)st->expect);
-			break;
-		}
-		if (r == 0)
-			out->value = o.resp.body;
-		else if (o.resp.body != out->value) {
-			sim_result_fail(out, -EPROTO, "GET %s: a body of %llu bytes after one of %llu", st->url_text,
-			                (unsigned long long)o.resp.body, (unsigned long long)out->value);
-			break;
-		}
-		double end = sim_now(), lat = end - tr;
-		if (trace)
-			sim_trace("request", tr, end);
-		sim_lat_add(lat);
-		if (lat > out->max_lat_s)
-			out->max_lat_s = lat;
-		out->count++;
-		out->bytes += o.resp.body;
 		if (!o.resp.keep_alive) {
 			sim_close(fd);
 			fd = -1;

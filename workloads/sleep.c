@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 struct sleep_cfg {
 	uint64_t ms;
@@ -18,21 +19,49 @@ static const struct sim_option sleep_options[] = {
 	{ 0 },
 };
 
+/* A sleep that began at t has ended, with e: counted, or the task failed. */
+static bool slept(double t, int e, struct sim_result *out)
+{
+	if (e < 0) {
+		sim_result_fail(out, e, "sleep failed");
+		return false;
+	}
+	double d = sim_now() - t;
+	sim_trace("sleep", t, t + d);
+	sim_lat_add(d);
+	out->count++;
+	return true;
+}
+
 static void sleep_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
 {
 	const struct sleep_cfg *c = run->cfg;
 	(void)i;
 	for (uint64_t r = 0; r < c->rounds; r++) {
 		double t = sim_now();
-		int e = sim_sleep(c->ms);
-		if (e < 0) {
-			sim_result_fail(out, e, "sleep failed");
+		if (!slept(t, sim_sleep(c->ms), out))
 			return;
-		}
-		double d = sim_now() - t;
-		sim_trace("sleep", t, t + d);
-		sim_lat_add(d);
-		out->count++;
+	}
+}
+
+/* The same as callbacks: a task in flight keeps only when its sleep began. */
+struct sleep_state {
+	double t;
+};
+
+static void sleep_step(const struct sim_run *run, uint32_t i, void *state, const struct sim_step_in *in,
+                       struct sim_op *next, struct sim_result *out)
+{
+	const struct sleep_cfg *c = run->cfg;
+	struct sleep_state *st = state;
+	(void)i;
+	next->kind = SIM_OP_DONE;
+	if (in->done == SIM_OP_SLEEP && !slept(st->t, (int)in->result, out))
+		return;
+	if (out->count < c->rounds) {
+		st->t = sim_now();
+		next->kind = SIM_OP_SLEEP;
+		next->ms = c->ms;
 	}
 }
 
@@ -64,6 +93,41 @@ static double sleep_predict(const struct sim_run *run)
 	return waves * (double)c->rounds * (double)c->ms / 1000.0;
 }
 
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The most tasks in flight at once, from each task's start and end (an end first at a tie):
+ * N tasks "completed" need not have been alive together, if making them outlasted a sleep.
+ * 0 if there is no memory to count them. */
+static uint32_t in_flight_max(const struct sim_result *rs, uint32_t n)
+{
+	double *starts = malloc(2 * (size_t)n * sizeof *starts), *ends = starts + n;
+	if (!starts)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		starts[i] = rs[i].start_s;
+		ends[i] = rs[i].end_s;
+	}
+	qsort(starts, n, sizeof *starts, by_value);
+	qsort(ends, n, sizeof *ends, by_value);
+	uint32_t live = 0, most = 0;
+	for (uint32_t i = 0, j = 0; i < n;) {
+		if (starts[i] < ends[j]) {
+			i++;
+			if (++live > most)
+				most = live;
+		} else {
+			j++;
+			live--;
+		}
+	}
+	free(starts);
+	return most;
+}
+
 static void sleep_fields(const struct sim_run *run, const struct sim_result *rs, struct sim_fields *out)
 {
 	const struct sleep_cfg *c = run->cfg;
@@ -73,6 +137,7 @@ static void sleep_fields(const struct sim_run *run, const struct sim_result *rs,
 		return;
 	/* How late sleeps woke: the scheduling overhead each model adds to a wait. */
 	sim_field_add(out, "sleep_p99_s", false, "%.6f", sim_hist_quantile(&run->tally->lat, 0.99));
+	sim_field_add(out, "in_flight_max", false, "%u", in_flight_max(rs, run->tasks));
 }
 
 const struct sim_workload sim_workload_sleep = {
@@ -82,6 +147,8 @@ const struct sim_workload sim_workload_sleep = {
 	.cfg_size = sizeof(struct sleep_cfg),
 	.options = sleep_options,
 	.task = sleep_task,
+	.step = sleep_step,
+	.step_state = sizeof(struct sleep_state),
 	.verify = sleep_verify,
 	.predict = sleep_predict,
 	.fields = sleep_fields,

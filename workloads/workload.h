@@ -41,6 +41,10 @@ struct sim_workload {
 	/* The task body: blocking C over the runtime interface. A failure fills out->status
 	 * (sim_result_fail), and the run fails, quoting the first. */
 	sim_task_fn task;
+	/* Optional: the same body in callback form (step.h), for a model without stacks of its
+	 * own (SIM_CAP_STEP), and the bytes of state it keeps per task in flight. */
+	sim_step_fn step;
+	size_t step_state;
 	/* After the run: true if every result is right; else a one-line why. */
 	bool (*verify)(const struct sim_run *run, const struct sim_result *rs, char *why, size_t n);
 	/* The analytic prediction of the wall time in seconds. */

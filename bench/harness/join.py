@@ -63,6 +63,11 @@ def status_of(row, plan, times, codes, recs, err, missing, hf_status):
                                      f"{len(recs)} records for {expected} runs, or a record not verified")
     else:
         row["status"] = "ok"
+    if row["status"] == "failed" and plan.get("stops") and not missing:
+        # The sweep goes as far as each model can: where one stops is its finding.
+        row["status"] = "stopped"
+        if any(x == 124 for x in codes) and not err:
+            row["first_error"] = "killed by the harness's watchdog (a run took too long)"
     return ok_times
 
 
@@ -135,7 +140,10 @@ def join(run_dir, name):
     write_csv(os.path.join(run_dir, f"{name}.csv"), rows)
     ok = sum(1 for r in rows if r["status"] in ("ok", "predicted"))
     bad = [r for r in rows if r["status"] == "failed"]
+    stopped = sum(1 for r in rows if r["status"] == "stopped")
     msg = f"{name}: {ok} of {len(rows)} commands ok"
+    if stopped:
+        msg += f", {stopped} stopped at a model's limit (expected)"
     if bad:
         msg += f"; {len(bad)} failed, the first ({bad[0]['series']}): {bad[0]['first_error']}"
     if skipped:

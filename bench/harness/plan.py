@@ -30,24 +30,24 @@ def predict(simul, argv):
         return None, f"simul predict: {e}"
 
 
-def watchdog(predicted_s, expect=0.0):
+def watchdog(predicted_s, expect=0.0, least=20):
     """A time limit per run: a hung model fails its run instead of the whole bench; expect: the
     sweep's `expect`, for runs whose prediction leaves out a cost that dominates (a million
-    coroutines' creation)."""
-    return "%g" % max(20.0, 4 * max(predicted_s or 0, expect) + 10)
+    coroutines' creation); least: the sweep's `watchdog`."""
+    return "%g" % max(float(least), 4 * max(predicted_s or 0, expect) + 10)
 
 
-def shell_line(c, simul, raw, name, expect=0.0):
+def shell_line(c, simul, raw, name, expect=0.0, least=20):
     """What hyperfine runs for a command: its records appended to .N.jsonl, its stderr to .N.err."""
     out = shlex.quote(os.path.join(raw, f"{name}.{c['idx']}.jsonl"))
     err = shlex.quote(os.path.join(raw, f"{name}.{c['idx']}.err"))
     if c["kind"] == "exec":
         # A peer has no --timeout of its own: coreutils' timeout is its watchdog.
-        cmd = f"timeout -k 5 {watchdog(c['predicted_s'], expect)} sh -c {shlex.quote(c['command'])}"
+        cmd = f"timeout -k 5 {watchdog(c['predicted_s'], expect, least)} sh -c {shlex.quote(c['command'])}"
     else:
         argv = list(c["argv"])
         if "--timeout" not in argv:
-            argv += ["--timeout", watchdog(c["predicted_s"], expect)]
+            argv += ["--timeout", watchdog(c["predicted_s"], expect, least)]
         cmd = " ".join(shlex.quote(a) for a in [simul, "run"] + argv + ["--format", "json"])
     return f"{cmd} >> {out} 2>> {err}"
 
@@ -91,7 +91,7 @@ def expand(spec, line, combo, idx, raw, simul):
     elif spec.budget and line.kind != "predict" and (c["predicted_s"] or 0) > spec.budget:
         c["over_budget"] = spec.budget  # a row with the prediction alone
     elif line.kind != "predict" and not c["error"]:
-        c["shell"] = shell_line(c, simul, raw, spec.name, spec.expect)
+        c["shell"] = shell_line(c, simul, raw, spec.name, spec.expect, spec.watchdog)
     return c
 
 
@@ -126,7 +126,7 @@ def plan(run_dir, sweep_file, quick, full=False):
               for c in runs) * per * spec.rounds
     doc = {"name": spec.name, "claim": spec.claim, "order": spec.order, "charts": spec.charts,
            "warmup": spec.warmup, "runs": spec.runs, "rounds": spec.rounds, "budget": spec.budget,
-           "quick": quick, "full": full, "commands": cmds, "eta_s": eta}
+           "quick": quick, "full": full, "stops": spec.stops, "commands": cmds, "eta_s": eta}
     for line in skipped_lines(spec, cmds):
         print("simul bench: " + line, file=sys.stderr)
     write_atomic(os.path.join(raw, f"{spec.name}.plan.json"), json.dumps(doc, indent=1))

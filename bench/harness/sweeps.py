@@ -9,6 +9,11 @@
                    values the claim module's CHARTS["A"] gives
   warmup W, runs R, rounds K   hyperfine's --warmup and --runs; K rounds repeat the whole
                    list so every command is measured early and late (the CPU speed drifts)
+  watchdog S       a run taking longer than max(S, 4 x its prediction + 10 s) is killed
+                   (default S = 20)
+  stops expected   a command that fails is a model reaching its limit, the finding of a
+                   sweep that goes as far as each model can: its row is 'stopped', with the
+                   first error line, and does not fail the claim (its module judges it)
   run SERIES | p=v1,v2 q=w1,w2 | ARGS   the product of the lists, one command each:
                    `simul run ARGS --format json` with {p} replaced; {trace} is a trace path
   predict SERIES | ... | ARGS           the same, only `simul predict` (a figure, not run)
@@ -38,7 +43,7 @@ from .peers import PROGRAMS
 from .util import SWEEPS, die, fnum
 
 COMMAND_KINDS = ("run", "predict", "exec", "peer")
-SETTINGS = ("warmup", "runs", "rounds")
+SETTINGS = ("warmup", "runs", "rounds", "watchdog")
 NO_ORDER = 1 << 30
 
 
@@ -64,6 +69,8 @@ class Spec:
     rounds: int = 1
     budget: float = 0.0  # seconds a run; 0: none
     expect: float = 0.0  # seconds a run takes at least, whatever its prediction
+    watchdog: int = 20  # seconds a run may take at least before it is killed
+    stops: bool = False
     lines: list = field(default_factory=list)
 
 
@@ -101,7 +108,7 @@ def _directive(spec, fast, key, rest, where):
     target = fast if fast is not None else spec.__dict__
     if key in SETTINGS:
         if not _whole(rest) or (key != "warmup" and int(rest) < 1):
-            die(f"{where}: {key} '{rest}' must be a whole number (runs, rounds >= 1): fix the sweep file", 2)
+            die(f"{where}: {key} '{rest}' must be a whole number (runs, rounds, watchdog >= 1): fix the sweep file", 2)
         target[key] = int(rest)
     elif key in ("budget", "expect"):
         if not 0 < (fnum(rest) or 0) < 1e9:
@@ -109,7 +116,7 @@ def _directive(spec, fast, key, rest, where):
         target[key] = fnum(rest)
     elif key in COMMAND_KINDS:
         target.setdefault("lines", []).append(_command(key, rest, where))
-    elif key in ("claim", "order", "charts") and fast is not None:
+    elif key in ("claim", "order", "charts", "stops") and fast is not None:
         die(f"{where}: '{key}' has no quick or full form (every tier checks the same claim, in the "
             f"same place, with the same charts): drop the prefix", 2)
     elif key == "claim":
@@ -120,9 +127,13 @@ def _directive(spec, fast, key, rest, where):
         spec.order = int(rest)
     elif key == "charts":
         spec.charts = rest.split()
+    elif key == "stops":
+        if rest != "expected":
+            die(f"{where}: 'stops {rest}': the directive is 'stops expected': fix the sweep file", 2)
+        spec.stops = True
     else:
-        die(f"{where}: unknown directive '{key}': use claim, order, charts, warmup, runs, rounds, "
-            f"budget, expect, run, predict, exec, peer, quick, full", 2)
+        die(f"{where}: unknown directive '{key}': use claim, order, charts, stops, warmup, runs, rounds, "
+            f"watchdog, budget, expect, run, predict, exec, peer, quick, full", 2)
 
 
 def parse(path, quick=False, full=False):

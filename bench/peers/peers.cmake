@@ -17,3 +17,8 @@ if(SIMUL_GO)
 else()
   message(STATUS "go-goroutines skipped: install golang-go")
 endif()
+
+# c-libuv-floor: the plain libuv program a sleeping task is measured against (one timer per
+# task, callbacks), printing simul's record for the sleep workload.
+add_executable(c-libuv-floor ${CMAKE_CURRENT_LIST_DIR}/c/uv_sleep.c)
+target_link_libraries(c-libuv-floor PRIVATE PkgConfig::LIBUV m)

@@ -28,6 +28,16 @@ static void names(char *buf, size_t n, bool models)
 			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", (*w)->name);
 }
 
+/* The workloads a model of plain callbacks (SIM_CAP_STEP) can run. */
+static void callback_workloads(char *buf, size_t n)
+{
+	size_t used = 0;
+	buf[0] = 0;
+	for (const struct sim_workload *const *w = sim_workloads; *w && used < n; w++)
+		if ((*w)->step)
+			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", (*w)->name);
+}
+
 static void help_models(char *buf, size_t n, const void *ctx)
 {
 	(void)ctx;
@@ -293,8 +303,17 @@ int sim_cli_try(struct sim_cli *cli, int argc, char **argv, char *err, size_t er
 	const struct sim_model *m = NULL;
 	if ((e = model_arg(o, seen, w, &m, err, errlen)) < 0)
 		return e;
+	if ((m->caps & SIM_CAP_STEP) && !w->step) {
+		char who[256];
+		callback_workloads(who, sizeof who);
+		snprintf(err, errlen, "%s runs only the workloads with a callback form (%s); %s has none: use "
+		         "--model eventloop for it", m->name, who, w->name);
+		return -EINVAL;
+	}
 	*run = (struct sim_run){
 		.task = w->task,
+		.step = w->step,
+		.step_state = w->step_state,
 		.cfg = cli->wcfg,
 		.model = m,
 		.tasks = o->tasks.given ? (uint32_t)o->tasks.value : w->default_tasks,

@@ -48,8 +48,9 @@ static void json_model(const struct sim_model *m, bool first)
 	const char *kind = m->caps & SIM_CAP_THREADS ? "threads" : m->caps & SIM_CAP_PROCESSES ? "processes" : "none";
 	printf(",\"pool\":%s,\"serial\":%s,\"parallel\":%s,\"default_workers\":%u", tf(sim_model_pool(m)),
 	       tf(m->serial), tf(m->parallel), m->default_workers ? m->default_workers() : 0);
-	printf(",\"workers_kind\":\"%s\",\"gil\":%s,\"stack_kib\":%s,\"offload\":%s}", kind,
-	       tf(m->caps & SIM_CAP_GIL), tf(m->caps & SIM_CAP_STACK), tf(m->caps & SIM_CAP_OFFLOAD));
+	printf(",\"workers_kind\":\"%s\",\"gil\":%s,\"stack_kib\":%s,\"offload\":%s,\"callbacks\":%s}", kind,
+	       tf(m->caps & SIM_CAP_GIL), tf(m->caps & SIM_CAP_STACK), tf(m->caps & SIM_CAP_OFFLOAD),
+	       tf(m->caps & SIM_CAP_STEP));
 }
 
 static int list_json(void)
@@ -63,23 +64,35 @@ static int list_json(void)
 		json_str((*w)->name);
 		printf(",\"summary\":");
 		json_str((*w)->summary);
-		printf(",\"default_tasks\":%u}", (*w)->default_tasks);
+		printf(",\"default_tasks\":%u,\"callback_form\":%s}", (*w)->default_tasks, tf((*w)->step != NULL));
 	}
 	printf("]}\n");
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* What a model of plain callbacks can run: the workloads that give a callback form. */
+static void step_workloads(void)
+{
+	printf("  %-20s runs the workloads with a callback form:", "");
+	for (const struct sim_workload *const *w = sim_workloads; *w; w++)
+		if ((*w)->step)
+			printf(" %s", (*w)->name);
+	printf("\n");
 }
 
 static int list_text(void)
 {
 	printf("models:\n");
 	for (const struct sim_model *const *m = sim_models; *m; m++) {
-		printf("  %-17s %s\n", (*m)->name, (*m)->summary);
+		printf("  %-20s %s\n", (*m)->name, (*m)->summary);
 		if ((*m)->detail)
-			printf("  %-17s %s\n", "", (*m)->detail());
+			printf("  %-20s %s\n", "", (*m)->detail());
+		if ((*m)->caps & SIM_CAP_STEP)
+			step_workloads();
 	}
 	printf("workloads:\n");
 	for (const struct sim_workload *const *w = sim_workloads; *w; w++)
-		printf("  %-17s %s\n", (*w)->name, (*w)->summary);
+		printf("  %-20s %s\n", (*w)->name, (*w)->summary);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 

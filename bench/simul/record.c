@@ -43,6 +43,10 @@ static int columns(const struct sim_cli *cli, const struct sim_record *r, struct
 	int nf = r->measured && run->model->facts ? run->model->facts(facts, 2) : 0;
 	for (int i = 0; i < nf; i++)
 		COL(facts[i].name, false, "%g", facts[i].value);
+	if (r->measured) {
+		COL("mem_kib", false, "%llu", (unsigned long long)r->mem_kib);
+		COL("mem_method", true, "%s", r->mem_method);
+	}
 #undef COL
 	for (int i = 0; i < r->extra.n; i++) {
 		c[n].name = r->extra.f[i].name;
@@ -70,7 +74,7 @@ static void json_string(FILE *out, const char *s)
 void sim_record_print(FILE *out, const struct sim_cli *cli, const struct sim_record *r,
                       const struct sim_result *rs)
 {
-	struct col c[22 + SIM_MAX_FIELDS]; /* the contract's, the model's facts, the workload's */
+	struct col c[24 + SIM_MAX_FIELDS]; /* the contract's, the model's facts, the workload's */
 	int n = columns(cli, r, c);
 	switch ((enum sim_format)cli->opt.format) {
 	case FMT_CSV:

@@ -12,6 +12,8 @@
 struct sim_record {
 	double wall_s, predicted_s, user_s, sys_s;
 	uint64_t max_rss_kib, voluntary_ctx, involuntary_ctx;
+	uint64_t mem_kib;       /* the run's memory, each page once; mem_method says how it was counted */
+	const char *mem_method;
 	bool verified;
 	bool measured;          /* false for `simul predict`: only the prediction */
 	struct sim_fields extra;

@@ -90,7 +90,9 @@ func emit(c *config, m *measure, predicted float64, own, extra []field) {
 		{"predicted_s", fmt.Sprintf("%.6f", predicted), false}, {"user_s", fmt.Sprintf("%.6f", m.user), false},
 		{"sys_s", fmt.Sprintf("%.6f", m.sys), false}, {"max_rss_kib", fmt.Sprint(m.maxRSS), false},
 		{"voluntary_ctx", fmt.Sprint(m.vctx), false}, {"involuntary_ctx", fmt.Sprint(m.ivctx), false},
-		{"verified", "true", false}, {"limit", fmt.Sprint(c.limit), false}, {"gil", "false", false}}
+		{"verified", "true", false}, {"limit", fmt.Sprint(c.limit), false}, {"gil", "false", false},
+		// One process, its goroutines' threads sharing its pages: its peak RSS counts each once.
+		{"mem_kib", fmt.Sprint(m.maxRSS), false}, {"mem_method", "rss-peak", true}}
 	cols = append(append(cols, own...), extra...)
 	write(c, cols, fmt.Sprintf("%s under %s: %d tasks, wall %.3f s, predicted %.3f s (verified)\n", c.workload,
 		model, c.tasks, m.wall, predicted))

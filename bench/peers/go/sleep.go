@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,6 +13,7 @@ type sleepW struct {
 	ms, rounds int
 	took       []float64 // every sleep's length, task i's at [i*rounds, (i+1)*rounds)
 	done       []int
+	live, most atomic.Int64 // tasks in flight now, and at most (as simul's in_flight_max)
 }
 
 func (w *sleepW) summary() string {
@@ -32,6 +34,13 @@ func (w *sleepW) setup(c *config) error {
 }
 
 func (w *sleepW) task(c *config, i int) error {
+	for n := w.live.Add(1); ; {
+		m := w.most.Load()
+		if n <= m || w.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	defer w.live.Add(-1)
 	for r := 0; r < w.rounds; r++ {
 		t := time.Now()
 		time.Sleep(time.Duration(w.ms) * time.Millisecond)
@@ -65,5 +74,6 @@ func (w *sleepW) predict(c *config) float64 {
 
 func (w *sleepW) fields(c *config, m *measure) []field {
 	return []field{{"ms", fmt.Sprint(w.ms), false}, {"rounds", fmt.Sprint(w.rounds), false},
-		{"sleep_p99_s", fmt.Sprintf("%.6f", quantile(w.took, 0.99)), false}}
+		{"sleep_p99_s", fmt.Sprintf("%.6f", quantile(w.took, 0.99)), false},
+		{"in_flight_max", fmt.Sprint(w.most.Load()), false}}
 }

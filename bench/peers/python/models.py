@@ -9,7 +9,7 @@ import contextlib
 import resource
 
 from options import UsageError, concurrency
-from record import ON_ABORT, child_peak_kib
+from record import ON_ABORT, child_peak_kib, child_private_kib
 
 ASYNC = ("python-asyncio", "python-uvloop")
 
@@ -104,6 +104,7 @@ def run_blocking(c, mod, st, m, pool=None):
         # Each worker's peak, read while it is alive; shutting the pool down reaps them, so
         # their CPU time reaches RUSAGE_CHILDREN before the record's getrusage.
         m.children_rss_kib = sum(child_peak_kib(pid) for pid in list(pool._processes))
+        m.children_private_kib = [child_private_kib(pid) for pid in list(pool._processes)]
         pool.shutdown(wait=True)
     m.stop()
     return results

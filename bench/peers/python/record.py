@@ -4,7 +4,9 @@
 (startup_s) and the workload's set-up (setup_s: servers, calibration, a pool's start) are
 outside it and reported apart. user_s, sys_s and the context switches are getrusage deltas,
 this process and its reaped children; max_rss_kib is this process's peak plus each live
-child's peak, as simul's (children included)."""
+child's peak, as simul's (children included); mem_kib counts a page the processes share once,
+as simul's: this process's peak plus each live child's private memory (mem_method rss+uss),
+or this process's peak alone when it has no children (rss-peak)."""
 import json
 import math
 import os
@@ -14,7 +16,7 @@ import sys
 import time
 
 COMMON = ("workload", "model", "tasks", "workers", "wall_s", "predicted_s", "user_s", "sys_s",
-          "max_rss_kib", "voluntary_ctx", "involuntary_ctx", "verified", "limit", "gil")
+          "max_rss_kib", "voluntary_ctx", "involuntary_ctx", "verified", "limit", "gil", "mem_kib", "mem_method")
 
 
 # Killers of this run's children (a pool's workers, a server), for a timeout or a signal.
@@ -44,6 +46,23 @@ def child_peak_kib(pid):
     return 0
 
 
+def child_private_kib(pid):
+    """A live child's private memory in KiB (pages no other process maps, less the shared
+    memory it alone has touched), as simul's workers report theirs; None if unknown."""
+    vals = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                name, _, rest = line.partition(":")
+                if name in ("Private_Clean", "Private_Dirty", "Pss_Shmem"):
+                    vals[name] = int(rest.split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    if "Private_Clean" not in vals or "Private_Dirty" not in vals:
+        return None
+    return max(0, vals["Private_Clean"] + vals["Private_Dirty"] - vals.get("Pss_Shmem", 0))
+
+
 class Measure:
     """with Measure() as m: the workload; m.stop() when its results are in (then reap children)."""
 
@@ -67,6 +86,13 @@ class Measure:
         self.user_s, self.sys_s = d("ru_utime"), d("ru_stime")
         self.voluntary_ctx, self.involuntary_ctx = d("ru_nvcsw"), d("ru_nivcsw")
         self.max_rss_kib = s1.ru_maxrss + getattr(self, "children_rss_kib", 0)
+        priv = getattr(self, "children_private_kib", [])
+        if not hasattr(self, "children_rss_kib"):
+            self.mem_kib, self.mem_method = s1.ru_maxrss, "rss-peak"
+        elif None not in priv:
+            self.mem_kib, self.mem_method = s1.ru_maxrss + sum(priv), "rss+uss"
+        else:
+            self.mem_kib, self.mem_method = self.max_rss_kib, "rss-sum"
         return False
 
 
@@ -83,7 +109,7 @@ def fields_of(c, m, predicted_s, own, extra):
          ("voluntary_ctx", str(m.voluntary_ctx), False), ("involuntary_ctx", str(m.involuntary_ctx), False),
          ("verified", "true", False), ("limit", str(c.limit), False),
          # CPython's GIL is always there: every thread of these programs runs under it.
-         ("gil", "true", False)]
+         ("gil", "true", False), ("mem_kib", str(m.mem_kib), False), ("mem_method", m.mem_method, True)]
     return f + list(own) + list(extra)
 
 

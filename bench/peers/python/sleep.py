@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import math
+import multiprocessing
 import time
 from array import array
 
@@ -15,6 +16,19 @@ OPTIONS = [  # name, kind, min, max, help, default (as simul's)
     ("ms", "int", 0, 86400000, "milliseconds each sleep lasts", 1000),
     ("rounds", "int", 1, 1000000, "sleeps per task, one after another", 1),
 ]
+
+
+# Tasks in flight now and at most (simul's in_flight_max): made at import, before any pool
+# forks, so that threads and forked workers count into the same two numbers.
+LIVE = multiprocessing.RawArray("l", 2)
+LIVE_LOCK = multiprocessing.Lock()
+
+
+def arrived(n):
+    """A task starts (n = 1) or ends (n = -1)."""
+    with LIVE_LOCK:
+        LIVE[0] += n
+        LIVE[1] = max(LIVE[1], LIVE[0])
 
 
 def needs(model):
@@ -33,10 +47,12 @@ def setup(c, runner):
 def sleepy_function(c, st, i):
     """time.sleep, as the documents' synchronous version; each sleep's length is kept."""
     took = array("d")
+    arrived(1)
     for _ in range(c.rounds):
         t = time.monotonic()
         time.sleep(c.ms / 1000)
         took.append(time.monotonic() - t)
+    arrived(-1)
     return took
 
 
@@ -45,18 +61,24 @@ task = sleepy_function
 
 async def async_sleepy_function(c, sem):
     async with sem:  # seed 002's asyncio.Semaphore(2) over 6 tasks, for --limit
-        if c.rounds == 1:
-            # The documents' one sleep, its length the result: an array per task would add
-            # a tenth to what each task costs in memory (claim C11 measures that cost).
-            t = time.monotonic()
-            await asyncio.sleep(c.ms / 1000)
-            return time.monotonic() - t
-        took = array("d")
-        for _ in range(c.rounds):
-            t = time.monotonic()
-            await asyncio.sleep(c.ms / 1000)
-            took.append(time.monotonic() - t)
-        return took
+        # One thread: the counts need no lock.
+        LIVE[0] += 1
+        LIVE[1] = max(LIVE[1], LIVE[0])
+        try:
+            if c.rounds == 1:
+                # The documents' one sleep, its length the result: an array per task would add
+                # a tenth to what each task costs in memory (claim C11 measures that cost).
+                t = time.monotonic()
+                await asyncio.sleep(c.ms / 1000)
+                return time.monotonic() - t
+            took = array("d")
+            for _ in range(c.rounds):
+                t = time.monotonic()
+                await asyncio.sleep(c.ms / 1000)
+                took.append(time.monotonic() - t)
+            return took
+        finally:
+            LIVE[0] -= 1
 
 
 async def gather_all(c, st):
@@ -87,4 +109,4 @@ def predict(c, st):
 def fields(c, st, results, m):
     every = (d for r in results for d in lengths(r))
     return [("ms", str(c.ms), False), ("rounds", str(c.rounds), False),
-            ("sleep_p99_s", f"{quantile(every, 0.99):.6f}", False)]
+            ("sleep_p99_s", f"{quantile(every, 0.99):.6f}", False), ("in_flight_max", str(LIVE[1]), False)]
