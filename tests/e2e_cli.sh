@@ -39,7 +39,7 @@ expect_exit 2 "--gil on sequential" -- "$SIMUL" run sleep --model sequential --g
 expect_exit 2 "--gil on eventloop" -- "$SIMUL" run sleep --model eventloop --gil; bad_line "gil applies to threadpool only, not eventloop"
 expect_exit 2 "--stack-kib on threadpool" -- "$SIMUL" run sleep --model threadpool --stack-kib 32; bad_line "stack-kib applies to eventloop and eventloop-offload, not threadpool"
 expect_exit 2 "--workers on eventloop" -- "$SIMUL" run sleep --model eventloop --workers 2; bad_line "applies to threadpool and multiprocess, not eventloop: drop it"
-expect_exit 2 "--stack on threadpool" -- "$SIMUL" run sleep --model threadpool --stack guarded; bad_line "stack applies to eventloop only"
+expect_exit 2 "--stack on threadpool" -- "$SIMUL" run sleep --model threadpool --stack guarded; bad_line "stack applies to eventloop and eventloop-offload"
 expect_exit 2 "--stack bogus" -- "$SIMUL" run sleep --model eventloop --stack bogus; bad_line "stack 'bogus' is unknown: use copy or guarded"
 
 # --tasks beyond memory is refused before anything runs, with the model's estimate.

@@ -3,7 +3,12 @@
 # e2e_mixed.sh: the mixed workload (a GET, then CPU time) under every model, verified; its shape in time; bad input.
 source "$SIMUL_ROOT/tests/lib.sh"
 
-models=$("$SIMUL" list --format json | jq -r '.models[].name')
+# Every model that runs a blocking body; one of plain callbacks runs only the workloads with
+# a callback form, and mixed has none: it is refused up front.
+models=$("$SIMUL" list --format json | jq -r '.models[] | select(.callbacks | not) | .name')
+for m in $("$SIMUL" list --format json | jq -r '.models[] | select(.callbacks) | .name'); do
+  expect_exit 2 "$m refuses mixed (no callback form)" -- "$SIMUL" run mixed --model $m --tasks 2
+done
 for m in $models; do
   r=$(run_json mixed --model $m --tasks 6 --latency-ms 20 --cpu-ms 5)
   [[ $(json verified <<<"$r") == true && $(json latency_ms <<<"$r") == 20 && $(json cpu_ms <<<"$r") == 5 ]] &&

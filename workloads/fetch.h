@@ -76,6 +76,7 @@ bool sim_fetch__count(const struct fetch_state *st, const struct sim_http_resp *
 struct sim_fetch_step {
 	struct sim_fetch_outcome o; /* the GET in progress */
 	double t, tr;               /* when the connect, and the GET, began */
+	bool cut;                   /* the read in progress waits only what is left of the deadline */
 };
 void sim_fetch__step(const struct sim_run *run, uint32_t i, void *state, const struct sim_step_in *in,
                      struct sim_op *next, struct sim_result *out);

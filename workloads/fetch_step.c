@@ -26,20 +26,38 @@ static void connect_next(const struct fetch_cfg *c, const struct fetch_state *st
 	                         .addr = (const struct sockaddr *)&st->addr, .addrlen = st->addrlen };
 }
 
+/* The next read of the response: each wait within --io-timeout-ms, the whole response within
+ * --response-timeout-ms from its GET (s->tr), as the blocking body does. */
+static bool read_next(const struct fetch_cfg *c, const struct fetch_state *st, struct sim_fetch_step *s,
+                      struct sim_op *next, struct sim_result *out)
+{
+	int tmo = (int)c->io_timeout_ms;
+	double left_s = st->response_ms / 1000.0 - (sim_now() - s->tr);
+	int left = left_s > 0 ? (int)(left_s * 1000.0) + 1 : 0;
+	if (left == 0) {
+		sim_fetch__io_error(&s->o, -ETIMEDOUT, false, true);
+		sim_fetch__get_failed(st, &s->o, tmo, out);
+		return false;
+	}
+	s->cut = left < tmo;
+	*next = (struct sim_op){ .kind = SIM_OP_READ, .timeout_ms = s->cut ? left : tmo };
+	return true;
+}
+
 /* Bytes of the response (or the peer's close, n = 0): read on, or the response is counted
  * and the task moves to its next request. */
 static void received(const struct fetch_cfg *c, const struct fetch_state *st, struct sim_fetch_step *s,
                      const struct sim_step_in *in, struct sim_op *next, struct sim_result *out)
 {
 	int tmo = (int)c->io_timeout_ms;
-	int e = in->result < 0 ? sim_fetch__io_error(&s->o, in->result, false, false)
+	int e = in->result < 0 ? sim_fetch__io_error(&s->o, in->result, false, s->cut)
 	                       : sim_fetch__feed(&s->o, in->data, (size_t)in->result);
 	if (e < 0) {
 		sim_fetch__get_failed(st, &s->o, tmo, out);
 		return;
 	}
 	if (e == 0) {
-		*next = (struct sim_op){ .kind = SIM_OP_READ, .timeout_ms = tmo };
+		read_next(c, st, s, next, out);
 		return;
 	}
 	if (!sim_fetch__count(st, &s->o.resp, s->tr, true, out) || out->count == c->requests)
@@ -80,7 +98,7 @@ void sim_fetch__step(const struct sim_run *run, uint32_t i, void *state, const s
 			sim_fetch__get_failed(st, &s->o, (int)c->io_timeout_ms, out);
 			return;
 		}
-		*next = (struct sim_op){ .kind = SIM_OP_READ, .timeout_ms = (int)c->io_timeout_ms };
+		read_next(c, st, s, next, out);
 		return;
 	case SIM_OP_READ:
 		received(c, st, s, in, next, out);

@@ -6,6 +6,9 @@ python-asyncio and -uvloop. Each returns per-task outcomes: a result, or the exc
 import asyncio
 import concurrent.futures as futures
 import contextlib
+import signal
+import os
+import ctypes
 import resource
 
 from options import UsageError, concurrency
@@ -75,11 +78,19 @@ def pool_size(c):
     return concurrency(c)
 
 
+def die_with_parent(parent):
+    """In each pool worker: killed with the peer, however the peer ends (a --timeout that fires
+    while workers are still being forked, a SIGKILL), as simul's own workers are."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 @contextlib.contextmanager
 def process_pool(c):
     """A ProcessPoolExecutor whose workers are all forked before the timed region: on Linux
     (fork) the first submit starts every one of them, so a warm-up submit does it."""
-    pool = futures.ProcessPoolExecutor(max_workers=pool_size(c))
+    pool = futures.ProcessPoolExecutor(max_workers=pool_size(c), initializer=die_with_parent, initargs=(os.getpid(),))
     ON_ABORT.append(lambda: [p.kill() for p in list(pool._processes.values())])
     try:
         pool.submit(int).result()
