@@ -10,7 +10,7 @@ set xrange [0.8:xmax * 1.25]
 set format x '%.0f'
 set label 1 "multiprocess: the parent's peak RSS plus the most private memory its live\nworkers held at once (mem_method rss+uss); the others are one process: its peak RSS" \
     at graph 0.98, graph 0.08 right font ',10' tc rgb '#2ca02c'
-# c1_million's rows (S2, when it ran): one big open point each, at its own task count.
+# Extra points at scale (S2, when a sweep gives them): one big open point each.
 is2(j) = strcol('status') eq 'ok' && strcol('series') eq S2[j]
 if (!exists('NS2')) NS2 = 0
 plot for [i=1:NS] csv using (is(i) ? column('p_tasks') : NaN):(column('mem_kib') / 1024) \
