@@ -17,7 +17,7 @@ do for [P in 'spawn switch'] {
   n = P eq 'spawn' ? NSPAWN : NSWITCH
   f = P eq 'spawn' ? spawn : switch
   if (P eq 'spawn') {
-    set title "C7: create, start and finish one task\n(the run's wall time / N, at each model's largest N)" font ',12'
+    set title "C7: create, start and finish one task\n(the run's wall time / N, N = ".spawn_n." tasks)" font ',12'
     set ylabel 'per task (log scale)'
   } else {
     set title "C8: one switch between two waiting tasks\n(a futex for threads and processes, the loop for coroutines)" font ',12'

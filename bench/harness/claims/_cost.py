@@ -4,7 +4,7 @@ import csv
 import io
 import os
 
-from ..charts import gp_path
+from ..charts import gp_path, gp_str
 from ..results import Sweep
 from ..util import fnum, read_jsonl, write_atomic
 
@@ -66,10 +66,21 @@ def least_points(s, points, key):
     return out
 
 
+def common_n(rows, series):
+    """The largest task count every series ran (each creates the same number of tasks there), or
+    None if they share none."""
+    counts = [{int(fnum(r["p_tasks"])) for r in rows if r["series"] == x} for x in series]
+    shared = set.intersection(*counts) if counts else set()
+    return max(shared) if shared else None
+
+
 def spawn_points(s):
-    """Each series of the spawn sweep at its largest N."""
+    """Each series of the spawn sweep at the largest N they all ran, else at its own largest."""
     rows = s.ok_rows()
-    return [last_point(rows, x) for x in s.series()]
+    n = common_n(rows, s.series())
+    if n is None:
+        return [last_point(rows, x) for x in s.series()]
+    return [next(r for r in rows if r["series"] == x and int(fnum(r["p_tasks"])) == n) for x in s.series()]
 
 
 def other_sweep(ctx, name):
@@ -119,5 +130,7 @@ def cost_chart(switch_sweep, ctx):
     sw = bars(least_points(switch_sweep, [last_point(switch_sweep.ok_rows(), x) for x in switch_sweep.series()],
                            "switch_ns"), "switch_ns")
     vals = [fnum(g[k]) for g in sp + sw for k in ("free", "pin", "floor") if fnum(g[k])]
+    n = common_n(spawn.ok_rows(), spawn.series()) if sp else None
     return {"spawn": cost_csv(ctx, "spawn", sp), "switch": cost_csv(ctx, "switch", sw), "NSPAWN": len(sp),
-            "NSWITCH": len(sw), "ymin": min(vals) / 3, "ymax": max(vals) * 8}
+            "NSWITCH": len(sw), "ymin": min(vals) / 3, "ymax": max(vals) * 8,
+            "spawn_n": gp_str(f"{n:,}" if n else "each model's largest")}

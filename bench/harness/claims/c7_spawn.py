@@ -49,11 +49,10 @@ def sentence_of(points):
             continue
         fp, ft, fc = (fnum(x["spawn_ns"]) for x in (p, t, c))
         parts.append(f"{'pinned to one CPU' if pin else 'unpinned'}, a process cost {ns(fp)} to create, start and "
-                     f"finish ({p['p_tasks']} of them), a thread {ns(ft)} ({t['p_tasks']}), a coroutine {ns(fc)} "
-                     f"({c['p_tasks']}): {fp / ft:.1f}× and {ft / fc:.0f}×")
+                     f"finish, a thread {ns(ft)}, a coroutine {ns(fc)}: {fp / ft:.1f}× and {ft / fc:.0f}×")
     if not parts:
         return ""
-    out = "Per task, " + "; ".join(parts) + "."
+    out = f"Per task, {int(fnum(points[0]['p_tasks'])):,} tasks a run, " + "; ".join(parts) + "."
     c = pick(points, "coroutine", False)
     t = pick(points, "thread", False)
     if c and t:
@@ -82,8 +81,9 @@ def judge(sweeps, ctx):
     return Judgement(
         params=("N empty tasks per run, N up to 100,000 (coroutines), 10,000 (threads) and 3,000 (processes), "
                 "each model unpinned and pinned to one CPU (the workload's --pin); the figure is the run's wall "
-                "time over N, at each model's largest N, the least of its runs (other programs on the shared "
-                "machine only add to it)"),
+                f"time over N at N = {int(fnum(points[0]['p_tasks'])):,} for every model (the largest all ran), the "
+                "least of its runs (other programs on the shared machine only add to it); the chart shows every N"
+                if points else ""),
         prediction="N × the bare primitive, measured before each run: pthread_create + join, fork + _exit + "
                    "waitpid, a coroutine made on a pooled stack, switched to and finished",
         thresholds=f"a process ≥ {FACTOR:g}× a thread and a thread ≥ {FACTOR:g}× a coroutine, per task, pinned "
