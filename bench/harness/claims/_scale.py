@@ -34,8 +34,8 @@ def kind_of(rows, ctx):
     """'loop': simul's own models that run every task on one thread; 'each': simul's thread or
     process per task; 'peer': a program simul does not describe (the floor, CPython, Go)."""
     props = ctx.models.props(rows[0].get("model")) if rows else None
-    if not props:
-        return "peer"
+    if not props or ctx.models.peer(rows[0]):
+        return "peer"  # shown and drawn, never judged: the claim is about simul's models
     return "each" if props.get("workers_kind") in ("threads", "processes") else "loop"
 
 
