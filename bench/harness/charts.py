@@ -65,6 +65,18 @@ def series_vars(ctx, sweep, series=None):
             "peernote": gp_str(note), "peerwho": gp_str(who)}
 
 
+def write_table(ctx, name, header, rows):
+    """A small CSV a chart reads (charts/NAME), written whole or not at all; its path as
+    gnuplot reads it, relative to the run folder."""
+    buf = io.StringIO()
+    wr = csv.writer(buf)
+    wr.writerow(header)
+    wr.writerows(rows)
+    path = ctx.chart_file(name)
+    write_atomic(path, buf.getvalue())
+    return gp_path(path, ctx.run_dir)
+
+
 def write_bars(ctx, chart, bars):
     """A small CSV of labelled bars (label, value, sd, predicted, kind[, peer]) for a bar panel;
     peer is 1 for a bar of the documents' own programs (drawn hatched)."""

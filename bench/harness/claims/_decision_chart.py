@@ -1,11 +1,8 @@
 # SPDX-License-Identifier: MIT
 # _decision_chart.py: claim C9's heat maps: per CPU level, latency × tasks coloured by the fastest family, shaded by its margin, the rule's regions drawn.
-import csv
-import io
 import math
 
-from ..charts import Plot, gp_array, gp_path, gp_str
-from ..util import write_atomic
+from ..charts import Plot, gp_array, gp_str, write_table
 from . import _decision_map as M
 
 COLOR = {"processes": 0x2ca02c, "threads": 0xff7f0e, "event loop": 0x1f77b4}
@@ -73,15 +70,6 @@ def rule_geometry(cpu, lats, ns):
     return lines, names
 
 
-def write(ctx, name, header, rows):
-    buf = io.StringIO()
-    wr = csv.writer(buf)
-    wr.writerow(header)
-    wr.writerows(rows)
-    path = ctx.chart_file(name)
-    write_atomic(path, buf.getvalue())
-    return gp_path(path, ctx.run_dir)
-
 
 def map_rows(cells):
     """The map itself, one row per cell, for whoever wants it without the picture."""
@@ -104,7 +92,7 @@ def chart(s, ctx):
     if not cells:
         return None
     cpus, lats, ns = M.axes(cells)
-    write(ctx, "c9_decision.map.csv", ["cpu_ms", "latency_ms", "tasks", "fastest", "fastest_s", "runner_up",
+    write_table(ctx, "c9_decision.map.csv", ["cpu_ms", "latency_ms", "tasks", "fastest", "fastest_s", "runner_up",
                                        "runner_up_s", "runner_up_margin", "fastest_family", "next_family",
                                        "family_margin", "rule", "rule_held"], map_rows(cells))
     lines, names = [], []
@@ -112,10 +100,10 @@ def chart(s, ctx):
         ls, nm = rule_geometry(c, lats, ns)
         lines += [[p, x1, y1, x2 - x1, y2 - y1] for x1, y1, x2, y2 in ls]
         names += [[p, x, y, t] for x, y, t in nm]
-    v = {"cells": write(ctx, "c9_decision.cells.csv", ["panel", "x", "y", "rgb", "model", "variant", "margin", "note"],
+    v = {"cells": write_table(ctx, "c9_decision.cells.csv", ["panel", "x", "y", "rgb", "model", "variant", "margin", "note"],
                         cell_rows(cells, cpus, lats, ns)),
-         "borders": write(ctx, "c9_decision.borders.csv", ["panel", "x", "y", "dx", "dy"], lines or [[0, 0, 0, 0, 0]]),
-         "regions": write(ctx, "c9_decision.regions.csv", ["panel", "x", "y", "text"], names or [[0, 0, 0, ""]]),
+         "borders": write_table(ctx, "c9_decision.borders.csv", ["panel", "x", "y", "dx", "dy"], lines or [[0, 0, 0, 0, 0]]),
+         "regions": write_table(ctx, "c9_decision.regions.csv", ["panel", "x", "y", "text"], names or [[0, 0, 0, ""]]),
          "NP": len(cpus), "NL": len(lats), "NN": len(ns), "cores": ctx.cores,
          "FAST": M.FAST_MS, "FEW": M.FEW, "TIE": int(M.TIE * 100)}
     for name, vals in (("CPU", [gp_str(f"{c:g}") for c in cpus]),

@@ -1,21 +1,8 @@
 # SPDX-License-Identifier: MIT
 # _scale_charts.py: claim C11's two charts: memory per task against tasks, and the largest count each model completed.
-import csv
-import io
-
-from ..charts import Plot, gp_array, gp_path, gp_str
-from ..util import write_atomic
+from ..charts import Plot, gp_array, gp_str, write_table
 from . import _scale as sc
 
-
-def write_csv(ctx, name, header, rows):
-    buf = io.StringIO()
-    wr = csv.writer(buf)
-    wr.writerow(header)
-    wr.writerows(rows)
-    path = ctx.chart_file(name)
-    write_atomic(path, buf.getvalue())
-    return gp_path(path, ctx.run_dir)
 
 
 def clean(text):
@@ -46,8 +33,8 @@ def memory_chart(s, ctx):
     k, v = gp_array("S", [gp_str(x) for x in names])
     stops = [r for r in rs if r.stop]
     ks, vs = gp_array("STOP", [gp_str(f"{r.series}: {r.why}") for r in stops] or ["''"])
-    return Plot({"pts": write_csv(ctx, "c11_memory.points.csv", ["i", "series", "tasks", "bpt", "method", "together"], pts),
-                 "refs": write_csv(ctx, "c11_memory.refs.csv", ["label", "tasks", "bpt", "kind", "series"], refs),
+    return Plot({"pts": write_table(ctx, "c11_memory.points.csv", ["i", "series", "tasks", "bpt", "method", "together"], pts),
+                 "refs": write_table(ctx, "c11_memory.refs.csv", ["label", "tasks", "bpt", "kind", "series"], refs),
                  "NS": len(names), k: v, "NSTOP": len(stops), ks: vs,
                  "NEARLIER": sum(1 for r in refs if r[3] == "earlier"),
                  "xmax": max(int(r["p_tasks"]) for r in s.rows)}, size=(1200, 760))
@@ -70,6 +57,6 @@ def largest_chart(s, ctx):
     top = max((int(r["p_tasks"]) for r in s.rows), default=1)
     rows = s.ok_rows()
     D = float(rows[0]["ms"]) / 1000 if rows and rows[0].get("ms") else 1.0
-    return Plot({"bars": write_csv(ctx, "c11_largest.bars.csv",
+    return Plot({"bars": write_table(ctx, "c11_largest.bars.csv",
                                    ["i", "label", "value", "shown", "why", "kind", "held", "held_shown"], bars),
                  "NB": len(bars), "top": top, "D": D, "pidmax": int(ctx.env.get("pid_max") or 0)}, size=(1200, 700))
