@@ -87,6 +87,18 @@ void sim_children_kill(void)
 }
 
 /* The parent's handler is not the child's; an ignored signal (nohup's SIGHUP) stays so. */
+void sim_child_signals_block(sigset_t *old)
+{
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGALRM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &block, old);
+}
+
 static void default_unless_ignored(int sig)
 {
 	if (signal(sig, SIG_DFL) == SIG_IGN)

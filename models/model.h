@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -215,6 +216,9 @@ void sim_children_private_peak(uint64_t kib, bool known);
  * "rss-sum" (every process's peak RSS summed, when a worker's private memory is unknown). */
 const char *sim_run_memory(uint64_t self_kib, uint64_t *kib);
 void sim_children_kill(void);              /* SIGKILL and reap every registered child; async-signal-safe */
+/* Before a fork: block the signals the run's handlers catch (INT, TERM, ALRM, HUP, QUIT),
+ * so a child is registered before a handler can look for it; *old gets the mask to restore. */
+void sim_child_signals_block(sigset_t *old);
 /* In a freshly forked child: default signal handlers, die with the parent. */
 void sim_child_after_fork(pid_t parent);
 

@@ -196,14 +196,8 @@ static uint32_t multiprocess_default_workers(void) { return sim_cores(); } /* Pr
 static int fork_worker(const struct sim_run *run, struct shm *shm, struct kids *k, uint32_t id, uint32_t nprocs,
                        pid_t parent, char *err, size_t errlen)
 {
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGALRM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	sigset_t old;
+	sim_child_signals_block(&old);
 	sim_workermem_born(&k->mem, id);
 	pid_t pid = fork();
 	if (pid == 0)

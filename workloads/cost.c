@@ -9,13 +9,15 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 const char *const sim_cost_prim_name[] = { "a function call", "a coroutine", "a thread", "a process" };
 
-int sim_cost_pin(void)
+static int pin_lowest(void)
 {
 	cpu_set_t set;
 	if (sched_getaffinity(0, sizeof set, &set) < 0)
@@ -27,6 +29,16 @@ int sim_cost_pin(void)
 			return sched_setaffinity(0, sizeof set, &set) < 0 ? -errno : c;
 		}
 	return -ESRCH;
+}
+
+int sim_cost_pin(bool pin, int *cpu, char *err, size_t errlen)
+{
+	*cpu = -1;
+	if (pin && (*cpu = pin_lowest()) < 0) {
+		snprintf(err, errlen, "cannot pin the run to one CPU: %s", strerror(-*cpu));
+		return -EPERM;
+	}
+	return 0;
 }
 
 enum sim_cost_prim sim_cost_prim_of(const struct sim_run *run)

@@ -11,9 +11,10 @@
 
 #include <stdbool.h>
 
-/* Pin this process, and every thread and process it makes from now on, to one CPU: the
- * lowest it may run on. That CPU, or -errno. */
-int sim_cost_pin(void);
+/* With pin, pin this process, and every thread and process it makes from now on, to one
+ * CPU: the lowest it may run on, into *cpu (-1 without pin). 0, or -EPERM with the one-line
+ * reason in err. */
+int sim_cost_pin(bool pin, int *cpu, char *err, size_t errlen);
 
 /* The bare primitive a model builds its tasks from, as a workload sees it through the
  * model's capabilities: a thread or a process per task, a coroutine, or a plain call. */

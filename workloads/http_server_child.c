@@ -78,16 +78,10 @@ static int fork_server(struct sim_http_server *s, const struct sim_http_config *
 {
 	/* Signals wait while the child is forked and registered, so the run's handlers always
 	 * see it (as in the multiprocess model). */
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGALRM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGQUIT);
+	sigset_t old;
 	pid_t parent = getpid();
 	fflush(NULL);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	sim_child_signals_block(&old);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p[0]);

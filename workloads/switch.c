@@ -70,9 +70,7 @@ static int switch_setup(struct sim_run *run, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	st->cpu = -1;
-	if (c->pin && (st->cpu = sim_cost_pin()) < 0) {
-		snprintf(err, errlen, "cannot pin the run to one CPU: %s", strerror(-st->cpu));
+	if (sim_cost_pin(c->pin, &st->cpu, err, errlen) < 0) {
 		free(st);
 		return -EPERM;
 	}
