@@ -86,8 +86,28 @@ void sim_children_kill(void)
 	}
 }
 
-/* The parent's handler is not the child's; an ignored signal (nohup's SIGHUP) stays so. */
-void sim_child_signals_block(sigset_t *old)
+bool sim_signal_ignored(int sig)
+{
+	struct sigaction now;
+	return sigaction(sig, NULL, &now) == 0 && now.sa_handler == SIG_IGN;
+}
+
+/* A signal that came ignored was the caller's choice (nohup's SIGHUP; a script's background
+ * job starts with SIGINT and SIGQUIT ignored): it stays so, as coreutils' programs keep it. */
+bool sim_signal_catch(int sig, void (*handler)(int))
+{
+	if (sim_signal_ignored(sig))
+		return false;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sigfillset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL) == 0;
+}
+
+/* The signals a run's handlers catch, blocked from before a fork until the child has reset
+ * them (the parent's handler is not the child's) or the parent has registered the child. */
+static void block_run_signals(sigset_t *old)
 {
 	sigset_t block;
 	sigemptyset(&block);
@@ -105,10 +125,10 @@ static void default_unless_ignored(int sig)
 		signal(sig, SIG_IGN);
 }
 
-void sim_child_after_fork(pid_t parent)
+static void after_fork(pid_t parent)
 {
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	default_unless_ignored(SIGINT);
+	default_unless_ignored(SIGTERM);
 	default_unless_ignored(SIGHUP);
 	default_unless_ignored(SIGQUIT);
 	signal(SIGALRM, SIG_IGN);
@@ -116,4 +136,23 @@ void sim_child_after_fork(pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+}
+
+pid_t sim_child_fork(int *slot)
+{
+	pid_t parent = getpid();
+	sigset_t old;
+	block_run_signals(&old);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* A signal that came meanwhile is still pending: it now meets the default action. */
+		after_fork(parent);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		*slot = -1;
+		return 0;
+	}
+	int e = errno;
+	*slot = pid > 0 ? sim_child_register(pid) : -1;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid > 0 ? pid : -e;
 }

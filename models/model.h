@@ -216,10 +216,22 @@ void sim_children_private_peak(uint64_t kib, bool known);
  * "rss-sum" (every process's peak RSS summed, when a worker's private memory is unknown). */
 const char *sim_run_memory(uint64_t self_kib, uint64_t *kib);
 void sim_children_kill(void);              /* SIGKILL and reap every registered child; async-signal-safe */
-/* Before a fork: block the signals the run's handlers catch (INT, TERM, ALRM, HUP, QUIT),
- * so a child is registered before a handler can look for it; *old gets the mask to restore. */
-void sim_child_signals_block(sigset_t *old);
-/* In a freshly forked child: default signal handlers, die with the parent. */
-void sim_child_after_fork(pid_t parent);
+/* Fork a child of the run: every fork() in the tree goes through here (tests/e2e_forks.sh
+ * checks). The signals the run's handlers catch (INT, TERM, ALRM, HUP, QUIT) are blocked
+ * across it, so the child never runs the parent's handler and a handler never misses a
+ * child. In the child: 0, with default handlers (one that came ignored stays ignored),
+ * SIGKILLed if the parent dies, and the caller's signal mask back. In the parent: the
+ * child's pid, registered (*slot: for sim_child_forget, or -ENOSPC if the table is full),
+ * or -errno if fork() failed. What stdio holds is the caller's to flush first. */
+pid_t sim_child_fork(int *slot);
+
+/* ---- Signals: one way to catch them. ------------------------------------------------ */
+
+/* sig is ignored now: as the caller started us, before anything here caught it. */
+bool sim_signal_ignored(int sig);
+/* Catch sig with handler (every other signal blocked while it runs), unless it came ignored
+ * (nohup's SIGHUP, a script's background job's SIGINT and SIGQUIT), which stays ignored.
+ * true if caught. */
+bool sim_signal_catch(int sig, void (*handler)(int));
 
 #endif

@@ -92,10 +92,8 @@ static struct sim_workermem_slot *shm_mem(const struct sim_run *run, struct shm 
 }
 
 static _Noreturn void child_main(const struct sim_run *run, struct shm *shm, const struct sim_workermem *mem,
-                                 uint32_t id, pid_t parent, const sigset_t *mask)
+                                 uint32_t id)
 {
-	sim_child_after_fork(parent);
-	sigprocmask(SIG_SETMASK, mask, NULL);
 	sim_set_ops(&sim_blocking_ops);
 	sim_tally_bind(&tallies(shm, run->tasks)[id]);
 	if (run->workers == 0) { /* a process per task */
@@ -191,26 +189,21 @@ static void kill_all(struct kids *k)
 
 static uint32_t multiprocess_default_workers(void) { return sim_cores(); } /* ProcessPoolExecutor */
 
-/* Fork worker id and register it. Signals wait meanwhile, so the handlers always see every
- * child that exists. */
+/* Fork worker id and register it (sim_child_fork: the handlers always see every child that
+ * exists). */
 static int fork_worker(const struct sim_run *run, struct shm *shm, struct kids *k, uint32_t id, uint32_t nprocs,
-                       pid_t parent, char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
-	sigset_t old;
-	sim_child_signals_block(&old);
 	sim_workermem_born(&k->mem, id);
-	pid_t pid = fork();
+	int slot;
+	pid_t pid = sim_child_fork(&slot);
 	if (pid == 0)
-		child_main(run, shm, &k->mem, id, parent, &old);
+		child_main(run, shm, &k->mem, id);
 	if (pid < 0) {
-		int e = errno;
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		sim_spawn_failed(false, id, nprocs, e, err, errlen);
-		return -e;
+		sim_spawn_failed(false, id, nprocs, (int)-pid, err, errlen);
+		return (int)pid;
 	}
-	int slot = sim_child_register(pid);
 	kid_add(k, pid, slot);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (slot < 0) { /* cannot happen below 65536 alive; the CLI keeps us under pid_max */
 		snprintf(err, errlen, "too many worker processes to track: use --workers W or --limit L");
 		return -ENOSPC;
@@ -226,7 +219,6 @@ static int run_workers(const struct sim_run *run, struct shm *shm, struct kids *
 	/* An inherited SIGCHLD = SIG_IGN would have the kernel reap the children itself, and
 	 * their exit status and rusage would be lost to wait4(). */
 	signal(SIGCHLD, SIG_DFL);
-	pid_t parent = getpid();
 	/* What stdio holds would otherwise be written once per child as well. */
 	fflush(stdout);
 	fflush(stderr);
@@ -239,7 +231,7 @@ static int run_workers(const struct sim_run *run, struct shm *shm, struct kids *
 			if ((ret = reap_one(k, err, errlen)) < 0)
 				break;
 		}
-		if ((ret = fork_worker(run, shm, k, made, nprocs, parent, err, errlen)) < 0)
+		if ((ret = fork_worker(run, shm, k, made, nprocs, err, errlen)) < 0)
 			break;
 		alive++;
 	}

@@ -38,6 +38,21 @@ wait_tmp nohup.csv
 kill -HUP $pid
 wait $pid && [[ -s nohup.csv ]] && ok "under nohup, SIGHUP is ignored and the run completes" || bad "nohup: exit $?"
 
+# ... and so does any of the caller's signals that came ignored: a script's background job
+# (this one) starts with SIGINT and SIGQUIT ignored, and a program keeps them so, as coreutils'
+# do. Sent to the whole group (setsid: a group of its own), the workers keep them ignored too,
+# and the run completes with its record.
+for m in eventloop multiprocess; do
+  setsid "$SIMUL" run sleep --model $m --tasks 2 --ms 1500 --format json >out 2>err &
+  pid=$!
+  sleep 0.5
+  kill -s INT -- -$pid; kill -s QUIT -- -$pid
+  wait $pid; rc=$?
+  [[ $rc -eq 0 && $(jq -r .verified <out 2>/dev/null) == true && ! -s err ]] \
+    && ok "SIGINT and SIGQUIT that came ignored stay ignored under $m: exit 0, record verified" \
+    || bad "ignored SIGINT/SIGQUIT under $m: exit $rc, stderr [$(cat err)]"
+done
+
 # SIGKILL cannot be caught: the next run with the same --trace removes what it left (its
 # process is gone), and keeps the temporary trace of a run still alive.
 "$SIMUL" run sleep --model multiprocess --tasks 2 --ms 4000 --trace k.csv >/dev/null 2>&1 &

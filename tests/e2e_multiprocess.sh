@@ -58,9 +58,10 @@ grep -q "timeout" "$T_TMP/err" && ok "timeout message" || bad "timeout message: 
 [[ ! -e $T_TMP/to.csv ]] && ! ls "$T_TMP"/to.csv.tmp.* >/dev/null 2>&1 && ok "no trace left by the timeout" || bad "trace left"
 no_leftovers "--timeout"
 
-# SIGINT (and SIGTERM) while the workers sleep: exit 128+sig, children killed.
+# SIGINT (and SIGTERM) while the workers sleep: exit 128+sig, children killed. (env
+# --default-signal: a background job of a script starts with SIGINT ignored, which simul keeps.)
 for sig in INT TERM; do
-  "$SIMUL" run sleep "${M[@]}" --workers 0 --tasks 8 --ms 30000 --trace "$T_TMP/sig.csv" >"$T_TMP/out" 2>"$T_TMP/err" &
+  env --default-signal=INT "$SIMUL" run sleep "${M[@]}" --workers 0 --tasks 8 --ms 30000 --trace "$T_TMP/sig.csv" >"$T_TMP/out" 2>"$T_TMP/err" &
   pid=$!
   wait_kids $pid 8 && ok "SIG$sig: 8 children running" || bad "SIG$sig: children did not start"
   kill -$sig $pid

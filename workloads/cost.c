@@ -72,12 +72,12 @@ static double fork_once(void *arg)
 {
 	(void)arg;
 	double t0 = sim_mono_s();
-	pid_t pid = fork();
+	int slot;
+	pid_t pid = sim_child_fork(&slot);
 	if (pid == 0)
 		_exit(0);
 	if (pid < 0)
 		return NAN;
-	int slot = sim_child_register(pid);
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
@@ -196,13 +196,9 @@ static bool peer_start(const struct pp *p, struct peer *x)
 {
 	if (!p->processes)
 		return pthread_create(&x->t, NULL, answer_thread, (void *)p) == 0;
-	pid_t parent = getpid();
-	x->pid = fork();
-	if (x->pid == 0) {
-		sim_child_after_fork(parent);
+	x->pid = sim_child_fork(&x->slot);
+	if (x->pid == 0)
 		_exit(pin_thread(p->cpu[1]) < 0 || answer(p->rounds + 1) < 0 ? 1 : 0);
-	}
-	x->slot = x->pid > 0 ? sim_child_register(x->pid) : -1;
 	return x->pid > 0;
 }
 

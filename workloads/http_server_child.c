@@ -25,10 +25,8 @@ static void say_port(uint16_t port, void *arg)
 	(void)!write(*(int *)arg, line, (size_t)n);
 }
 
-static _Noreturn void child_main(const struct sim_http_config *cfg, int fd, pid_t parent, const sigset_t *mask)
+static _Noreturn void child_main(const struct sim_http_config *cfg, int fd)
 {
-	sim_child_after_fork(parent);
-	sigprocmask(SIG_SETMASK, mask, NULL);
 	prctl(PR_SET_NAME, "simul-httpd"); /* what ps and top call it */
 	/* Nothing of the parent's standard output: a caller reading it to its end must not wait
 	 * for the server too. */
@@ -76,23 +74,16 @@ static size_t read_line(int fd, char *line, size_t n)
 static int fork_server(struct sim_http_server *s, const struct sim_http_config *cfg, int p[2], char *err,
                        size_t errlen)
 {
-	/* Signals wait while the child is forked and registered, so the run's handlers always
-	 * see it (as in the multiprocess model). */
-	sigset_t old;
-	pid_t parent = getpid();
+	/* sim_child_fork: the run's handlers always see the child, as in the multiprocess model. */
 	fflush(NULL);
-	sim_child_signals_block(&old);
-	pid_t pid = fork();
+	pid_t pid = sim_child_fork(&s->slot);
 	if (pid == 0) {
 		close(p[0]);
-		child_main(cfg, p[1], parent, &old);
+		child_main(cfg, p[1]);
 	}
-	int e = errno;
-	if (pid > 0) {
+	int e = (int)-pid;
+	if (pid > 0)
 		s->pid = pid;
-		s->slot = sim_child_register(pid);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		snprintf(err, errlen, "cannot start the server: fork: %s", strerror(e));
 		return -e;

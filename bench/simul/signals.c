@@ -35,27 +35,21 @@ static void on_signal(int sig)
 	_exit(128 + sig);
 }
 
-/* SIGHUP and SIGQUIT as SIGTERM, unless they came ignored: `nohup simul run ...` means to
- * outlive the terminal. */
-static void catch_unless_ignored(int sig, const struct sigaction *sa)
-{
-	struct sigaction old;
-	if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-		return;
-	sigaction(sig, sa, NULL);
-}
-
 void sim_signals_install(double timeout_s)
 {
+	/* The caller's signals, each unless it came ignored (sim_signal_catch): `nohup simul
+	 * run ...` means to outlive the terminal, and a script's background job, started with
+	 * SIGINT and SIGQUIT ignored, is not one a Ctrl-C at the terminal is meant to stop. */
+	sim_signal_catch(SIGINT, on_signal);
+	sim_signal_catch(SIGTERM, on_signal);
+	sim_signal_catch(SIGHUP, on_signal);
+	sim_signal_catch(SIGQUIT, on_signal);
+	/* SIGALRM is our own --timeout's, whatever the caller did with it. */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigfillset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
-	catch_unless_ignored(SIGHUP, &sa);
-	catch_unless_ignored(SIGQUIT, &sa);
 	signal(SIGPIPE, SIG_IGN);
 	/* Past a file-size limit a write should fail with EFBIG, which the trace reports,
 	 * not kill the run and leave its temporary trace behind. */

@@ -7,7 +7,8 @@
 #error "signals.h belongs to the simul command (bench/simul/): a models/ or workloads/ file may not include it"
 #endif
 
-/* SIGINT/SIGTERM, SIGHUP/SIGQUIT (unless inherited ignored, as nohup does) and SIGALRM after
+/* SIGINT, SIGTERM, SIGHUP and SIGQUIT (each unless it came ignored: nohup, a script's
+ * background job) and SIGALRM after
  * timeout_s (if > 0) kill the run's children, unlink the unfinished trace and exit with a
  * one-line message: 128 + the signal, or 1 for the timeout. SIGPIPE and SIGXFSZ are
  * ignored, so a failed write is an error the run reports rather than a death. */
