@@ -11,15 +11,22 @@
 /* Thread stacks for the threadpool model: see threadpool.c for why it is not the default. */
 #define SIM_THREAD_STACK (256u * 1024u)
 
-/* Writes into buf (e.g. "vm.max_map_count = 65530, 2 mappings per thread") the limit that
- * allows the fewest threads (threads) or processes, read from /proc, the cgroup and
- * getrlimit. A guess: the kernel does not say which limit fired. */
+/* Writes into buf (e.g. "ulimit -u = 200 (all this user's threads; 200 in use)") the limit
+ * that leaves room for the fewest more threads (threads) or processes, read from /proc, the
+ * cgroup and getrlimit. A guess: the kernel does not say which limit fired. */
 void sim_spawn_limit(bool threads, char *buf, size_t n);
 
-/* How many threads or processes may exist at once, the tightest of the limits that count
- * them (pid_max, threads-max, the cgroup's pids.max, ulimit -u), named into which; -1 if
- * none is known. What `simul run` checks a run against before it starts. */
-long long sim_spawn_capacity(char *which, size_t n);
+/* How many more threads or processes may start now: the tightest of the limits that count
+ * them (pid_max, threads-max, the cgroup's pids.max, ulimit -u) less what each already
+ * counts (the machine's threads, the cgroup's, this user's), never below 0. The limit and
+ * its use into which ("ulimit -u = 60 (all this user's threads; 58 in use)"), how to raise
+ * it into fix; -1 if no limit is known. What `simul run` checks a run against before it
+ * starts; the limits on memory (maps, ulimit -v) depend on more than a count and are met
+ * at run time (sim_spawn_failed). */
+long long sim_spawn_room(char *which, size_t n, char *fix, size_t fixn);
+/* What a run makes beyond its workers, at most, that the room must leave: an embedded
+ * server's process, a calibration's thread or answering process. */
+#define SIM_SPAWN_SPARE 2
 
 /* The one-line error of a model that made only `made` of `want` threads (pthread_create) or
  * processes (fork) and failed with errno e: the likely limit, and what to use instead. */

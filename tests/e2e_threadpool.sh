@@ -56,16 +56,40 @@ if [[ -z $SIMUL_SANITIZE ]]; then
     && ok "one line: threads made, the limit, what to use" || bad "EAGAIN message: $(cat "$T_TMP/err")"
   ls "$T_TMP"/v.csv* >/dev/null 2>&1 && bad "a trace was left: $(ls "$T_TMP"/v.csv*)" || ok "no trace left"
 fi
-# RLIMIT_NPROC, which root is exempt from: as nobody, with 100 other processes of its own.
-# The sleeps are long enough that all 130 threads would be alive at once, even under TSan.
-if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+# RLIMIT_NPROC, which root is exempt from: as nobody, beside 100 other processes of its own.
+# What simul can see, it counts: refused up front (exit 2) with a --workers that fits. In a
+# PID namespace of its own (a container's view) it cannot see them, though the kernel counts
+# them: then the limit is hit at run time (exit 1, one line naming it). The sleeps are long
+# enough that all 130 threads would be alive at once, even under TSan.
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null && as_nobody true 2>/dev/null \
+   && unshare --pid --fork --mount-proc true 2>/dev/null; then
+  # A low limit that one worker fits runs; one that nothing fits says so and how to raise
+  # it, never a --workers of 0 or less (ulimit -u 2: bash and simul are both).
+  expect_exit 0 "one worker under ulimit -u 10" -- as_nobody \
+    bash -c 'ulimit -u 10; exec "$0" run sleep --model threadpool --workers 1 --tasks 2 --ms 10' "$SIMUL"
+  expect_exit 2 "one worker under ulimit -u 2" -- as_nobody \
+    bash -c 'ulimit -u 2; exec "$0" run sleep --model threadpool --workers 1 --tasks 2 --ms 10' "$SIMUL"
+  grep -q "none fit, by ulimit -u = 2 .*raise the hard limit as root (ulimit -Hu)" "$T_TMP/err" && ! grep -q -- "-[0-9]\|of at most 0" "$T_TMP/err" \
+    && ok "... says none fit and how to raise the limit" || bad "ulimit -u 2: $(cat "$T_TMP/err")"
+  # (setpriv itself, not as_nobody: a function in the background is a subshell of its own.)
+  setpriv --reuid=65534 --regid=65534 --clear-groups \
+    bash -c 'trap "kill \$(jobs -p); wait; exit 0" TERM; for i in $(seq 100); do sleep 30 & done; wait' &
+  filler=$!
+  for ((i = 0; i < 100; i++)); do (($(pgrep -c -P $filler) >= 100)) && break; sleep 0.1; done
+  expect_exit 2 "130 threads beside 100 processes of the user's, under ulimit -u 200" -- as_nobody \
+    bash -c 'ulimit -u 200; exec "$0" run sleep --model threadpool --workers 0 --tasks 130 --ms 15000' "$SIMUL"
+  grep -qE "only [0-9]+ more fit, by ulimit -u = 200 \(all this user's threads; 1[0-9][0-9] in use\): use --workers W or --limit L of at most [1-9][0-9]*," "$T_TMP/err" \
+    && ok "... refused up front: counts the user's 100, advises a --workers that fits" || bad "ulimit -u up front: $(cat "$T_TMP/err")"
   t0=$(date +%s.%N)
-  expect_exit 1 "thread creation failing under ulimit -u" -- setpriv --reuid=65534 --regid=65534 --clear-groups \
-    bash -c 'ulimit -u 200; for i in $(seq 100); do sleep 30 & done; "$0" run sleep --model threadpool --workers 0 --tasks 130 --ms 15000; rc=$?; kill $(jobs -p); exit $rc' "$SIMUL"
+  expect_exit 1 "thread creation failing under ulimit -u (the 100 out of sight)" -- unshare --pid --fork --mount-proc \
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+    bash -c 'ulimit -u 200; "$0" run sleep --model threadpool --workers 0 --tasks 130 --ms 15000; exit $?' "$SIMUL"
   check "... reported at once ($(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }") s), not after the 15 s sleeps" "$(date +%s.%N) - $t0 < 5"
   grep -q "could make only .* of 130 threads.*ulimit -u = 200" "$T_TMP/err" && ok "names ulimit -u" || bad "ulimit -u message: $(cat "$T_TMP/err")"
+  kill -TERM $filler; wait $filler
 else
-  ok "ulimit -u case skipped (needs root and setpriv)"
+  ok "ulimit -u case skipped (needs root, setpriv and unshare)"
 fi
 
 finish

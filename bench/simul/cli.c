@@ -230,20 +230,26 @@ static int parse_options(struct sim_cli *cli, int argc, char **argv, bool *seen,
 }
 
 /* A thread or process per task needs that many from the kernel at once: refuse up front
- * what cannot work, rather than fail half-way. */
+ * what cannot work, rather than fail half-way, with a figure that fits, or, if none does,
+ * how to raise the limit. What the user already runs counts (sim_spawn_room). */
 static int check_capacity(const struct sim_run *run, char *err, size_t errlen)
 {
 	const struct sim_model *m = run->model;
-	char which[128];
-	long long cap = sim_spawn_capacity(which, sizeof which);
+	bool threads = (m->caps & SIM_CAP_THREADS) != 0;
+	char which[200], fix[200];
+	long long room = sim_spawn_room(which, sizeof which, fix, sizeof fix);
+	long long fits = room - SIM_SPAWN_SPARE;
 	uint32_t need = sim_run_concurrency(run);
-	if (cap > 0 && (long long)need > cap - 64) {
-		snprintf(err, errlen, "%s would need %u %s at once but %s on this machine: use "
-		         "--workers W or --limit L below %lld, or fewer --tasks",
-		         m->name, need, m->caps & SIM_CAP_THREADS ? "threads" : "processes", which, cap - 64);
-		return -EINVAL;
-	}
-	return 0;
+	if (room < 0 || (long long)need <= fits)
+		return 0;
+	const char *what = need == 1 ? (threads ? "thread" : "process") : threads ? "threads" : "processes";
+	if (fits >= 1)
+		snprintf(err, errlen, "%s would need %u %s at once but only %lld more fit, by %s: use --workers W or "
+		         "--limit L of at most %lld, or fewer --tasks", m->name, need, what, fits, which, fits);
+	else
+		snprintf(err, errlen, "%s would need %u %s at once but none fit, by %s: %s", m->name, need, what, which,
+		         fix);
+	return -EINVAL;
 }
 
 /* x bytes as "12.3 GiB", "1.2 KiB": what a reader compares at a glance. */
