@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* memory.c: how much memory a process holds that no other process shares, for counting a run's memory honestly. */
+/* memory.c: a run's memory: what a process holds that no other shares, and the up-front check that a run fits. */
 #include "model.h"
+#include "coro.h"
+#include "machine.h"
+#include "stacks.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <uv.h>
 
 /* A field of smaps_rollup in KiB, or -1 if the text has none. */
 static long long field_kib(const char *text, const char *name)
@@ -41,4 +46,48 @@ long long sim_mem_private_kib(void)
 	long long shmem = field_kib(buf, "\nPss_Shmem:");
 	long long kib = clean + dirty - (shmem > 0 ? shmem : 0);
 	return kib > 0 ? kib : 0;
+}
+
+size_t sim_run_task_bytes(const struct sim_run *run)
+{
+	const struct sim_model *m = run->model;
+	if (m->task_bytes)
+		return m->task_bytes(run);
+	/* What every model of stackful coroutines keeps per task in flight, whichever it is:
+	 * the coroutine, its stack (the run stack's share, or a guarded one: stacks.h) and the
+	 * loop's timer that sim_sleep waits on. */
+	if (m->caps & SIM_CAP_STACK)
+		return sizeof(struct sim_coro) + sizeof(uv_timer_t) +
+		       sim_stacks_cost(run->stack, (size_t)run->stack_kib * 1024);
+	return 0;
+}
+
+/* x bytes as "12.3 GiB", "1.2 KiB": what a reader compares at a glance. */
+static const char *bytes_text(double x, char *buf, size_t n)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+	while (x >= 1024 && u < 4) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", x, unit[u]);
+	return buf;
+}
+
+int sim_run_memory_check(const struct sim_run *run, char *err, size_t errlen)
+{
+	long long avail = sim_mem_available();
+	if (avail <= 0 || run->tasks == 0)
+		return 0;
+	double each = (double)sizeof(struct sim_result), flight = sim_run_concurrency(run);
+	double need = each * run->tasks + (double)sim_run_task_bytes(run) * flight;
+	if (need <= (double)avail)
+		return 0;
+	char a[32], b[32], c[32];
+	snprintf(err, errlen, "%s would need about %s for %u tasks (%s each) but the machine has %s available: "
+	         "use --limit L or fewer --tasks",
+	         run->model->name, bytes_text(need, a, sizeof a), run->tasks, bytes_text(need / run->tasks, b, sizeof b),
+	         bytes_text((double)avail, c, sizeof c));
+	return -ENOMEM;
 }

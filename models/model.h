@@ -215,6 +215,14 @@ void sim_children_private_peak(uint64_t kib, bool known);
  * "rss+uss" (the parent's peak RSS plus the workers' private memory at most at once), or
  * "rss-sum" (every process's peak RSS summed, when a worker's private memory is unknown). */
 const char *sim_run_memory(uint64_t self_kib, uint64_t *kib);
+/* About how many bytes each task in flight costs under this run, beside its result: the
+ * model's own figure (task_bytes) if it has one, else what any model of stackful coroutines
+ * (SIM_CAP_STACK) pays per task (memory.c), else 0. */
+size_t sim_run_task_bytes(const struct sim_run *run);
+/* The up-front check that a run fits in the memory available: its results, and each task
+ * in flight at sim_run_task_bytes. 0, or -ENOMEM with the estimate and what to use in err.
+ * `simul run` calls it (bench/simul/cli.c, sim_cli_try) for every model before the run. */
+int sim_run_memory_check(const struct sim_run *run, char *err, size_t errlen);
 void sim_children_kill(void);              /* SIGKILL and reap every registered child; async-signal-safe */
 /* Fork a child of the run: every fork() in the tree goes through here (tests/e2e_forks.sh
  * checks). The signals the run's handlers catch (INT, TERM, ALRM, HUP, QUIT) are blocked

@@ -42,12 +42,15 @@ expect_exit 2 "--workers on eventloop" -- "$SIMUL" run sleep --model eventloop -
 expect_exit 2 "--stack on threadpool" -- "$SIMUL" run sleep --model threadpool --stack guarded; bad_line "stack applies to eventloop and eventloop-offload"
 expect_exit 2 "--stack bogus" -- "$SIMUL" run sleep --model eventloop --stack bogus; bad_line "stack 'bogus' is unknown: use copy or guarded"
 
-# --tasks beyond memory is refused before anything runs, with the model's estimate.
+# --tasks beyond memory is refused before anything runs, with the model's estimate: under
+# every model of coroutines (those --stack-kib applies to, as simul list says), each by the
+# one shared check (sim_run_memory_check), with no code of its own.
 avail_kib=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+for m in $("$SIMUL" list --format json | jq -r '.models[] | select(.stack_kib) | .name'); do
 for k in copy guarded; do
-  expect_exit 2 "100000000 tasks under eventloop --stack $k: beyond memory" -- \
-    "$SIMUL" run sleep --model eventloop --stack $k --tasks 100000000 --ms 1
-  bad_line "eventloop would need about .* GiB for 100000000 tasks (.* each) but the machine has .* available: use --limit L or fewer --tasks"
+  expect_exit 2 "100000000 tasks under $m --stack $k: beyond memory" -- \
+    "$SIMUL" run sleep --model $m --stack $k --tasks 100000000 --ms 1
+  bad_line "$m would need about .* GiB for 100000000 tasks (.* each) but the machine has .* available: use --limit L or fewer --tasks"
   each=$(sed -n 's/.*tasks (\([0-9.]*\) \(KiB\|bytes\) each).*/\1 \2/p' "$T_TMP/err")
   read -r n unit <<<"$each"
   [[ $unit == bytes ]] && n=$(awk -v n="$n" 'BEGIN { print n / 1024 }')
@@ -55,6 +58,7 @@ for k in copy guarded; do
   [[ $k == copy && -n $n && $avail_kib -gt 4000000 ]] &&
     check "--stack copy: a million tasks are estimated to fit ($n KiB each, $avail_kib KiB available)" \
       "$n * 1000000 < $avail_kib"
+done
 done
 expect_exit 2 "list --format xml" -- "$SIMUL" list --format xml
 grep -q "format 'xml' is unknown: use text or json" "$T_TMP/err" && ok "list --format xml: unknown, text or json" || bad "list xml: $(cat "$T_TMP/err")"

@@ -7,8 +7,11 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "coro.h"
+#include "stacks.h"
 #include "workermem.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -76,12 +79,43 @@ static void test_a_sample_stands_for_the_rest(void **state)
 	free(slot);
 }
 
+/* Every model of stackful coroutines, today's and any added later, is costed per task in
+ * flight by the one up-front check, with or without a task_bytes of its own. */
+static void test_every_coroutine_model_is_costed(void **state)
+{
+	(void)state;
+	int seen = 0;
+	for (const struct sim_model *const *m = sim_models; *m; m++) {
+		if (!((*m)->caps & SIM_CAP_STACK))
+			continue;
+		seen++;
+		for (int k = 0; k < 2; k++) {
+			struct sim_run run = { .model = *m, .tasks = 1000, .stack_kib = 64,
+			                       .stack = k ? SIM_STACK_GUARDED : SIM_STACK_COPY };
+			size_t floor = sizeof(struct sim_coro) + sim_stacks_cost(run.stack, 64 * 1024);
+			if (sim_run_task_bytes(&run) < floor)
+				fail_msg("%s, stack %d: %zu bytes per task, below its coroutine and stack (%zu)", (*m)->name, k,
+				         sim_run_task_bytes(&run), floor);
+			/* A run far beyond any machine's memory is refused, with the estimate. */
+			run.tasks = 100000000;
+			run.stack_kib = 65536;
+			char err[300] = "";
+			if (k == 1) {
+				assert_int_equal(sim_run_memory_check(&run, err, sizeof err), -ENOMEM);
+				assert_non_null(strstr(err, "would need about"));
+			}
+		}
+	}
+	assert_true(seen >= 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_private_pages_grow_with_what_is_touched),
 		cmocka_unit_test(test_peak_of_the_live_workers),
 		cmocka_unit_test(test_a_sample_stands_for_the_rest),
+		cmocka_unit_test(test_every_coroutine_model_is_costed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

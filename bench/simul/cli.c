@@ -252,39 +252,6 @@ static int check_capacity(const struct sim_run *run, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-/* x bytes as "12.3 GiB", "1.2 KiB": what a reader compares at a glance. */
-static const char *bytes_text(double x, char *buf, size_t n)
-{
-	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
-	int u = 0;
-	while (x >= 1024 && u < 4) {
-		x /= 1024;
-		u++;
-	}
-	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", x, unit[u]);
-	return buf;
-}
-
-/* A run whose results and tasks in flight would not fit in the memory available is refused
- * up front with the estimate, rather than left to the OOM killer half-way. */
-static int check_memory(const struct sim_run *run, char *err, size_t errlen)
-{
-	long long avail = sim_mem_available();
-	if (avail <= 0)
-		return 0;
-	const struct sim_model *m = run->model;
-	double each = (double)sizeof(struct sim_result), flight = sim_run_concurrency(run);
-	double need = each * run->tasks + (m->task_bytes ? (double)m->task_bytes(run) * flight : 0);
-	if (need <= (double)avail)
-		return 0;
-	char a[32], b[32], c[32];
-	snprintf(err, errlen, "%s would need about %s for %u tasks (%s each) but the machine has %s available: "
-	         "use --limit L or fewer --tasks",
-	         m->name, bytes_text(need, a, sizeof a), run->tasks, bytes_text(need / run->tasks, b, sizeof b),
-	         bytes_text((double)avail, c, sizeof c));
-	return -EINVAL;
-}
-
 int sim_cli_try(struct sim_cli *cli, int argc, char **argv, char *err, size_t errlen)
 {
 	const char *cmd = argv[0];
@@ -338,7 +305,7 @@ int sim_cli_try(struct sim_cli *cli, int argc, char **argv, char *err, size_t er
 		if (check_capacity(run, err, errlen) < 0)
 			return -EINVAL;
 	if (strcmp(cmd, "run") == 0)
-		return check_memory(run, err, errlen);
+		return sim_run_memory_check(run, err, errlen) < 0 ? -EINVAL : 0;
 	return 0;
 }
 
