@@ -9,48 +9,83 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *sim_parse_u64(const char *s, double min, double max, uint64_t *out)
+/* The length of the plain decimal number s starts with: digits, then for a fraction (whole
+ * false) a point and digits, and an exponent (e, a sign, digits). Nothing else: no sign, no
+ * space, no hex, no inf or nan, which strtod would take. 0 if s starts with none. */
+static size_t decimal_len(const char *s, bool whole)
 {
-	if (!s || !*s)
-		return "is empty";
-	if (!isdigit((unsigned char)s[0]))
-		return s[0] == '-' ? "is negative" : "is not a whole number";
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end)
-		return "is not a whole number";
-	if (errno == ERANGE)
-		return "is too large";
-	if ((double)v < min)
-		return "is too small";
-	if ((double)v > max)
-		return "is too large";
-	*out = v;
-	return NULL;
+	size_t i = 0, digits = 0;
+	while (isdigit((unsigned char)s[i]))
+		i++, digits++;
+	if (whole)
+		return i;
+	if (s[i] == '.')
+		for (i++; isdigit((unsigned char)s[i]); i++)
+			digits++;
+	if (!digits)
+		return 0;
+	if (s[i] == 'e' || s[i] == 'E') {
+		size_t j = i + 1;
+		if (s[j] == '+' || s[j] == '-')
+			j++;
+		if (isdigit((unsigned char)s[j])) {
+			while (isdigit((unsigned char)s[j]))
+				j++;
+			i = j;
+		}
+	}
+	return i;
 }
 
-const char *sim_parse_double(const char *s, double min, double max, double *out)
+/* The one number parser, for every option and query value: the whole string, in [min,
+ * max]. NULL and *u (whole) or *d set, or why not. */
+static const char *parse_number(const char *s, bool whole, double min, double max, uint64_t *u, double *d)
 {
 	if (!s || !*s)
 		return "is empty";
+	const char *not_one = whole ? "is not a whole number" : "is not a number";
+	size_t as_fraction = decimal_len(s[0] == '-' ? s + 1 : s, false);
+	size_t len = s[0] == '-' ? 1 + as_fraction : as_fraction;
+	if (!as_fraction || s[len])
+		return "is not a number";
 	if (s[0] == '-')
 		return "is negative";
-	if (!isdigit((unsigned char)s[0]) && s[0] != '.')
-		return "is not a number";
+	if (whole && decimal_len(s, true) != len)
+		return not_one; /* 1.5, 1e3: a number, not a whole one */
 	errno = 0;
 	char *end;
-	double v = strtod(s, &end);
+	double v;
+	if (whole) {
+		unsigned long long x = strtoull(s, &end, 10);
+		if (errno == ERANGE)
+			return "is too large";
+		v = (double)x;
+		if (v >= min && v <= max)
+			*u = x;
+	} else {
+		v = strtod(s, &end);
+		if (errno == ERANGE)
+			return v > 1 ? "is too large" : "is too small";
+	}
 	if (*end)
-		return "is not a number";
-	if (errno == ERANGE || !isfinite(v))
-		return "is out of range";
+		return not_one;
 	if (v < min)
 		return "is too small";
 	if (v > max)
 		return "is too large";
-	*out = v;
+	if (!whole)
+		*d = v;
 	return NULL;
+}
+
+const char *sim_parse_u64(const char *s, double min, double max, uint64_t *out)
+{
+	return parse_number(s, true, min, max, out, NULL);
+}
+
+const char *sim_parse_double(const char *s, double min, double max, double *out)
+{
+	return parse_number(s, false, min, max, NULL, out);
 }
 
 /* A bound as a reader would type it: 1000000, not 1e+06. */

@@ -45,8 +45,10 @@ struct sim_option {
 	sim_opt_help_fn help_more;   /* run-time part of --help, or NULL */
 };
 
-/* Strict number parsers: the whole string, no sign, in [min, max]. NULL, or a reason
- * ("is negative", "is too large", ...). */
+/* The strict number parsers, one for every option and query value: the whole string, plain
+ * decimal (digits; for a double also a point and an exponent), no sign, space, hex, inf or
+ * nan, in [min, max]. NULL, or a reason: "is empty", "is not a number", "is not a whole
+ * number" (1.5 or 1e3 for a whole one), "is negative", "is too small", "is too large". */
 const char *sim_parse_u64(const char *s, double min, double max, uint64_t *out);
 const char *sim_parse_double(const char *s, double min, double max, double *out);
 

@@ -31,6 +31,19 @@ expect_exit 2 "a command with a newline" -- "$SIMUL" $'x\ny'; bad_line 'x\\x0ay'
 expect_exit 2 "a --format with a newline" -- "$SIMUL" list --format $'a\nb'; bad_line 'a\\x0ab'
 
 expect_exit 2 "flag without value" -- "$SIMUL" run sleep --model sequential --ms; bad_line "needs a value"
+# Each refusal says what is wrong with the value: not a number, or no value at all.
+expect_exit 2 "--tasks -x" -- "$SIMUL" run sleep --model sequential --tasks -x; bad_line "'-x' is not a number"
+expect_exit 2 "--tasks then another option" -- "$SIMUL" run sleep --model sequential --tasks --ms 5
+bad_line "tasks needs a value (got the option '--ms')"
+# One number parser: plain decimal for every option, hex, inf and nan refused alike.
+for v in 0x10 inf nan infinity 0x1p4 " 5"; do
+  expect_exit 2 "--duration-s '$v'" -- "$SIMUL" run lag --model sequential --duration-s "$v"; bad_line "is not a number"
+done
+expect_exit 2 "--tasks 0x10" -- "$SIMUL" run sleep --model sequential --tasks 0x10; bad_line "is not a number"
+# The range a refusal gives is the range accepted: lag's ticker needs 1 ms or more.
+expect_exit 2 "lag --tick-ms -1" -- "$SIMUL" predict lag --model eventloop --tick-ms -1; bad_line "from 1 to 60000"
+expect_exit 2 "lag --tick-ms 0" -- "$SIMUL" predict lag --model eventloop --tick-ms 0; bad_line "from 1 to 60000"
+expect_exit 0 "lag --tick-ms 1, the least the range gives" -- "$SIMUL" predict lag --model eventloop --tick-ms 1
 expect_exit 2 "stray argument" -- "$SIMUL" run sleep --model sequential extra; bad_line "extra"
 expect_exit 2 "bad format" -- "$SIMUL" run sleep --model sequential --format xml; bad_line "format"
 expect_exit 2 "--workers on sequential" -- "$SIMUL" run sleep --model sequential --workers 3; bad_line "workers"

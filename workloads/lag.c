@@ -16,8 +16,8 @@ struct lag_cfg {
 
 #define F(field) offsetof(struct lag_cfg, field)
 static const struct sim_option lag_options[] = {
-	{ .name = "tick-ms", .kind = SIM_OPT_DOUBLE, .offset = F(tick_ms), .def = "10", .min = 0, .max = 60000,
-	  .arg = "T", .noun = "milliseconds", .help = "the ticker (task 0) sleeps T ms at a time and notes how late it woke" },
+	{ .name = "tick-ms", .kind = SIM_OPT_DOUBLE, .offset = F(tick_ms), .def = "10", .min = 1, .max = 60000,
+	  .arg = "T", .noun = "whole milliseconds", .help = "the ticker (task 0) sleeps T ms at a time and notes how late it woke" },
 	{ .name = "block-ms", .kind = SIM_OPT_DOUBLE, .offset = F(block_ms), .def = "100", .min = 0, .max = 600000,
 	  .arg = "B", .noun = "milliseconds", .help = "each other task computes B ms of CPU time (through sim_compute) ..." },
 	{ .name = "rest-ms", .kind = SIM_OPT_U64, .offset = F(rest_ms), .def = "50", .min = 0, .max = 600000,

@@ -3,11 +3,28 @@
 #include "opts.h"
 #include "model.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
 
 #define OPT_BASE 1000 /* getopt_long's value for option k: OPT_BASE + k */
+
+/* getopt_long gives an option that needs a value the next argument, whatever it is: in
+ * `--tasks --ms 5` that is --ms, which is not a value but the next option (a number never
+ * starts with "--"; a text value may, unless it is one of the options' names). */
+static bool takes_option(const struct sim_option *o, const char *arg, const struct option *longs, size_t n)
+{
+	if (!arg || arg[0] != '-' || arg[1] != '-' || !isalpha((unsigned char)arg[2]))
+		return false;
+	if (o->kind == SIM_OPT_U64 || o->kind == SIM_OPT_MAYBE || o->kind == SIM_OPT_DOUBLE)
+		return true;
+	size_t len = strcspn(arg + 2, "=");
+	for (size_t i = 0; i < n; i++)
+		if (strlen(longs[i].name) == len && strncmp(longs[i].name, arg + 2, len) == 0)
+			return true;
+	return false;
+}
 
 int sim_opts_parse(const struct sim_optgroup *groups, size_t ngroups, int argc, char **argv, int first,
                    bool *seen, char *err, size_t errlen)
@@ -52,6 +69,10 @@ int sim_opts_parse(const struct sim_optgroup *groups, size_t ngroups, int argc, 
 		}
 		size_t k = (size_t)(c - OPT_BASE);
 		seen[k] = true;
+		if (row[k]->kind != SIM_OPT_FLAG && takes_option(row[k], optarg, longs, n)) {
+			snprintf(err, errlen, "--%s needs a value (got the option '%s')", row[k]->name, optarg);
+			return -EINVAL;
+		}
 		if (sim_option_set(row[k], base[k], optarg, err, errlen) < 0)
 			return -EINVAL;
 	}
