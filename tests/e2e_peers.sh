@@ -151,6 +151,21 @@ if [[ $have_py == 1 ]]; then
   sleep 0.2
   # This tree's peer only: the machine may run other checkouts' tests at the same time.
   pgrep -f "$SIMUL_ROOT/bench/peers/python/peer.py run sleep --model python-processes --tasks 2 --ms 3000" >/dev/null && bad "a pool worker outlived the run" || ok "no pool worker left"
+  # A signal to the whole group (a Ctrl-C at the terminal): the peer says so once, not once
+  # per pool worker, and leaves none. (setsid: a group of its own; env --default-signal: a
+  # background job of a script starts with SIGINT ignored, which the peer keeps.)
+  setsid env --default-signal=INT "${PEER[@]}" run sleep --model $M --workers 2 --tasks 4 --ms 5000 \
+    >"$T_TMP/out" 2>"$T_TMP/err" &
+  pid=$!
+  for ((i = 0; i < 100; i++)); do (($(pgrep -c -P $pid) >= 2)) && break; sleep 0.1; done
+  sleep 0.5
+  kill -s INT -- -$pid
+  wait $pid; rc=$?
+  [[ $rc -eq 1 && $(grep -c "interrupted by signal 2" "$T_TMP/err") -eq 1 && ! -s $T_TMP/out ]] \
+    && ok "python-processes: a group SIGINT, one line, exit 1" || bad "python-processes, group SIGINT: exit $rc, stderr [$(cat "$T_TMP/err")]"
+  sleep 0.2
+  pgrep -f "$SIMUL_ROOT/bench/peers/python/peer.py run sleep --model python-processes --workers 2 --tasks 4 --ms 5000" >/dev/null \
+    && bad "a pool worker outlived the group SIGINT" || ok "no pool worker left after the group SIGINT"
   # A missing library: one line saying what to install, so a sweep can skip the series.
   mkdir -p "$T_TMP/nolib" && echo 'raise ImportError("hidden by the test")' >"$T_TMP/nolib/uvloop.py"
   expect_exit 1 "python-uvloop without uvloop" -- env PYTHONPATH="$T_TMP/nolib" "${PEER[@]}" run sleep --model python-uvloop
@@ -160,4 +175,16 @@ if [[ $have_py == 1 ]]; then
   grep -q "needs python3-uvloop: apt-get install python3-uvloop" "$T_TMP/err" && ok "names the package" || bad "$(cat "$T_TMP/err")"
 fi
 [[ $have_go == 1 ]] && M=go-goroutines bad_input go "$GO"
+# No command at all is a wrong command line: the usage on stderr, nothing on stdout, exit 2.
+peers=()
+[[ $have_py == 1 ]] && peers+=(python)
+[[ $have_go == 1 ]] && peers+=(go)
+for p in "${peers[@]}"; do
+  if [[ $p == python ]]; then cmd=("${PEER[@]}"); else cmd=("$GO"); fi
+  expect_exit 2 "$p: no arguments" -- "${cmd[@]}"
+  [[ ! -s $T_TMP/out ]] && grep -q "^usage:" "$T_TMP/err" && ok "$p: no arguments: the usage on stderr, none on stdout" \
+    || bad "$p: no arguments: stdout [$(head -c 100 "$T_TMP/out")], stderr [$(head -c 100 "$T_TMP/err")]"
+  expect_exit 0 "$p: --help" -- "${cmd[@]}" --help
+  grep -q "^usage:" "$T_TMP/out" && ok "$p: --help on stdout" || bad "$p: --help: $(head -c 100 "$T_TMP/out")"
+done
 finish

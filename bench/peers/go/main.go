@@ -60,7 +60,11 @@ func main() {
 	ready := time.Now()
 	a := os.Args
 	if len(a) < 2 || a[1] == "--help" || a[1] == "-h" || a[1] == "help" {
-		fmt.Println("usage: go-simul run WORKLOAD --model go-goroutines [options] [--format text|csv|json]\n" +
+		out := os.Stdout
+		if len(a) < 2 { // a command line that is wrong: the usage is an error's, on stderr
+			out = os.Stderr
+		}
+		fmt.Fprintln(out, "usage: go-simul run WORKLOAD --model go-goroutines [options] [--format text|csv|json]\n" +
 			"       go-simul predict WORKLOAD --model go-goroutines [options]: set-up and prediction only\n" +
 			"       go-simul list [--format text|json]: the model and workloads, as simul list\n\n" +
 			"Workloads: sleep, sumsq, fetch, chess, each task a goroutine (a sync.WaitGroup waits\n" +
@@ -155,7 +159,11 @@ func run(c *config, w workload, startup float64, ready time.Time) error {
 // arm: --timeout, SIGTERM and SIGINT end the run: the children killed, one line, exit 1.
 func arm(c *config, w workload) {
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
+	for _, s := range []os.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		if !signal.Ignored(s) { // one that came ignored stays so, as in simul
+			signal.Notify(ch, s)
+		}
+	}
 	var timeout <-chan time.Time
 	if c.timeout > 0 {
 		timeout = time.After(time.Duration(c.timeout * float64(time.Second)))

@@ -84,6 +84,11 @@ def die_with_parent(parent):
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
         os._exit(1)
+    # A forked worker inherits the peer's handler (peer.py's arm), and a signal to the whole
+    # group would have each worker say the peer's last words too: the peer alone answers
+    # it, and kills its workers (ON_ABORT), so they ignore what it catches.
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+        signal.signal(s, signal.SIG_IGN)
 
 
 @contextlib.contextmanager

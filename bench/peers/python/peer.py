@@ -57,8 +57,10 @@ def arm(c):
                if signum == signal.SIGALRM else f"interrupted by signal {signum}")
         os.write(2, f"peer: {c.workload} under {c.model}: {why}\n".encode())
         os._exit(1)
-    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):
-        signal.signal(s, abort)
+    for s in (signal.SIGTERM, signal.SIGINT):
+        if signal.getsignal(s) != signal.SIG_IGN:  # one that came ignored stays so, as in simul
+            signal.signal(s, abort)
+    signal.signal(signal.SIGALRM, abort)  # our own --timeout's
     if c.timeout:
         signal.setitimer(signal.ITIMER_REAL, c.timeout)
 
@@ -133,9 +135,12 @@ def list_models(argv):
 
 def main(argv):
     startup_s, t_ready = record.since_process_start(), time.monotonic()
-    if len(argv) < 2 or argv[1] in ("--help", "-h", "help"):
+    if len(argv) < 2:  # a command line that is wrong: the usage is an error's, on stderr
+        print(__doc__, file=sys.stderr)
+        return 2
+    if argv[1] in ("--help", "-h", "help"):
         print(__doc__)
-        return 0 if len(argv) >= 2 else 2
+        return 0
     if argv[1] == "list":
         return list_models(argv[2:])
     if argv[1] not in ("run", "predict"):
