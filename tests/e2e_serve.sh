@@ -96,6 +96,17 @@ for sig in INT TERM; do
   [[ $rc -eq 0 ]] && ok "SIG$sig: stops with exit 0 and an open connection" || bad "SIG$sig: exit $rc"
 done
 
+# A SIGINT that came ignored (this script's background job) stays ignored; SIGTERM still stops it.
+"$SIMUL" serve --port 0 >"$T_TMP/ign.out" 2>"$T_TMP/ign.err" &
+ign=$!
+T_PIDS+=("$ign")
+IGN_URL=$(wait_line "$T_TMP/ign.out")
+kill -s INT "$ign"; sleep 0.3
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$IGN_URL") == 200 ]] && ok "SIGINT that came ignored: still serving" \
+  || bad "SIGINT that came ignored stopped the server"
+kill -s TERM "$ign"; wait "$ign"; rc=$?
+[[ $rc -eq 0 ]] && ok "... and SIGTERM stops it, exit 0" || bad "SIGTERM after an ignored SIGINT: exit $rc"
+
 # A port in use is a run-time failure, one line.
 start_serve taken
 port=$(sed 's|.*:\([0-9]*\)/|\1|' <<<"$URL")

@@ -25,7 +25,8 @@ wait_line() {
 # start_serve NAME ARGS...: `simul serve --port 0 ARGS` in the background; sets URL and SERVE_PID.
 start_serve() {
   local name=$1; shift
-  "$SIMUL" serve --port 0 "$@" >"$T_TMP/$name.out" 2>"$T_TMP/$name.err" &
+  # env --default-signal: a background job starts with SIGINT ignored, which simul keeps.
+  env --default-signal=INT "$SIMUL" serve --port 0 "$@" >"$T_TMP/$name.out" 2>"$T_TMP/$name.err" &
   SERVE_PID=$!
   T_PIDS+=("$SERVE_PID")
   URL=$(wait_line "$T_TMP/$name.out") || { bad "simul serve $* did not start: $(cat "$T_TMP/$name.err")"; URL=http://127.0.0.1:1/; }

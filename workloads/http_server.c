@@ -2,6 +2,7 @@
 /* http_server.c: the HTTP server's loop: listen on loopback, sweep idle connections, stop on a signal. */
 #include "http_conn.h"
 #include "machine.h"
+#include "model.h"
 #include "uvcheck.h"
 
 #include <errno.h>
@@ -123,11 +124,13 @@ static int start_timers(struct server *srv, char *err, size_t errlen)
 	srv->sigint.data = srv->sigterm.data = srv->sweep.data = srv;
 	uint64_t least = srv->idle_ms < srv->header_ms ? srv->idle_ms : srv->header_ms;
 	uint64_t every = least / 4 ? least / 4 : 1;
-	int e = uv_signal_init(&srv->loop, &srv->sigint);
-	if (e == 0 && (e = uv_signal_start(&srv->sigint, on_stop_signal, SIGINT)) == 0 &&
-	    (e = uv_signal_init(&srv->loop, &srv->sigterm)) == 0 &&
-	    (e = uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM)) == 0 &&
-	    (e = uv_timer_init(&srv->loop, &srv->sweep)) == 0)
+	/* A stop signal that came ignored stays ignored (sim_signal_catch's rule): no watcher. */
+	int e = 0;
+	if (!sim_signal_ignored(SIGINT) && (e = uv_signal_init(&srv->loop, &srv->sigint)) == 0)
+		e = uv_signal_start(&srv->sigint, on_stop_signal, SIGINT);
+	if (e == 0 && !sim_signal_ignored(SIGTERM) && (e = uv_signal_init(&srv->loop, &srv->sigterm)) == 0)
+		e = uv_signal_start(&srv->sigterm, on_stop_signal, SIGTERM);
+	if (e == 0 && (e = uv_timer_init(&srv->loop, &srv->sweep)) == 0)
 		e = uv_timer_start(&srv->sweep, on_sweep, every, every);
 	if (e < 0)
 		snprintf(err, errlen, "cannot watch for signals or start the idle sweep: %s", uv_strerror(e));
