@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Far more than fits anywhere: what bounds a run is memory, checked against the model's
- * estimate (check_memory), and the machine's thread and process limits. */
+ * estimate (sim_run_memory_check, models/memory.c), and the machine's thread and process limits. */
 #define MAX_TASKS 100000000
 #define STR_(x) #x
 #define STR(x) STR_(x)
