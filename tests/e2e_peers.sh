@@ -146,6 +146,11 @@ if [[ $have_py == 1 ]]; then
   expect_exit 2 "python: more threads than the machine allows, refused up front" -- \
     "${PEER[@]}" run sleep --model python-threads --workers 0 --tasks 1000000
   grep -q "use --workers W or --limit L" "$T_TMP/err" && ok "python: the limit and the fix are named" || bad "$(cat "$T_TMP/err")"
+  # What the user already runs counts, and the advice is never below 1 (simul's rule).
+  if [[ $(id -u) -eq 0 ]] && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+    expect_exit 0 "python: one thread under ulimit -u 10" -- setpriv --reuid=65534 --regid=65534 --clear-groups \
+      bash -c 'ulimit -u 10; exec "$0" "$1" run sleep --model python-threads --workers 1 --tasks 2 --ms 10' "${PEER[@]}"
+  fi
   M=python-processes
   expect_exit 1 "python-processes: --timeout kills the pool" -- "${PEER[@]}" run sleep --model $M --tasks 2 --ms 3000 --timeout 0.5
   sleep 0.2

@@ -44,33 +44,82 @@ def outcome(fn, *args):
         return Failed(e)
 
 
-def spawn_capacity():
-    """The fewest threads or processes any of the kernel's limits allows, and which it is."""
+def _user_threads(uid):
+    """This user's threads, what RLIMIT_NPROC counts: each process's Threads in /proc/PID/status."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            total += int(fields.get("Threads", "1"))
+    return total
+
+
+def _machine_threads():
+    """The machine's threads: the fourth field of /proc/loadavg, running/total."""
+    try:
+        with open("/proc/loadavg") as f:
+            return int(f.read().split()[3].split("/")[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def spawn_room():
+    """How many more threads or processes may start now, by the tightest of the limits that
+    count them, less what each already counts (simul's sim_spawn_room); which it is; and how
+    to raise it. (None, "", "") if no limit is known."""
     def read(path):
         try:
             with open(path) as f:
                 return int(f.read().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-    soft = resource.getrlimit(resource.RLIMIT_NPROC)[0]
-    limits = [(soft if soft != resource.RLIM_INFINITY else None, "RLIMIT_NPROC (ulimit -u)"),
-              (read("/proc/sys/kernel/threads-max"), "kernel.threads-max"),
-              (read("/proc/sys/kernel/pid_max"), "kernel.pid_max"),
-              (read("/proc/sys/vm/max_map_count"), "vm.max_map_count")]
-    # A thread costs two mappings (its stack and a guard page): half the map count.
-    limits = [(n // 2 if "map" in why else n, why) for n, why in limits if n]
-    return min(limits) if limits else (None, "")
+    rooms = []
+    machine = _machine_threads()
+    for key in ("pid_max", "threads-max"):
+        limit = read(f"/proc/sys/kernel/{key}")
+        if limit:
+            used = f"; {machine} in use" if machine is not None else ""
+            rooms.append((limit - (machine or 0), f"kernel.{key} = {limit} (threads of the machine{used})",
+                          f"raise kernel.{key} (sysctl, as root)"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    if os.geteuid() != 0 and soft != resource.RLIM_INFINITY:  # root is exempt from it
+        used = _user_threads(os.getuid())
+        fix = ("end some of this user's processes, or raise ulimit -u (no root needed up to the hard limit)"
+               if hard == resource.RLIM_INFINITY or soft < hard
+               else "end some of this user's processes, or raise the hard limit as root (ulimit -Hu)")
+        rooms.append((soft - used, f"ulimit -u = {soft} (all this user's threads; {used} in use)", fix))
+    if not rooms:
+        return None, "", ""
+    room, which, fix = min(rooms)
+    return max(room, 0), which, fix
+
+
+# What a run makes beyond its workers that the room must leave (simul's SIM_SPAWN_SPARE).
+SPAWN_SPARE = 2
 
 
 def check_capacity(c):
-    """A thread or process per task needs that many at once: refuse up front what cannot work."""
+    """A thread or process per task needs that many at once: refuse up front what cannot work,
+    with a figure that fits or, if none does, how to raise the limit."""
     if c.model not in ("python-threads", "python-processes"):
         return
-    cap, which = spawn_capacity()
-    need, what = pool_size(c), "threads" if c.model == "python-threads" else "processes"
-    if cap and need > cap - 64:
-        raise UsageError(f"{c.model} would need {need} {what} at once but {which} allows {cap} on this "
-                         f"machine: use --workers W or --limit L below {cap - 64}, or fewer --tasks")
+    room, which, fix = spawn_room()
+    if room is None:
+        return
+    fits = room - SPAWN_SPARE
+    need = pool_size(c)
+    what = ("thread" if c.model == "python-threads" else "process") + ("" if need == 1 else
+                                                                       "s" if c.model == "python-threads" else "es")
+    if need <= fits:
+        return
+    if fits >= 1:
+        raise UsageError(f"{c.model} would need {need} {what} at once but only {fits} more fit, by {which}: "
+                         f"use --workers W or --limit L of at most {fits}, or fewer --tasks")
+    raise UsageError(f"{c.model} would need {need} {what} at once but none fit, by {which}: {fix}")
 
 
 def pool_size(c):
