@@ -64,11 +64,11 @@ func main() {
 		if len(a) < 2 { // a command line that is wrong: the usage is an error's, on stderr
 			out = os.Stderr
 		}
-		fmt.Fprintln(out, "usage: go-simul run WORKLOAD --model go-goroutines [options] [--format text|csv|json]\n" +
-			"       go-simul predict WORKLOAD --model go-goroutines [options]: set-up and prediction only\n" +
-			"       go-simul list [--format text|json]: the model and workloads, as simul list\n\n" +
-			"Workloads: sleep, sumsq, fetch, chess, each task a goroutine (a sync.WaitGroup waits\n" +
-			"for them all). 'go-simul run WORKLOAD --help' lists the options. Exit status: 0 done\n" +
+		fmt.Fprintln(out, "usage: go-simul run WORKLOAD --model go-goroutines [options] [--format text|csv|json]\n"+
+			"       go-simul predict WORKLOAD --model go-goroutines [options]: set-up and prediction only\n"+
+			"       go-simul list [--format text|json]: the model and workloads, as simul list\n\n"+
+			"Workloads: sleep, sumsq, fetch, chess, each task a goroutine (a sync.WaitGroup waits\n"+
+			"for them all). 'go-simul run WORKLOAD --help' lists the options. Exit status: 0 done\n"+
 			"and verified; 1 the run failed; 2 the command line was wrong.")
 		if len(a) < 2 {
 			os.Exit(2)
