@@ -31,6 +31,17 @@ def ask_simul():
     die(f"{simul} list --format json: {why}: rebuild simul with 'make'")
 
 
+def for_sweep(spec):
+    """What a sweep's '{model: WORDS}' lines are expanded from (sweeps.expand_models): simul's
+    list, and {program: its models} when a peer line selects (the programs are asked then only)."""
+    peer_lists = None
+    if any(line.select and line.program for line in spec.lines):
+        peer_lists = {}
+        for m in peers.ask_lists()[0].values():
+            peer_lists.setdefault(m["peer"], []).append(m)
+    return ask_simul(), peer_lists
+
+
 def save(run_dir):
     """Ask simul, keep the answer in the run, print the env.txt lines (model_NAME: summary)."""
     doc = ask_simul()
