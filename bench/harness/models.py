@@ -57,11 +57,25 @@ def save(run_dir):
         print(f"peer_absent: {line}")
 
 
+def _saved_before_families(m):
+    """A list saved by a run from before models declared a family: the family their flags
+    then meant, so an old run re-rendered keeps its colours."""
+    if m.get("serial"):
+        return "sequential"
+    if m.get("workers_kind") in ("threads", "processes"):
+        return m["workers_kind"]
+    if m.get("name", "").startswith("go-"):
+        return "goroutines"
+    return "loop-callbacks" if m.get("callbacks") else "loop-offload" if m.get("offload") else "loop"
+
+
 class Models:
     def __init__(self, doc, peer_doc=None):
         self.by_name = {m["name"]: m for m in doc.get("models", [])}
         for m in (peer_doc or {}).get("models", []):
             self.by_name.setdefault(m["name"], m)
+        for m in self.by_name.values():
+            m.setdefault("family", _saved_before_families(m))
 
     def names(self):
         return list(self.by_name)
