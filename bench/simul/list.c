@@ -6,6 +6,7 @@
 #include "record.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct list_opts {
@@ -26,10 +27,22 @@ static void json_str(const char *s) { sim_json_string(stdout, s); }
 static const char *tf(bool b) { return b ? "true" : "false"; }
 
 /* Whether a model runs a workload: one of plain callbacks only those with a callback form
- * (the same rule `simul run` refuses by, bench/simul/cli.c). */
+ * (the rule `simul run` refuses by, bench/simul/cli.c), and the workload's own checks pass at
+ * its defaults with a worker per task (switch needs two tasks at once: not sequential). */
 static bool model_runs(const struct sim_model *m, const struct sim_workload *w)
 {
-	return !(m->caps & SIM_CAP_STEP) || w->step != NULL;
+	if ((m->caps & SIM_CAP_STEP) && !w->step)
+		return false;
+	if (!w->check)
+		return true;
+	void *cfg = calloc(1, w->cfg_size ? w->cfg_size : 1);
+	char err[256];
+	struct sim_run run = { .task = w->task, .step = w->step, .step_state = w->step_state, .cfg = cfg,
+	                       .model = m, .tasks = w->default_tasks, .cores = sim_cores() };
+	bool runs = cfg && sim_options_defaults(w->options, cfg, err, sizeof err) == 0 &&
+	            w->check(&run, err, sizeof err) == 0;
+	free(cfg);
+	return runs;
 }
 
 /* The words a sweep selects models by (bench/harness/sweeps.py), each from what the model
