@@ -432,6 +432,7 @@ static const char *eventloop_detail(void)
 const struct sim_model sim_model_eventloop = {
 	.name = "eventloop",
 	.summary = "stackful coroutines on one libuv loop, one thread (the documents' asyncio)",
+	.family = "loop",
 	.caps = SIM_CAP_STACK,
 	.serial = false,
 	.parallel = false,

@@ -341,6 +341,7 @@ static const char *callbacks_detail(void)
 const struct sim_model sim_model_eventloop_callbacks = {
 	.name = "eventloop-callbacks",
 	.summary = "every task plain libuv callbacks on one loop, one thread, no coroutines: eventloop's floor",
+	.family = "loop-callbacks",
 	.caps = SIM_CAP_STEP,
 	.serial = false,
 	.parallel = false,

@@ -146,6 +146,7 @@ static const char *offload_detail(void)
 const struct sim_model sim_model_eventloop_offload = {
 	.name = "eventloop-offload",
 	.summary = "eventloop, CPU work on libuv's thread pool while the task waits (run_in_executor)",
+	.family = "loop-offload",
 	.caps = SIM_CAP_STACK | SIM_CAP_OFFLOAD,
 	.serial = false,
 	.parallel = true,

@@ -137,6 +137,10 @@ struct sim_fact {
 struct sim_model {
 	const char *name;
 	const char *summary;   /* one line for `simul list` */
+	/* What kind of model it is, for the charts' colours and the reader: "sequential",
+	 * "threads", "processes", "loop" (coroutines on an event loop), "loop-offload", "loop-callbacks".
+	 * A new model of an existing family is drawn in that family's colour, with its own marker. */
+	const char *family;
 	unsigned caps;         /* SIM_CAP_* */
 	bool serial;           /* runs one task at a time */
 	bool parallel;         /* CPU work of different tasks can use different cores */

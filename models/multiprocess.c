@@ -281,6 +281,7 @@ static int multiprocess_run(const struct sim_run *run, struct sim_result *result
 const struct sim_model sim_model_multiprocess = {
 	.name = "multiprocess",
 	.summary = "W fork()ed processes pull tasks from shared memory (--workers 0: a process per task)",
+	.family = "processes",
 	.caps = SIM_CAP_PROCESSES,
 	.serial = false,
 	.parallel = true,

@@ -70,7 +70,10 @@ struct sim_result {
 	double start_s, end_s;
 	uint64_t value;     /* workload-defined (sumsq: the partial sum) */
 	uint64_t count;     /* workload-defined (sleeps done, requests done, moves made) */
-	uint64_t bytes;     /* body bytes received */
+	union {             /* workload-defined, one or the other: */
+		uint64_t bytes; /* body bytes received (fetch, mixed) */
+		uint64_t steps; /* chess: the master's LCG steps (its work, checked against the end state) */
+	};
 	double max_lat_s;   /* longest single operation (fetch: request latency) */
 };
 

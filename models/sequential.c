@@ -18,6 +18,7 @@ static int sequential_run(const struct sim_run *run, struct sim_result *results,
 const struct sim_model sim_model_sequential = {
 	.name = "sequential",
 	.summary = "one task after another on the main thread (the documents' synchronous code)",
+	.family = "sequential",
 	.serial = true,
 	.parallel = false,
 	.run = sequential_run,

@@ -157,6 +157,7 @@ out:
 const struct sim_model sim_model_threadpool = {
 	.name = "threadpool",
 	.summary = "W pthreads pull tasks from a queue (--workers 0: a thread per task; --gil: CPython's GIL)",
+	.family = "threads",
 	.caps = SIM_CAP_THREADS | SIM_CAP_GIL,
 	.serial = false,
 	.parallel = true,

@@ -11,9 +11,9 @@ set format x '%.0s%c'
 set format y '%.0s%cB'
 set grid xtics ytics mxtics mytics
 # One colour and symbol per program; simul's models keep common.gp's.
-ccolor(s) = strstrt(s, 'callbacks') ? 0x17becf : strstrt(s, 'floor') ? 0x8c564b : strstrt(s, 'go-') ? 0xe377c2 : \
-            strstrt(s, 'python') ? 0xbcbd22 : strstrt(s, 'tokio') ? 0x555555 : strstrt(s, 'Java') ? 0x999999 : mcolor(s)
-cpoint(s) = strstrt(s, 'callbacks') ? 9 : strstrt(s, 'floor') ? 13 : strstrt(s, 'go-') ? 5 : strstrt(s, 'python') ? 11 : mpoint(s)
+# (a peer's by its program, from LOOK; a program no list knows, such as the libuv floor, brown).
+ccolor(s) = fprog(s) eq 'go' ? 0xe377c2 : fprog(s) eq 'python' ? 0xbcbd22 : fam(s) eq 'other' ? 0x8c564b : mcolor(s)
+cpoint(s) = fprog(s) eq 'go' ? 5 : fprog(s) eq 'python' ? 11 : fam(s) eq 'other' ? 13 : mpoint(s)
 # A series that stopped short says where, under the plot.
 set bmargin 4 + NSTOP
 do for [k=1:NSTOP] {

@@ -7,26 +7,37 @@ set grid xtics ytics mxtics mytics lc rgb '#e4e4e4' lw 1, lc rgb '#f2f2f2' lw 1
 set border lw 1.2
 set key outside right top Left reverse samplen 3 spacing 1.15 box lc rgb '#cccccc'
 set tmargin 4.5
-# The same model has the same colour in every chart, and so has the documents' program of the
-# same kind (python-threads as threadpool, python-processes as multiprocess, the asyncio and
-# uvloop loops as eventloop, python-sequential as sequential; eventloop-offload is cyan); --gil is red because it is the
-# odd one, and Go's goroutines, which no C model is, have their own brown.
-mcolor(s) = strstrt(s, '--gil') ? 0xd62728 : strstrt(s, 'go-goroutines') ? 0x8c564b : \
-            strstrt(s, 'sequential') ? 0x333333 : \
-            strstrt(s, 'offload') ? 0x17becf : \
-            (strstrt(s, 'eventloop') || strstrt(s, 'asyncio') || strstrt(s, 'uvloop')) ? 0x1f77b4 : \
-            (strstrt(s, 'threadpool') || strstrt(s, 'python-threads')) ? 0xff7f0e : \
-            (strstrt(s, 'multiprocess') || strstrt(s, 'python-processes')) ? 0x2ca02c : 0x9467bd
-# Variants of a model (a bounded pool, a limit) keep its colour and change the dash and the point.
-variant(s) = strstrt(s, 'default pool') || strstrt(s, '--workers L') || strstrt(s, '--workers 4')
-# simul's models are solid lines (a variant dash-dot); the documents' own programs, P[i] = 1
-# (the harness sets P beside S), are dashed, a variant told by its point, open points all.
-sdash(i) = P[i] ? 2 : (variant(S[i]) ? 4 : 1)
-mpoint(s) = strstrt(s, '--gil') ? 9 : strstrt(s, 'sequential') ? 5 : strstrt(s, 'offload') ? 8 : strstrt(s, 'eventloop') ? 7 : \
-            strstrt(s, 'threadpool') ? (variant(s) ? 13 : 11) : strstrt(s, 'multiprocess') ? (variant(s) ? 4 : 15) : 6
-ppoint(s) = strstrt(s, 'go-goroutines') ? 3 : strstrt(s, 'uvloop') ? 12 : strstrt(s, 'sequential') ? 4 : \
-            strstrt(s, 'asyncio') ? 6 : strstrt(s, 'python-threads') ? (variant(s) ? 8 : 10) : \
-            strstrt(s, 'python-processes') ? (variant(s) ? 1 : 14) : 2
+# Colours and markers come from what each model declares, never from its name: the harness
+# writes LOOK, '|NAME=FAMILY RANK VARIANT PROGRAM|...', for every series and model of the run
+# (bench/harness/charts.py, looks). A name not in it is looked up by its first word (a series
+# begins with its model's name). FAMILY: the model's family, or 'gil' for a run under --gil
+# (red, the odd one); RANK: 0 for the first model of its family, 1 for the next (a new model of
+# a family keeps its colour and gets its own marker and dash); VARIANT: 1 for a bounded pool.
+if (!exists('LOOK')) LOOK = '|'
+lkey(s) = strstrt(LOOK, '|'.s.'=') ? s : word(s, 1)
+lrest(s) = LOOK[strstrt(LOOK, '|'.lkey(s).'=') + strlen(lkey(s)) + 2:]
+look(s) = strstrt(LOOK, '|'.lkey(s).'=') ? lrest(s)[1:strstrt(lrest(s), '|') - 1] : 'other 0 0 -'
+fam(s) = word(look(s), 1)
+frank(s) = int(word(look(s), 2))
+variant(s) = int(word(look(s), 3))
+fprog(s) = word(look(s), 4)
+# One colour per family; the documents' programs share their family's (python-threads as
+# threadpool, the asyncio and uvloop loops as eventloop); Go's goroutines, which no C model
+# is, have their own brown.
+fcolor(f) = f eq 'gil' ? 0xd62728 : f eq 'sequential' ? 0x333333 : f eq 'threads' ? 0xff7f0e : \
+            f eq 'processes' ? 0x2ca02c : f eq 'loop' ? 0x1f77b4 : f eq 'loop-offload' ? 0x17becf : \
+            f eq 'loop-callbacks' ? 0x9467bd : f eq 'goroutines' ? 0x8c564b : 0x7f7f7f
+mcolor(s) = fcolor(fam(s))
+# simul's models are solid lines (a bounded pool dash-dot, a second model of a family dotted-dash);
+# the documents' own programs, P[i] = 1 (the harness sets P beside S), are dashed, open points all.
+sdash(i) = P[i] ? 2 : (variant(S[i]) ? 4 : (frank(S[i]) > 0 ? 5 : 1))
+# A marker per family (filled for simul's, open for the peers'), moved on for a model's rank.
+fpoint(f, v) = f eq 'gil' ? 9 : f eq 'sequential' ? 5 : f eq 'loop-offload' ? 8 : f eq 'loop' ? 7 : \
+               f eq 'loop-callbacks' ? 9 : f eq 'threads' ? (v ? 13 : 11) : f eq 'processes' ? (v ? 4 : 15) : 6
+opoint(f, v) = f eq 'goroutines' ? 3 : f eq 'sequential' ? 4 : f eq 'loop' ? 6 : \
+               f eq 'threads' ? (v ? 8 : 10) : f eq 'processes' ? (v ? 1 : 14) : 2
+mpoint(s) = (fpoint(fam(s), variant(s)) - 1 + 2 * frank(s)) % 15 + 1
+ppoint(s) = (opoint(fam(s), variant(s)) - 1 + 6 * frank(s)) % 15 + 1
 spoint(i) = P[i] ? ppoint(S[i]) : mpoint(S[i])
 # What a series is drawn by: hyperfine's time for simul's, the program's own wall time of the
 # workload for a peer's (an interpreter's start-up is not the model's).

@@ -10,13 +10,8 @@ set xrange [0.8:xmax * 1.25]
 set format x '%.0f'
 set label 1 "multiprocess: the parent's peak RSS plus the most private memory its live\nworkers held at once (mem_method rss+uss); the others are one process: its peak RSS" \
     at graph 0.98, graph 0.08 right font ',10' tc rgb '#2ca02c'
-# Extra points at scale (S2, when a sweep gives them): one big open point each.
-is2(j) = strcol('status') eq 'ok' && strcol('series') eq S2[j]
-if (!exists('NS2')) NS2 = 0
 plot for [i=1:NS] csv using (is(i) ? column('p_tasks') : NaN):(column('mem_kib') / 1024) \
         with linespoints lw 2 dt sdash(i) pt spoint(i) ps 1.3 lc rgb mcolor(S[i]) title S[i], \
-     for [j=1:NS2] csv2 using (is2(j) ? column('p_tasks') : NaN):(column('mem_kib') / 1024) \
-        with points pt ppoint(S2[j]) ps 2.5 lw 2 lc rgb mcolor(S2[j]) title S2[j].", one run", \
      NaN with lines dt 2 lw 2 lc rgb '#666666' title (keyout ? "dashed: the documents' own programs" : ''), \
      NaN with lines lw 0 lc rgb '#ffffff' title peerwho, \
      NaN with lines lw 0 lc rgb '#ffffff' title (keyout ? "    their interpreter's own memory included" : '')

@@ -14,7 +14,7 @@
 #include "cli.h"
 #include "chess_predict.h"
 
-/* Seed 002: 24 opponents, 5 s and 55 s moves, 30 pairs. */
+/* Vexs, “Why asyncio?” (2021): 24 opponents, 5 s and 55 s moves, 30 pairs. */
 static const struct chess_params judit = { 24, 30, 5, 55 };
 
 static void near(double got, double want, double rel)

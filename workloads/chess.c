@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* chess.c: seed 002's simultaneous exhibition (Judit Polgár, 24 tables), played under each model (C4): options, checks, set-up. */
+/* chess.c: the simultaneous exhibition of Vexs, “Why asyncio?” (2021) (Judit Polgár, 24 tables), played under each model (C4): options, checks, set-up. */
 #include "chess.h"
 
 #include <errno.h>
@@ -114,12 +114,12 @@ static double chess_predict(const struct sim_run *run) { return chess_state_of(r
 
 const struct sim_workload sim_workload_chess = {
 	.name = "chess",
-	.summary = "seed 002's chess exhibition (C4): sequential = synchronous, eventloop = asynchronous, "
+	.summary = "the chess exhibition of Vexs, “Why asyncio?” (2021; C4): sequential = synchronous, eventloop = asynchronous, "
 	           "threadpool/multiprocess --workers 0 = a clone per table",
 	.usage = "The master (Judit Polgar) plays --opponents games of --pairs move pairs; her move is\n"
 	         "real CPU work (--master-s), each opponent's a wait (--opponent-s), both times --scale.\n"
 	         "How the models play it:\n"
-	         "  sequential                synchronous: one game at a time (12 h in seed 002)\n"
+	         "  sequential                synchronous: one game at a time (12 h in the document)\n"
 	         "  eventloop                 asynchronous: one master moving from table to table (1 h)\n"
 	         "  threadpool --workers 0,   a clone of the master per table (30 min with a core each;\n"
 	         "  multiprocess --workers 0  on fewer cores, between a CPU and a lock-step bound)\n"

@@ -73,7 +73,7 @@ static uint64_t game_seed(uint32_t i)
 }
 
 /* One game, at table i: pairs × (the master's move, then the opponent's). The result:
- * count = moves made, value = the LCG's end state, bytes = LCG steps (the master's work),
+ * count = moves made, value = the LCG's end state, steps = LCG steps (the master's work),
  * sim_lat_add = how long each opponent's move really lasted, max_lat_s = the longest. */
 static void chess_game(const struct sim_run *run, uint32_t i, struct sim_result *out, struct think *tp)
 {
@@ -110,7 +110,7 @@ static void chess_game(const struct sim_run *run, uint32_t i, struct sim_result 
 		}
 	}
 	out->value = t.x;
-	out->bytes = t.steps;
+	out->steps = t.steps;
 }
 
 void chess_task(const struct sim_run *run, uint32_t i, struct sim_result *out)
@@ -135,9 +135,9 @@ bool chess_verify(const struct sim_run *run, const struct sim_result *rs, char *
 			         (unsigned long long)(2 * c->pairs));
 			return false;
 		}
-		if (rs[i].bytes == 0 || rs[i].value != lcg_jump(game_seed(i), rs[i].bytes)) {
+		if (rs[i].steps == 0 || rs[i].value != lcg_jump(game_seed(i), rs[i].steps)) {
 			snprintf(why, n, "table %u: the master's %llu steps of thought end in the wrong state",
-			         i, (unsigned long long)rs[i].bytes);
+			         i, (unsigned long long)rs[i].steps);
 			return false;
 		}
 	}

@@ -9,7 +9,7 @@
 
 /* Synchronous (the sequential model). The master plays one game to its end before the
  * next: each of the O·P pairs costs her move and the opponent's, end to end:
- *     T = O·P·(m + o)                    (24·30·60 s = 43200 s = 12 h in seed 002)  */
+ *     T = O·P·(m + o)                    (24·30·60 s = 43200 s = 12 h in Vexs, “Why asyncio?”)  */
 double chess_sync(const struct chess_params *p)
 {
 	return (double)p->opponents * (double)p->pairs * (p->m + p->o);

@@ -113,7 +113,7 @@ void chess_text(const struct sim_run *run, const struct sim_result *rs, double w
 		        "%g ms slice\n", story_time(st->now.lo / sc, a, sizeof a),
 		        story_time(st->now.hi / sc, b, sizeof b), st->now.cores, st->now.cores == 1 ? "" : "s",
 		        st->now.slice * 1e3);
-	fprintf(out, "  with enough cores and unrounded moves: %s (seed 002: synchronous 12 h, "
+	fprintf(out, "  with enough cores and unrounded moves: %s (Vexs, “Why asyncio?”, 2021: synchronous 12 h, "
 	        "asynchronous 1 h, a clone per table 30 min)\n", story_time(st->docs.t, d, sizeof d));
 	fprintf(out, "  moves: master %g s = %.3f ms of CPU; opponent %g s = %llu ms on the timer", c->master_s,
 	        mv.m_s * 1e3, c->opponent_s, (unsigned long long)mv.o_ms);

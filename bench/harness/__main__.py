@@ -8,6 +8,9 @@
   python3 -m harness models RUN                      save `simul list --format json` in RUN/raw,
                                                      print env.txt's model_NAME lines
   python3 -m harness names                           the sweeps, in the order they run
+  python3 -m harness expand SWEEP_FILE [--quick|--full]  the sweep's commands, each line's
+                                                     '{model: WORDS}' expanded, nothing predicted:
+                                                     KIND <tab> SERIES <tab> ARGUMENTS, one a line
   python3 -m harness claims                          the claims table (markdown), from the modules
 """
 import os
@@ -17,7 +20,7 @@ from . import claims, join, models, plan, report, sweeps
 from .util import die
 
 USAGE = ("usage: python3 -m harness plan RUN SWEEP_FILE [--quick|--full] | join RUN NAME | report RUN | models RUN "
-         "| names | claims")
+         "| names | claims | expand SWEEP_FILE [--quick|--full]")
 
 
 def claims_table():
@@ -27,6 +30,16 @@ def claims_table():
     for c in claims.discover():
         names = ", ".join(s.name for s in specs if s.claim == c.ID) or "none yet"
         print(f"| {c.ID} | {c.TITLE} | {c.WORKLOAD} | {c.HOLDS} | {names} |")
+
+
+def expand(sweep_file, quick, full):
+    """What a sweep would run, its capability lines expanded from the models' lists."""
+    spec = sweeps.parse(sweep_file, quick, full)
+    spec = sweeps.expand_models(spec, *models.for_sweep(spec))
+    for line in spec.lines:
+        for combo in sweeps.product(line.params):
+            name = line.series + "".join(f" {k}={v}" for k, v in combo.items())
+            print(f"{line.program or line.kind}\t{name}\t{plan.substitute(line.args, combo, '{trace}')}")
 
 
 def main(argv):
@@ -45,6 +58,8 @@ def main(argv):
         print(" ".join(s.name for s in sweeps.all_specs()))
     elif cmd == "claims" and n == 1:
         claims_table()
+    elif cmd == "expand" and n >= 2:
+        expand(argv[1], "--quick" in argv[2:], "--full" in argv[2:])
     else:
         die(USAGE, 2)
 

@@ -123,8 +123,9 @@ build_dir=$(dirname "$SIMUL")
 cache=$build_dir/CMakeCache.txt
 cc_path=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$cache" 2>/dev/null)
 btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$cache" 2>/dev/null)
-# The flags the compiler was given, as CMake wrote them for the core library.
-bflags=$(sed -n 's/^C_FLAGS = //p' "$build_dir/CMakeFiles/simulcore.dir/flags.make" 2>/dev/null)
+# The flags the compiler was given, as CMake wrote them for simul and its libraries (each
+# simul* target; the distinct sets, ' | ' between them should they differ).
+bflags=$(sed -n 's/^C_FLAGS = //p' "$build_dir"/CMakeFiles/simul*.dir/flags.make 2>/dev/null | sort -u | sed ':a;N;$!ba;s/\n/ | /g')
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n $(git -C "$ROOT" status --porcelain -- models workloads bench plots CMakeLists.txt 2>/dev/null) ]] && commit="$commit (with local changes)"
 {

@@ -31,6 +31,17 @@ def ask_simul():
     die(f"{simul} list --format json: {why}: rebuild simul with 'make'")
 
 
+def for_sweep(spec):
+    """What a sweep's '{model: WORDS}' lines are expanded from (sweeps.expand_models): simul's
+    list, and {program: its models} when a peer line selects (the programs are asked then only)."""
+    peer_lists = None
+    if any(line.select and line.program for line in spec.lines):
+        peer_lists = {}
+        for m in peers.ask_lists()[0].values():
+            peer_lists.setdefault(m["peer"], []).append(m)
+    return ask_simul(), peer_lists
+
+
 def save(run_dir):
     """Ask simul, keep the answer in the run, print the env.txt lines (model_NAME: summary)."""
     doc = ask_simul()
@@ -46,11 +57,25 @@ def save(run_dir):
         print(f"peer_absent: {line}")
 
 
+def _saved_before_families(m):
+    """A list saved by a run from before models declared a family: the family their flags
+    then meant, so an old run re-rendered keeps its colours."""
+    if m.get("serial"):
+        return "sequential"
+    if m.get("workers_kind") in ("threads", "processes"):
+        return m["workers_kind"]
+    if m.get("name", "").startswith("go-"):
+        return "goroutines"
+    return "loop-callbacks" if m.get("callbacks") else "loop-offload" if m.get("offload") else "loop"
+
+
 class Models:
     def __init__(self, doc, peer_doc=None):
         self.by_name = {m["name"]: m for m in doc.get("models", [])}
         for m in (peer_doc or {}).get("models", []):
             self.by_name.setdefault(m["name"], m)
+        for m in self.by_name.values():
+            m.setdefault("family", _saved_before_families(m))
 
     def names(self):
         return list(self.by_name)

@@ -7,7 +7,7 @@ import subprocess
 
 import sys
 
-from . import claims, peers, sweeps
+from . import claims, models, peers, sweeps
 from .util import ROOT, die, first_line, simul_bin, write_atomic
 
 
@@ -109,6 +109,7 @@ def plan(run_dir, sweep_file, quick, full=False):
     """Writes raw/NAME.plan.json and prints, for bench.sh, the settings, then one line per
     command hyperfine runs (tab-separated: C, its name, its shell line)."""
     spec = sweeps.parse(sweep_file, quick, full)
+    spec = sweeps.expand_models(spec, *models.for_sweep(spec))  # '{model: WORDS}' lines, one per model
     if not claims.by_id().get(spec.claim):
         die(f"{sweep_file}: claim '{spec.claim}' has no module in bench/harness/claims/: "
             f"add one or fix the claim line", 2)

@@ -97,8 +97,8 @@ def load(run_dir, names):
 
 # ---- How figures are written in the report -----------------------------------------------
 
-def ms(r, key="mean_s", sd="sd_s"):
-    """mean ± sd of a row, in seconds; a single run says so instead of a zero sd."""
+def mean_sd(r, key="mean_s", sd="sd_s"):
+    """A row's mean ± sd, printed in seconds ('x.xxx ± y.yyy s'); a single run says so instead of a zero sd."""
     if int(fnum(r.get("runs_ok")) or 0) <= 1:
         return f"{fnum(r[key]):.3f} s (1 run)"
     return f"{fnum(r[key]):.3f} ± {fnum(r[sd]):.3f} s"

@@ -16,6 +16,16 @@
                    first error line, and does not fail the claim (its module judges it)
   run SERIES | p=v1,v2 q=w1,w2 | ARGS   the product of the lists, one command each:
                    `simul run ARGS --format json` with {p} replaced; {trace} is a trace path
+  run {model: WORDS} SUFFIX | ... | ... --model {model} ...
+                   the same line once for every model with all these capabilities (the words
+                   of `simul list --format json`'s "caps": serial, concurrent, per-task,
+                   parallel, pool, threads, processes, gil, coroutines, offload, callbacks;
+                   !WORD: without it) that runs the line's workload, in simul's order; the
+                   series is the model's name then SUFFIX, and {model} in the arguments is
+                   that name. With per-task, a pool runs a thread or process per task: its
+                   name is followed by ' --workers 0' (the series 'threadpool --workers 0').
+                   predict, exec (its PREDICT ARGS) and peer lines select the same way, a peer
+                   line from its program's own list (`PROGRAM list --format json`)
   predict SERIES | ... | ARGS           the same, only `simul predict` (a figure, not run)
   exec SERIES | ... | [ARGS] | COMMAND  any other program that prints simul's JSON record, one
                    a run, on stdout, run by sh; ARGS, if given, are `simul predict`'s
@@ -37,6 +47,7 @@
                    run keeps its whole grid here, and its default lines are a reduced one
 """
 import os
+import re
 from dataclasses import dataclass, field
 
 from .peers import PROGRAMS
@@ -55,6 +66,7 @@ class Line:
     args: str            # simul's arguments (run, predict), the command (exec), the peer's (peer)
     predict: str = ""    # exec only: simul predict's arguments for the same work
     program: str = ""    # peer only: the key of harness.peers.PROGRAMS
+    select: tuple = ()   # (placeholder, prefix, suffix, [words]): a line per model with the words (expand_models)
 
 
 @dataclass
@@ -99,8 +111,28 @@ def _command(key, rest, where):
         if prog not in PROGRAMS or not args.strip():
             die(f"{where}: 'peer' wants 'SERIES | p=a,b ... | PROGRAM ARGS' with PROGRAM one of "
                 f"{', '.join(PROGRAMS)}, not '{prog}': fix the sweep file", 2)
-        return Line("exec", parts[0], params, args.strip(), program=prog)
-    return Line(key, parts[0], params, parts[2])
+        return _selector(Line("exec", parts[0], params, args.strip(), program=prog), where)
+    return _selector(Line(key, parts[0], params, parts[2]), where)
+
+
+SELECT = re.compile(r"^(?P<pre>[^{}]*)\{(?P<name>[a-z_]+):(?P<words>[^{}]*)\}(?P<post>[^{}]*)$")
+WORD = re.compile(r"^!?[a-z][a-z-]*$")
+
+
+def _selector(line, where):
+    """A series '{model: WORDS} SUFFIX' kept as line.select for expand_models; the form checked here."""
+    if "{" not in line.series:
+        return line
+    m = SELECT.match(line.series)
+    words = m.group("words").split() if m else []
+    if not m or not words or not all(WORD.match(w) for w in words):
+        die(f"{where}: series '{line.series}' wants '{{model: WORD ...}} SUFFIX' (capability words, "
+            f"!WORD for without): fix the sweep file", 2)
+    name = m.group("name")
+    if name in (p for p, _ in line.params) or "{" + name + "}" not in line.args + line.predict:
+        die(f"{where}: '{{{name}}}' must appear in the line's arguments and not be a parameter: fix the sweep file", 2)
+    line.select = (name, m.group("pre"), m.group("post"), words)
+    return line
 
 
 def _directive(spec, fast, key, rest, where):
@@ -182,3 +214,52 @@ def product(params):
     for name, vals in params:
         combos = [dict(c, **{name: v}) for c in combos for v in vals]
     return combos
+
+
+def _spelling(model, words):
+    """How a selected model is named in its series and its --model argument: with per-task, a
+    pool is given a worker per task."""
+    return model["name"] + (" --workers 0" if "per-task" in words and model.get("pool") else "")
+
+
+def _workload(line):
+    """The workload a line runs: the first word of simul's (or the peer's) arguments."""
+    text = line.predict if line.kind == "exec" and not line.program else line.args
+    return (text.split() or [""])[0]
+
+
+def expand_models(spec, simul_list, peer_lists=None):
+    """The spec with every '{model: WORDS}' line replaced by one line per model that has every
+    word (and none of the !words) and runs the line's workload, in the list's order. simul_list:
+    `simul list --format json`; peer_lists: {program: its list's models} (harness.peers.ask_lists),
+    a program absent from it keeps its line as written (the plan skips it, saying what to install)."""
+    lines = []
+    for line in spec.lines:
+        if not line.select:
+            lines.append(line)
+            continue
+        name, pre, post, words = line.select
+        if line.program:
+            listed = (peer_lists or {}).get(line.program)
+            if listed is None:
+                lines.append(line)
+                continue
+        else:
+            listed = simul_list.get("models", [])
+        known = {w for m in listed for w in m.get("caps", [])}
+        bad = [w for w in words if w.lstrip("!") not in known]
+        if bad and listed:
+            die(f"{spec.path}: '{bad[0]}' is no capability of any model listed ({', '.join(sorted(known))}): "
+                f"fix the sweep file", 2)
+        for m in listed:
+            caps = set(m.get("caps", []))
+            if not all((w[1:] not in caps) if w.startswith("!") else (w in caps) for w in words):
+                continue
+            if "workloads" in m and _workload(line) not in m["workloads"]:
+                continue
+            spelled = _spelling(m, words)
+            put = lambda text: text.replace("{" + name + "}", spelled)  # noqa: E731
+            lines.append(Line(line.kind, pre + spelled + post, line.params, put(line.args), put(line.predict),
+                              line.program))
+    spec.lines = lines
+    return spec

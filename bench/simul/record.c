@@ -2,16 +2,8 @@
 /* record.c: prints a run's record as text, CSV (header + row) or one JSON object. */
 #include "record.h"
 
-#include <string.h>
-
-struct col {
-	const char *name;
-	char value[64];
-	bool is_text;
-};
-
 /* The contract's columns, then the workload's own: one list feeds all three formats. */
-static int columns(const struct sim_cli *cli, const struct sim_record *r, struct col *c)
+static int columns(const struct sim_cli *cli, const struct sim_record *r, struct sim_field *c)
 {
 	const struct sim_run *run = &cli->run;
 	int n = 0;
@@ -48,19 +40,15 @@ static int columns(const struct sim_cli *cli, const struct sim_record *r, struct
 		COL("mem_method", true, "%s", r->mem_method);
 	}
 #undef COL
-	for (int i = 0; i < r->extra.n; i++) {
-		c[n].name = r->extra.f[i].name;
-		c[n].is_text = r->extra.f[i].is_text;
-		memcpy(c[n].value, r->extra.f[i].value, sizeof c[n].value);
-		n++;
-	}
+	for (int i = 0; i < r->extra.n; i++)
+		c[n++] = r->extra.f[i];
 	return n;
 }
 
-static void json_string(FILE *out, const char *s)
+void sim_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
-	for (; *s; s++) {
+	for (; s && *s; s++) {
 		if (*s == '"' || *s == '\\')
 			fprintf(out, "\\%c", *s);
 		else if ((unsigned char)*s < 0x20)
@@ -74,7 +62,7 @@ static void json_string(FILE *out, const char *s)
 void sim_record_print(FILE *out, const struct sim_cli *cli, const struct sim_record *r,
                       const struct sim_result *rs)
 {
-	struct col c[24 + SIM_MAX_FIELDS]; /* the contract's, the model's facts, the workload's */
+	struct sim_field c[24 + SIM_MAX_FIELDS]; /* the contract's, the model's facts, the workload's */
 	int n = columns(cli, r, c);
 	switch ((enum sim_format)cli->opt.format) {
 	case FMT_CSV:
@@ -87,10 +75,10 @@ void sim_record_print(FILE *out, const struct sim_cli *cli, const struct sim_rec
 	case FMT_JSON:
 		fputc('{', out);
 		for (int i = 0; i < n; i++) {
-			json_string(out, c[i].name);
+			sim_json_string(out, c[i].name);
 			fputc(':', out);
 			if (c[i].is_text)
-				json_string(out, c[i].value);
+				sim_json_string(out, c[i].value);
 			else
 				fputs(c[i].value, out);
 			if (i + 1 < n)

@@ -19,6 +19,9 @@ struct sim_record {
 	struct sim_fields extra;
 };
 
+/* s as a JSON string, quoted and escaped (NULL: ""): the record's and `simul list`'s. */
+void sim_json_string(FILE *out, const char *s);
+
 void sim_record_print(FILE *out, const struct sim_cli *cli, const struct sim_record *rec,
                       const struct sim_result *rs);
 

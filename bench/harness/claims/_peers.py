@@ -4,7 +4,7 @@
 CSV): interpreter start-up, imports and set-up (a server, a calibration, a pool's start) are
 outside it, as simul's set-up is outside simul's. hyperfine's time of a peer's process adds
 them, 0.1 to 0.3 s for CPython, which would swamp a 50 ms sleep."""
-from ..results import mean, ms
+from ..results import mean, mean_sd
 from ..util import fnum
 
 # The report's words for each peer program's line.
@@ -21,7 +21,7 @@ def timed(s, r):
 
 
 def timed_ms(s, r):
-    return ms(r, "run_mean_s", "run_sd_s") + " (own)" if s.peer_of(r) else ms(r)
+    return mean_sd(r, "run_mean_s", "run_sd_s") + " (own)" if s.peer_of(r) else mean_sd(r)
 
 
 def spread(s, r):

@@ -1,9 +1,6 @@
 # SPDX-License-Identifier: MIT
 # c1_sleep.py: claim C1: N sleeps take N·D one after another and D concurrently; a pool of W takes ceil(N/W)·D.
-import os
-
-from .. import results
-from ..charts import gp_array, gp_str, series_vars
+from ..charts import series_vars
 from ..results import mean, near, secs, span
 from ..util import fnum
 from . import Judgement
@@ -15,7 +12,7 @@ QUOTE = "this program takes 3 seconds to execute … it's natural to parallelise
 SOURCE = "oliver-2023"
 WORKLOAD = "sleep"
 HOLDS = ("sequential ≈ N·D; every concurrent model ≈ D (+ overhead); a pool of W workers ≈ ceil(N/W)·D")
-NEEDS = ("c1_sleep",)   # c1_million, when it ran, adds the peers at a million tasks
+NEEDS = ("c1_sleep",)
 
 
 def each_series(s, ctx):
@@ -75,14 +72,7 @@ def sentence_of(s, ctx, D, seq3, t=mean):
     return out + "." + largest(s, ctx, D, t)
 
 
-def at_scale(scale, key):
-    """What the c1_million sweep measured of one peer program: its time and memory, a clause."""
-    rows = [r for r in scale.ok_rows() if scale.peer_of(r) == key] if scale else []
-    return "".join(f"; {r['series'].split()[0]} ran {int(r['p_tasks']):,} sleeps of {fnum(r['ms']) / 1000:g} s in "
-                   f"{wall(r):.2f} s with a peak of {fnum(r['max_rss_kib']) / 1048576:.2f} GiB" for r in rows)
-
-
-def peer_lines(s, ctx, D, scale=None):
+def peer_lines(s, ctx, D):
     """A line per peer program: the same checks and sentence on its rows, timed by its own clock."""
     out = []
     for key, v in views(s):
@@ -93,7 +83,7 @@ def peer_lines(s, ctx, D, scale=None):
             r = max(beyond, key=lambda r: int(r["p_tasks"]))
             text += (f"; {r['series']} beyond the budget is drawn predicted ({int(r['p_tasks']):,} sleeps: "
                      f"{secs(fnum(r['predicted_s']))})")
-        out.append(line(ctx, key, text + at_scale(scale, key), checks))
+        out.append(line(ctx, key, text, checks))
     return out
 
 
@@ -123,7 +113,7 @@ def judge(sweeps, ctx):
         thresholds="sequential within 10% + 20 ms of 3·D at 3 tasks; every concurrent model at most "
                    "1.10·D + 20 ms at 3 tasks; the default pool within 10% + 20 ms of ceil(N/W)·D",
         checks=checks, table=tbl, sentence=sentence_of(s, ctx, D, seq3) if seq3 else "",
-        peers=(peer_lines(whole, ctx, D, sweeps.get("c1_million")) + [NOTE]) if D and views(whole) else [])
+        peers=(peer_lines(whole, ctx, D) + [NOTE]) if D and views(whole) else [])
 
 
 def chart(s, ctx):
@@ -136,24 +126,4 @@ def chart(s, ctx):
     return v
 
 
-def scale_sweep(ctx):
-    """The c1_million sweep of this run, joined, or None (not selected, or not run yet)."""
-    if not os.path.exists(os.path.join(ctx.run_dir, "raw", "c1_million.plan.json")):
-        return None
-    s = results.Sweep(ctx.run_dir, "c1_million")
-    return s if s.joined and s.ok_rows() else None
-
-
-def memory_chart(s, ctx):
-    """memory.gp: c1_sleep's peak memory against tasks, and c1_million's points at its scale."""
-    v = chart(s, ctx)
-    big = scale_sweep(ctx)
-    ser = big.series() if big else []
-    k, a = gp_array("S2", [gp_str(x) for x in ser] or ["''"])
-    v.update({"csv2": gp_str("c1_million.csv"), "NS2": len(ser), k: a})
-    if big:
-        v["xmax"] = max(v["xmax"], max(int(r["p_tasks"]) for r in big.ok_rows()))
-    return v
-
-
-CHARTS = {"c1_sleep": chart, "memory": memory_chart}
+CHARTS = {"c1_sleep": chart, "memory": chart}

@@ -6,7 +6,7 @@ import os
 
 from .. import timeline
 from ..charts import gp_path, gp_str, series_vars
-from ..results import ms
+from ..results import mean_sd
 from ..util import fnum, read_jsonl, write_atomic
 from . import Judgement
 from ._peers import NOTE, line, views
@@ -55,7 +55,7 @@ def table_row(r):
     b = f"{hours(r, 'bound_lo_s'):.2f} – {hours(r, 'bound_hi_s'):.2f}" if hi and lo and hi > lo else ""
     return (f"| {r['series']} | {r.get('story', '')} | {fnum(r.get('documents_h') or 'nan'):.2f} | "
             f"{hours(r, 'predicted_s'):.2f} | {b} | {hours(r, 'run_mean_s'):.2f} | "
-            f"{ms(r, 'run_mean_s', 'run_sd_s')} | {ms(r)} | {m / p:.2f} |")
+            f"{mean_sd(r, 'run_mean_s', 'run_sd_s')} | {mean_sd(r)} | {m / p:.2f} |")
 
 
 def sentence_of(rows, got):

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// chess.go: seed 002's exhibition with a goroutine per table: a clone of the master at every board.
+// chess.go: the exhibition of Vexs, “Why asyncio?” (2021), with a goroutine per table: a clone of the master at every board.
 package main
 
 // The master's move is real CPU work: an LCG stepped until this thread's CPU clock has run
@@ -31,7 +31,7 @@ type chessW struct {
 }
 
 func (w *chessW) summary() string {
-	return "seed 002's chess exhibition (C4) with a goroutine per table: a clone of the master at every board"
+	return "the chess exhibition of Vexs, “Why asyncio?” (2021; C4), with a goroutine per table: a clone of the master at every board"
 }
 func (w *chessW) defaultTasks() int { return 24 }
 func (w *chessW) options() []option {

@@ -16,6 +16,8 @@ var modelInfo = map[string]any{
 	"name": model, "summary": "a goroutine per task and a sync.WaitGroup; net/http, time.Sleep; --limit a buffered channel",
 	"detail": "M:N: the Go scheduler runs the goroutines on GOMAXPROCS threads", "pool": false, "serial": false,
 	"parallel": true, "default_workers": 0, "workers_kind": "none", "gil": false, "stack_kib": false,
+	// Its own family in the charts; the capability words a sweep selects by (bench/harness/sweeps.py).
+	"family": "goroutines", "caps": []string{"concurrent", "per-task", "parallel"},
 }
 
 // listModels: `go-simul list [--format text|json]`; the exit status.
@@ -52,6 +54,7 @@ func listModels(args []string) int {
 		}
 		return 0
 	}
+	m["workloads"] = names
 	b, _ := json.Marshal(map[string]any{"models": []any{m}, "workloads": ws})
 	fmt.Println(string(b))
 	return 0

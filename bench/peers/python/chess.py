@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# chess.py: seed 002's exhibition (Judit Polgár, 24 tables) played synchronously, asynchronously, by clones.
+# chess.py: the exhibition of Vexs, “Why asyncio?” (2021) (Judit Polgár, 24 tables) played synchronously, asynchronously, by clones.
 """The master's move is real CPU work: an LCG stepped until this thread's CPU clock has run
 the move's length (time waiting for the GIL or a core does not count), verified against the
 LCG's closed form. The opponent's move is a sleep of whole milliseconds, as simul's. The
@@ -16,7 +16,7 @@ import simul
 from options import POOLS, UsageError
 from record import quantile
 
-SUMMARY = ("seed 002's chess exhibition (C4): python-sequential = synchronous, python-asyncio = "
+SUMMARY = ("the chess exhibition of Vexs, “Why asyncio?” (2021; C4): python-sequential = synchronous, python-asyncio = "
            "asynchronous, python-threads/-processes --workers 0 = a clone per table")
 TASKS = 24
 OPTIONS = [

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# fetch.py: seed 002's 20 GETs: a requests loop, requests in a ThreadPoolExecutor, aiohttp gathered.
+# fetch.py: the 20 GETs of Vexs, “Why asyncio?” (2021): a requests loop, requests in a ThreadPoolExecutor, aiohttp gathered.
 """Without --url the run starts its own `simul serve` (its CPU is not counted). The prediction
 is simul's: sequential N·R·(L+c); a pool of W ceil(N/W)·R·(L+c); a loop R·L + N·R·c, where c
 is this client's own cost per request, calibrated against the same server with the latency
@@ -19,7 +19,7 @@ from record import RunFailed, quantile
 
 SUMMARY = "each task GETs --url (or our own simul serve) --requests times over one session (C2, C3)"
 TASKS = 20
-THREADS = 4  # seed 002: ThreadPoolExecutor(max_workers=4) for its 20 GETs
+THREADS = 4  # Vexs, “Why asyncio?”, 2021: ThreadPoolExecutor(max_workers=4) for its 20 GETs
 OPTIONS = [
     ("url", "str", 0, 0, "fetch this http:// URL instead of starting a simul serve of our own", None),
     ("requests", "int", 1, 1000000, "GETs per task, one after another over one session", 1),
@@ -56,7 +56,7 @@ def body_ok(st, got, status, first):
 
 
 def get_all(c, st, i, session=None):
-    """One task: --requests GETs in a row over one requests session (seed 002's loop)."""
+    """One task: --requests GETs in a row over one requests session (Vexs's loop, “Why asyncio?”, 2021)."""
     import requests
     own = session is None
     session = session or requests.Session()
@@ -78,7 +78,7 @@ task = get_all
 
 
 def sequential(c, st):
-    """seed 002's `session = requests.session(); for _ in range(20): session.get(url)`."""
+    """Vexs's (“Why asyncio?”, 2021) `session = requests.session(); for _ in range(20): session.get(url)`."""
     import requests
     from models import outcome
     with requests.Session() as session:
@@ -107,7 +107,7 @@ def client_session(c):
 
 
 async def gather_all(c, st):
-    """seed 002's `async with aiohttp.ClientSession() as session: ... asyncio.gather(*[get(url) ...])`."""
+    """Vexs's (“Why asyncio?”, 2021) `async with aiohttp.ClientSession() as session: ... asyncio.gather(*[get(url) ...])`."""
     sem = asyncio.Semaphore(c.limit) if c.limit else contextlib.nullcontext()
     async with client_session(c) as session:
         return await asyncio.gather(*[async_get_all(c, st, session, sem) for _ in range(c.tasks)],

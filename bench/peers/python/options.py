@@ -7,17 +7,21 @@ import types
 
 # The models, with what the harness asks of each, as `simul list` gives it for simul's: serial
 # (one task after another), pool (W workers; --workers 0 is one per task), parallel (the tasks
-# can use several cores at once: not under the GIL), gil. `peer.py list` prints this table.
+# can use several cores at once: not under the GIL), gil; family: what the charts colour it as
+# (simul's families: sequential, threads, processes, loop). `peer.py list` prints this table.
 MODELS = {
     "python-sequential": dict(summary="one task after another: time.sleep, a requests loop, a plain for",
-                              serial=True, pool=False, parallel=False),
+                              serial=True, pool=False, parallel=False, family="sequential"),
     "python-threads": dict(summary="concurrent.futures.ThreadPoolExecutor(max_workers=W) (--workers 0: a thread "
-                                   "per task)", serial=False, pool=True, parallel=False, workers_kind="threads"),
+                                   "per task)", serial=False, pool=True, parallel=False, workers_kind="threads",
+                           family="threads"),
     "python-processes": dict(summary="concurrent.futures.ProcessPoolExecutor(max_workers=W), started before the "
-                                     "timed region", serial=False, pool=True, parallel=True, workers_kind="processes"),
+                                     "timed region", serial=False, pool=True, parallel=True, workers_kind="processes",
+                             family="processes"),
     "python-asyncio": dict(summary="asyncio.gather over every task on asyncio's own loop (asyncio.Semaphore for "
-                                   "--limit)", serial=False, pool=False, parallel=False),
-    "python-uvloop": dict(summary="the same coroutines on uvloop's loop", serial=False, pool=False, parallel=False),
+                                   "--limit)", serial=False, pool=False, parallel=False, family="loop"),
+    "python-uvloop": dict(summary="the same coroutines on uvloop's loop", serial=False, pool=False, parallel=False,
+                          family="loop"),
 }
 POOLS = ("python-threads", "python-processes")
 MAX_TASKS = 1000000

@@ -114,6 +114,16 @@ def predict(c, mod):
     record.emit(c, record.predict_fields(c, predicted_s))
 
 
+def caps(name, m):
+    """The capability words a sweep selects models by, as `simul list` derives its own from
+    what each model declares (bench/harness/sweeps.py)."""
+    kind = m.get("workers_kind", "none")
+    words = [("serial", m["serial"]), ("concurrent", not m["serial"]), ("per-task", not m["serial"]),
+             ("parallel", m["parallel"]), ("pool", m["pool"]), ("threads", kind == "threads"),
+             ("processes", kind == "processes"), ("gil", True), ("coroutines", name in models.ASYNC)]
+    return [w for w, has in words if has]
+
+
 def list_models(argv):
     """The models and workloads in `simul list --format json`'s shape, for the harness."""
     fmt = argv[1] if len(argv) == 2 and argv[0] == "--format" else "json" if argv == ["--format=json"] else None
@@ -122,8 +132,9 @@ def list_models(argv):
         return 2
     ms = [dict(name=name, summary=m["summary"], detail="", pool=m["pool"], serial=m["serial"],
                parallel=m["parallel"], default_workers=options.default_workers(name),
-               workers_kind=m.get("workers_kind", "none"), gil=True, stack_kib=False,
-               runtime=record.runtime_name()) for name, m in options.MODELS.items()]
+               workers_kind=m.get("workers_kind", "none"), gil=True, stack_kib=False, family=m["family"],
+               caps=caps(name, m), workloads=list(WORKLOADS), runtime=record.runtime_name())
+          for name, m in options.MODELS.items()]
     ws = [dict(name=name, summary=mod.SUMMARY, default_tasks=mod.TASKS) for name, mod in WORKLOADS.items()]
     if fmt == "json":
         print(json.dumps({"models": ms, "workloads": ws}, separators=(",", ":")))

@@ -60,7 +60,7 @@ task = sleepy_function
 
 
 async def async_sleepy_function(c, sem):
-    async with sem:  # seed 002's asyncio.Semaphore(2) over 6 tasks, for --limit
+    async with sem:  # Vexs's (“Why asyncio?”, 2021) asyncio.Semaphore(2) over 6 tasks, for --limit
         # One thread: the counts need no lock.
         LIVE[0] += 1
         LIVE[1] = max(LIVE[1], LIVE[0])

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# e2e_conformance.sh: every model simul lists (and every peer's, where its toolchain is here) through the runtime's contract.
+# The models come from `simul list --format json` and `PROGRAM list --format json`, so a new
+# model is walked with no edit here: every workload it runs runs and verifies with tiny
+# parameters, its record has the common fields, and it honours --limit, --timeout and SIGINT
+# (no record, the exit status of the program's contract, no process left).
+source "$SIMUL_ROOT/tests/lib.sh"
+cd "$T_TMP" || exit 1
+
+# Tiny parameters per workload; a workload not named here runs with its defaults and 2 tasks.
+declare -A TINY=(
+  [sleep]="--tasks 3 --ms 20" [sumsq]="--tasks 2 --n 1000000" [fetch]="--tasks 3 --latency-ms 5"
+  [chess]="--opponents 2 --pairs 1" [spawn]="--tasks 50" [switch]="--rounds 200"
+  [lag]="--tasks 2 --block-ms 5 --duration-s 0.2" [mixed]="--tasks 3 --latency-ms 5 --cpu-ms 1"
+)
+COMMON="workload model tasks workers wall_s predicted_s user_s sys_s max_rss_kib voluntary_ctx involuntary_ctx verified limit gil mem_kib mem_method"
+
+# spelled MODEL_JSON: the model's --model argument, a pool with a worker per task.
+spelled() { jq -r 'if .pool then "\(.name) --workers 0" else .name end' <<<"$1"; }
+
+# record_ok WHO WORKLOAD MODEL: the last run's record (in out) verified, with every common field.
+record_ok() {
+  local missing=() f
+  for f in $COMMON; do jq -e "has(\"$f\")" out >/dev/null 2>&1 || missing+=("$f"); done
+  if [[ $(jq -r .verified out 2>/dev/null) == true && $(jq -r .workload out) == "$2" && $(jq -r .model out) == "$3" \
+        && ${#missing[@]} -eq 0 ]]; then
+    ok "$1: $2 runs, verifies, reports the common fields"
+  else
+    bad "$1: $2: record [$(head -c 300 out)] missing [${missing[*]}], stderr [$(head -c 300 err)]"
+  fi
+}
+
+# left MARK: the processes whose command line holds MARK (none, once a run has ended).
+left() { pgrep -f -- "$1" | tr '\n' ' '; }
+
+# armed PID: wait (10 s at most) until the process catches SIGTERM: its run's handlers are set
+# (CPython catches SIGINT from its start, before the program's own handler is).
+armed() {
+  local i mask
+  for ((i = 0; i < 200; i++)); do
+    mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+    [[ -n $mask ]] && (((16#$mask >> 14) & 1)) && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# walk WHO SIGINT_STATUS PROGRAM... < list: the contract for every model of one program's list.
+walk() {
+  local who=$1 want_int=$2 list m name spec w mark pid rc
+  shift 2
+  list=$("$@" list --format json) || { bad "$who: list --format json failed"; return; }
+  [[ $(jq '.models | length' <<<"$list") -gt 0 ]] && ok "$who: lists $(jq -r '[.models[].name] | join(", ")' <<<"$list")" \
+    || bad "$who: lists no model"
+  while read -r m; do
+    name=$(jq -r .name <<<"$m")
+    spec=$(spelled "$m")
+    [[ -n $(jq -r '.family // empty' <<<"$m") ]] && ok "$name: declares its family ($(jq -r .family <<<"$m"))" \
+      || bad "$name: no family in its list entry"
+    for w in $(jq -r '(.workloads // []) | .[]' <<<"$m"); do
+      # shellcheck disable=SC2086 # the tiny parameters are words
+      "$@" run "$w" --model $spec ${TINY[$w]:---tasks 2} --format json >out 2>err
+      record_ok "$name" "$w" "$name"
+    done
+    # --limit 2 over 4 sleeps of 100 ms: two waves at least (a sleep never ends early), and
+    # the record says the limit.
+    # shellcheck disable=SC2086
+    "$@" run sleep --model $spec --tasks 4 --ms 100 --limit 2 --format json >out 2>err
+    if [[ $(jq -r .verified out 2>/dev/null) == true && $(jq -r .limit out) == 2 ]]; then
+      check "$name: --limit 2 over 4 sleeps of 0.1 s takes two waves ($(jq -r .wall_s out) s)" "$(jq -r .wall_s out) >= 0.195"
+    else
+      bad "$name: --limit 2: [$(head -c 300 out)] [$(head -c 300 err)]"
+    fi
+    # --timeout: the run is stopped, exit 1, one line, no record.
+    mark="--ms $((7000 + RANDOM % 1000))"
+    # shellcheck disable=SC2086
+    "$@" run sleep --model $spec --tasks 2 $mark --timeout 0.3 --format json >out 2>err
+    rc=$?
+    [[ $rc -eq 1 && ! -s out ]] && grep -qi "time" err && ok "$name: --timeout 0.3 stops the run: exit 1, no record" \
+      || bad "$name: --timeout: exit $rc, [$(head -c 200 out)] [$(head -c 300 err)]"
+    sleep 0.2
+    [[ -z $(left "$mark") ]] && ok "$name: nothing left after the timeout" || bad "$name: left after the timeout: $(left "$mark")"
+    # SIGINT during a run (a script's background job starts with SIGINT ignored: restore it).
+    mark="--ms $((8000 + RANDOM % 1000))"
+    # shellcheck disable=SC2086
+    env --default-signal=INT "$@" run sleep --model $spec --tasks 3 $mark --timeout 60 --format json >out 2>err &
+    pid=$!
+    armed $pid || bad "$name: its handlers were never set"
+    sleep 0.3
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    sleep 0.2
+    [[ $rc -eq $want_int && ! -s out ]] && ok "$name: SIGINT mid-run: exit $rc, no record" \
+      || bad "$name: SIGINT: exit $rc (want $want_int), [$(head -c 200 out)] [$(head -c 300 err)]"
+    [[ -z $(left "$mark") ]] && ok "$name: no process left after SIGINT" || bad "$name: left after SIGINT: $(left "$mark")"
+  done < <(jq -c '.models[]' <<<"$list")
+}
+
+# The three programs at once, each in its own folder (the interpreter's start-up is most of
+# the time); their lines are printed in turn, and every FAIL counts.
+mkdir -p simul python go
+(cd simul && walk simul 130 "$SIMUL" >log 2>&1; echo "$T_PASSES $T_FAILS" >tally) &
+# The peers (bench/peers/README.md): exit 1 on a signal, as on any failure; each where it can run.
+if /usr/bin/python3 -c 'import requests, aiohttp, uvloop' 2>/dev/null; then
+  (cd python && walk "the Python peers" 1 /usr/bin/python3 "$SIMUL_ROOT/bench/peers/python/peer.py" >log 2>&1
+   echo "$T_PASSES $T_FAILS" >tally) &
+else
+  echo "skip the Python peers: python3-requests, -aiohttp or -uvloop is missing"
+fi
+if [[ -x ${SIMUL%/*}/go-simul ]]; then
+  (cd go && walk "the Go peer" 1 "${SIMUL%/*}/go-simul" >log 2>&1; echo "$T_PASSES $T_FAILS" >tally) &
+else
+  echo "skip the Go peer: ${SIMUL%/*}/go-simul is not built (Go is missing)"
+fi
+wait
+for d in simul python go; do
+  [[ -f $d/log ]] && cat $d/log
+  [[ -f $d/log && ! -f $d/tally ]] && bad "$d: its walk did not finish"
+  [[ -f $d/tally ]] && read -r p f <$d/tally && T_PASSES=$((T_PASSES + p)) && T_FAILS=$((T_FAILS + f))
+done
+finish
