@@ -47,7 +47,7 @@ for r in sorted(csv.DictReader(open(sys.argv[1])), key=lambda r: (r["series"], i
 # A run against itself: nothing flagged, both files written, the rule said.
 fake "$T_TMP/a" 1 5
 expect_exit 0 "a run against itself" -- "${CMP[@]}" "$T_TMP/a" "$T_TMP/a"
-grep -q "4 shared points: 0 slower, 0 faster, 4 same" "$T_TMP/out" && ok "against itself: 4 points, none flagged" || bad "self: $(tail -3 "$T_TMP/out")"
+grep -q "4 shared points: 0 slower, 0 faster, 0 machine, 4 same" "$T_TMP/out" && ok "against itself: 4 points, none flagged" || bad "self: $(tail -3 "$T_TMP/out")"
 grep -q "percentile bootstrap" "$T_TMP/out" && ok "the output names its interval (bootstrap) and rule" || bad "no method named"
 [[ -s $T_TMP/a/COMPARE.md && $(head -1 "$T_TMP/a/compare.csv") == sweep,series,model,tasks,p_tasks,base_s,new_s,ratio,ci_low,ci_high,verdict,* ]] \
   && ok "COMPARE.md and compare.csv (sweep,series,model,tasks,p_tasks,base_s,new_s,ratio,ci_low,ci_high,verdict,...)" \

@@ -180,6 +180,10 @@ def short(k):
     return k[:-3]
 
 
+def ns(v):
+    return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
+
+
 def report_lines(env):
     """REPORT.md's lines for the top: the warnings, then the fingerprint's table (start, end, drift)."""
     out = []
@@ -199,7 +203,7 @@ def report_lines(env):
             f"±{DRIFT_BOUND:.0%}):", "", "| primitive | start | end | drift |", "|---|---:|---:|---:|"]
     for k in KEYS:
         if k in s or k in e:
-            out.append(f"| {short(k)} | {s.get(k, float('nan')):.4g} | {e.get(k, float('nan')):.4g} | "
+            out.append(f"| {short(k)} | {ns(s[k]) if k in s else '—'} | {ns(e[k]) if k in e else '—'} | "
                        + (pct(d[k][2]) + (" ⚠" if abs(d[k][2]) > DRIFT_BOUND else "") if k in d else "—") + " |")
     return out + [""]
 
