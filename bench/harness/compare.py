@@ -275,14 +275,14 @@ def normalise(out, prim, base, new, abs_floor):
     out.update(primitive=fingerprint.short(prim) if prim else "none", machine="", norm_ratio="", raw_verdict=out["verdict"])
     if not prim or prim not in base["fp"] or prim not in new["fp"]:
         return out
-    if abs(out["new_s"] - out["base_s"]) < abs_floor:  # start-up jitter, whatever the machine did
-        return out
     f = new["fp"][prim] / base["fp"][prim]
     noise = max([out["noise"]] + [abs(run["drift"][prim][2]) for run in (base, new) if prim in run["drift"]])
     lo, hi = (out["ci_low"] / f, out["ci_high"] / f) if out["ci_low"] != "" else ("", "")
     v = verdict(out["ratio"] / f, lo, hi, noise)
     moved = out["verdict"] in ("slower", "faster")
-    out.update(machine=f, norm_ratio=out["ratio"] / f, verdict="machine" if moved and v in ("same", SAME_1) else v)
+    out.update(machine=f, norm_ratio=out["ratio"] / f)
+    if abs(out["new_s"] - out["base_s"]) >= abs_floor:  # under it: start-up jitter, whatever the machine did
+        out["verdict"] = "machine" if moved and v in ("same", SAME_1) else v
     return out
 
 
@@ -392,7 +392,7 @@ def summary(rows, opts):
     return (f"{len(rows)} shared points: {count['slower']} slower, {count['faster']} faster, {count['machine']} machine, "
             f"{count['same']} same, {count[SAME_1]} same (1 run); {one} with one sample on a side; "
             f"median ratio {med:.3f}" + (f", normalised {statistics.median(normed):.3f} over {len(normed)} points"
-                                         if normed else " (no fingerprint to normalise by: suspect the machine's "
+                                         if normed else " (none normalised by a fingerprint: suspect the machine's "
                                          "speed first when every point moves)"))
 
 
