@@ -276,7 +276,10 @@ def normalise(out, prim, base, new, abs_floor):
     if not prim or prim not in base["fp"] or prim not in new["fp"]:
         return out
     f = new["fp"][prim] / base["fp"][prim]
-    noise = max([out["noise"]] + [abs(run["drift"][prim][2]) for run in (base, new) if prim in run["drift"]])
+    # The primitive's own move within either run, both ways alike (x4 and /4 are both +300%).
+    moved_in = [max(1 + run["drift"][prim][2], 1 / (1 + run["drift"][prim][2])) - 1 for run in (base, new)
+                if prim in run["drift"]]
+    noise = max([out["noise"]] + moved_in)
     lo, hi = (out["ci_low"] / f, out["ci_high"] / f) if out["ci_low"] != "" else ("", "")
     v = verdict(out["ratio"] / f, lo, hi, noise)
     moved = out["verdict"] in ("slower", "faster")

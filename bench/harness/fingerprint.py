@@ -223,6 +223,8 @@ def claim_lines(run_dir, env, sweep_names):
                     used.add(primitive(r.get("workload", ""), props.get(r.get("model", "")), ""))
         except (OSError, csv.Error, UnicodeDecodeError):
             pass
+    if not used:  # none of its sweeps ran here
+        return []
     if "loop_turn_ns" in used:  # read without their commands, a coroutine's switches may be direct ones
         used.add("coro_switch_ns")
     hit = [k for k in moved if k in used]
