@@ -130,12 +130,15 @@ expect_exit 0 "BASE without a fingerprint" -- "${CMP[@]}" "$T_TMP/old" "$T_TMP/f
 grep -q "The fingerprint is missing in BASE" "$T_TMP/out" && [[ $(verdicts "$T_TMP/fm" | grep -c slower) -eq 4 ]] \
   && ok "no fingerprint in BASE: said so, raw verdicts (slower)" || bad "old: $(grep -i fingerprint "$T_TMP/out")"
 
-# Means that are no figures: inf, 1e308 (and nan, 0, negative, text) are not compared, said so.
-for v in inf 1e308 nan 0 -1 abc; do
+# Means that are no figures: inf, 1e308, 1e-300 (and nan, 0, negative, text), or an sd_s no positive
+# samples of that mean can have, are not compared, said so (inf, 1e308 were "slower" with an
+# infinite ratio; 1e-300 and sd_s 1e6 a traceback).
+for v in inf 1e308 1e-300 nan 0 -1 abc sd_s=1e6; do
   rm -rf "$T_TMP/bad"; cp -r "$T_TMP/a" "$T_TMP/bad"; rm -r "$T_TMP/bad/raw"
   python3 -c 'import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-rows[0]["mean_s"] = sys.argv[2]
+col, _, v = sys.argv[2].rpartition("=")
+rows[0][col or "mean_s"] = v
 w = csv.DictWriter(open(sys.argv[1], "w", newline=""), fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)' "$T_TMP/bad/s1.csv" "$v"
   expect_exit 0 "mean_s $v" -- "${CMP[@]}" "$T_TMP/a" "$T_TMP/bad"
   grep -q "1 points not compared" "$T_TMP/out" && grep -q "3 shared points: 0 slower" "$T_TMP/out" \

@@ -306,18 +306,20 @@ def points(run):
     return out
 
 
-MAX_MEAN_S = 1e6  # eleven days: a mean past it is a corrupt figure, not a run
+MIN_MEAN_S, MAX_MEAN_S = 1e-9, 1e6  # a nanosecond, eleven days: past them a corrupt figure, not a run
 
 
 def why_not(r):
-    """'' for an ok row with a finite positive mean_s, a finite sd_s and runs (comparable), else what it is."""
+    """'' for an ok row with a mean_s from 1e-9 to 1e6 s, runs, and an sd_s that positive samples of that
+    mean can have (at most mean x sqrt(runs)): comparable; else what it is."""
     try:
-        if r["status"] == "ok" and 0 < float(r["mean_s"]) <= MAX_MEAN_S and int(r["runs_ok"]) >= 1 \
-                and 0 <= float(r["sd_s"] or 0) <= MAX_MEAN_S:
+        mean, n, sd = float(r["mean_s"]), int(r["runs_ok"]), float(r["sd_s"] or 0)
+        if r["status"] == "ok" and MIN_MEAN_S <= mean <= MAX_MEAN_S and n >= 1 and 0 <= sd <= mean * math.sqrt(n) * 1.001:
             return ""
     except ValueError:
         pass
-    return "no valid mean_s (not a finite positive number of at most 1e6 s)" if r["status"] == "ok" else r["status"]
+    return ("no valid mean_s or sd_s (mean_s from 1e-9 to 1e6 s, sd_s from 0 to mean_s x sqrt(runs_ok))"
+            if r["status"] == "ok" else r["status"])
 
 
 def label(key):
