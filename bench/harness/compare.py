@@ -8,14 +8,15 @@ each point both have (same sweep, series, p_* parameters and command, ok on both
 gets the ratio NEW/BASE of mean_s (the time REPORT.md shows), a 95% interval and a
 verdict, into NEW/COMPARE.md and NEW/compare.csv, largest changes first, and printed.
 Exit 0 when it compared (changes are no error), 2 for a folder that is not a complete
-run (or one marked INCOMPLETE) or a wrong option. A mean_s that is not a finite positive
-number of at most 1e6 s is not compared (said so, with the point).
+run (or one marked INCOMPLETE) or a wrong option (--floor from 0 to 10, not nan or inf). A
+point whose mean_s is not a number from 1e-9 to 1e6 s, or whose sd_s no positive samples of
+that mean can have, is not compared (said so, with the point).
 
 The machine: each run's env.txt holds `simul fingerprint` at its start and end (bench.sh);
 both are printed side by side, and each point's ratio is also divided by the ratio of the
 primitive it is made of (fingerprint.py says which: processes by fork, threads by thread
-creation, CPU work by the CPU loop, coroutines by the switch or the loop turn, sleeps and
-fetches by none), each run's primitive the geometric mean of its start and end. The verdict
+creation, CPU work (sumsq, chess, lag, mixed) by the CPU loop, coroutines by the switch or
+the loop turn, sleeps and fetches by none; from the model's capabilities in raw/simul_list.json), each run's primitive the geometric mean of its start and end. The verdict
 is then judged on that normalised ratio, its noise at least the primitive's drift within
 either run: a point that moved raw but not normalised is `machine`, not `slower`/`faster`.
 A run without a fingerprint (made before them): raw ratios only, and said so.
