@@ -20,11 +20,13 @@ help:
 	@echo "make fuzz       the libFuzzer targets (clang, build-fuzz/) and the sweep fuzzer, FUZZ_S=60 seconds each"
 	@echo "make bench      deps, build, the sweeps, charts and REPORT.md into results/<UTC time>/"
 	@echo "                (QUICK=1: a short run; SWEEPS=\"c1_sleep c5_sumsq\": only those; OUT=dir: write there)"
+	@echo "                (it waits up to 60 s for a busy machine to settle; SETTLE=0: not at all)"
 	@echo "make bench-map  the whole decision map of C9 (its sweep's full grid, about 10 to 20 min) into"
 	@echo "                results/<UTC time>/ (OUT=dir: there); make bench runs a reduced map"
 	@echo "make compare    BASE=dir NEW=dir (default results/reference, results/latest): per shared point the"
 	@echo "                new/base time ratio, interval and verdict, into NEW/COMPARE.md and NEW/compare.csv"
 	@echo "                (FLOOR=0.1: the noise floor, default 0.25 for a CPU whose speed changes)"
+	@echo "                and each ratio over its primitive's in the runs' fingerprints: 'machine' if only that moved"
 
 deps:
 	@bash bench/setup/deps.sh

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # e2e_bench_quick.sh: the QUICK bench pipeline once: every chart a PNG, a report row per claim, every record verified.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-BENCH=(bash "$SIMUL_ROOT/bench/harness/bench.sh")
+# SETTLE=0: a test does not wait for a busy machine (its timing assertions skip themselves instead).
+BENCH=(env SETTLE=0 bash "$SIMUL_ROOT/bench/harness/bench.sh")
 export SIMUL
 
 # Usage, the sweeps in their order, and bad usage (each costs well under a second): one line, the right exit status.
@@ -83,6 +84,9 @@ missing=$(grep -o 'charts/[a-z0-9_]*\.png' "$run/REPORT.md" | sort -u | while re
   ok "env.txt and raw/ have simul's own list of models" || bad "no model list: $(grep model_ "$run/env.txt")"
 grep -q '^cpu_model: ' "$run/env.txt" && grep -q '^git_commit: ' "$run/env.txt" && grep -q '^loadavg_end: ' "$run/env.txt" &&
   ok "env.txt has the machine, the commit and the load" || bad "env.txt is short: $(cat "$run/env.txt")"
+[[ $(grep -c '^fingerprint_start_[a-z_]*_ns: ' "$run/env.txt") -eq 7 && $(grep -c '^fingerprint_end_[a-z_]*_ns: ' "$run/env.txt") -eq 7 ]] &&
+  grep -q '^Machine fingerprint (`simul fingerprint`' "$run/REPORT.md" &&
+  ok "env.txt has the fingerprint at the start and the end, REPORT.md its table" || bad "no fingerprint: $(grep -c fingerprint "$run/env.txt") lines"
 
 # Every record simul wrote says verified, and every CSV row that is ok has its record.
 nrec=$(cat "$run"/raw/*.jsonl 2>/dev/null | grep -c .)

@@ -1,33 +1,45 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# e2e_compare.sh: `make compare` on made-up run folders: a run against itself, one model slowed, one-sample points, bad input.
+# e2e_compare.sh: `make compare` on made-up run folders: a run against itself, one model slowed, one-sample points, the machine's fingerprint, bad input.
 source "$SIMUL_ROOT/tests/lib.sh"
 CMP=(python3 "$SIMUL_ROOT/bench/harness/compare.py")
 
 # fake DIR SCALE_EVENTLOOP RUNS [ARG]: a run folder as bench.sh writes it, one sweep of two
 # series (sequential, eventloop) at tasks=1,10, RUNS samples each (seeded noise of ~2%), the
 # eventloop times scaled by SCALE_EVENTLOOP; ARG replaces --ms 100 in the commands.
+# Environment: WORKLOAD=sumsq (sleep) the workload, SCALE_ALL=x both models' times scaled too,
+# FP_CPU=ns a fingerprint (every primitive 1000 ns, cpu_loop FP_CPU at the start, FP_CPU_END at
+# the end) and the models' capabilities (raw/simul_list.json) as bench.sh writes them.
 fake() {
   python3 - "$@" <<'EOF'
 import csv, json, os, random, statistics, sys
 d, scale, runs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 arg = sys.argv[4] if len(sys.argv) > 4 else "100"
+workload, all_ = os.environ.get("WORKLOAD", "sleep"), float(os.environ.get("SCALE_ALL", "1"))
 rng = random.Random(d + str(scale))
 os.makedirs(os.path.join(d, "raw"))
 open(os.path.join(d, "sweeps.txt"), "w").write("s1\n")
-open(os.path.join(d, "env.txt"), "w").write(f"cores: 2\nquick: no\nsimul: {d}/simul\n")
+env = f"cores: 2\nquick: no\nsimul: {d}/simul\n"
+if os.environ.get("FP_CPU"):
+    for phase, cpu in (("start", os.environ["FP_CPU"]), ("end", os.environ.get("FP_CPU_END", os.environ["FP_CPU"]))):
+        env += f"fingerprint_{phase}_cpu_loop_ns: {cpu}\n" + "".join(
+            f"fingerprint_{phase}_{k}_ns: 1000\n" for k in ("page_fault", "fork", "thread", "futex", "coro_switch", "loop_turn"))
+    json.dump({"models": [{"name": "sequential", "workers_kind": "none", "stack_kib": False},
+                          {"name": "eventloop", "workers_kind": "none", "stack_kib": True}]},
+              open(os.path.join(d, "raw", "simul_list.json"), "w"))
+open(os.path.join(d, "env.txt"), "w").write(env)
 cmds, results, rows = [], [], []
 for idx, (series, tasks) in enumerate([(s, t) for s in ("sequential", "eventloop") for t in (1, 10)]):
     base = 0.1 * tasks if series == "sequential" else 0.1
-    times = [base * (scale if series == "eventloop" else 1) * (1 + rng.gauss(0, 0.02)) for _ in range(runs)]
-    argv = ["sleep", "--model", series, "--tasks", str(tasks), "--ms", arg, "--timeout", "20"]
+    times = [base * all_ * (scale if series == "eventloop" else 1) * (1 + rng.gauss(0, 0.02)) for _ in range(runs)]
+    argv = [workload, "--model", series, "--tasks", str(tasks), "--ms", arg, "--timeout", "20"]
     cmds.append({"idx": idx, "kind": "run", "series": series, "params": {"tasks": str(tasks)},
                  "argv": argv, "shell": "simul run " + " ".join(argv)})
     results.append({"command": series, "times": times, "exit_codes": [0] * runs})
     rows.append({"sweep": "s1", "claim": "C1", "series": series, "idx": idx, "status": "ok",
                  "runs_ok": runs, "runs_total": runs, "mean_s": statistics.fmean(times),
                  "sd_s": statistics.stdev(times) if runs > 1 else 0, "p_tasks": tasks,
-                 "model": series, "tasks": tasks, "wall_s": 0.1, "user_s": 0.001, "sys_s": 0.001})
+                 "model": series, "tasks": tasks, "workload": workload, "wall_s": 0.1, "user_s": 0.001, "sys_s": 0.001})
 json.dump({"name": "s1", "warmup": 1, "runs": runs, "rounds": 1, "commands": cmds},
           open(os.path.join(d, "raw", "s1.plan.json"), "w"))
 json.dump({"results": results}, open(os.path.join(d, "raw", "s1.r1.json"), "w"))
@@ -47,7 +59,7 @@ for r in sorted(csv.DictReader(open(sys.argv[1])), key=lambda r: (r["series"], i
 # A run against itself: nothing flagged, both files written, the rule said.
 fake "$T_TMP/a" 1 5
 expect_exit 0 "a run against itself" -- "${CMP[@]}" "$T_TMP/a" "$T_TMP/a"
-grep -q "4 shared points: 0 slower, 0 faster, 4 same" "$T_TMP/out" && ok "against itself: 4 points, none flagged" || bad "self: $(tail -3 "$T_TMP/out")"
+grep -q "4 shared points: 0 slower, 0 faster, 0 machine, 4 same" "$T_TMP/out" && ok "against itself: 4 points, none flagged" || bad "self: $(tail -3 "$T_TMP/out")"
 grep -q "percentile bootstrap" "$T_TMP/out" && ok "the output names its interval (bootstrap) and rule" || bad "no method named"
 [[ -s $T_TMP/a/COMPARE.md && $(head -1 "$T_TMP/a/compare.csv") == sweep,series,model,tasks,p_tasks,base_s,new_s,ratio,ci_low,ci_high,verdict,* ]] \
   && ok "COMPARE.md and compare.csv (sweep,series,model,tasks,p_tasks,base_s,new_s,ratio,ci_low,ci_high,verdict,...)" \
@@ -87,7 +99,61 @@ fake "$T_TMP/other" 1 5 50
 grep -q "4 points not compared" "$T_TMP/out" && grep -q "another command" "$T_TMP/other/COMPARE.md" \
   && ok "another command line (--ms 50 for 100): not compared, said so" || bad "command change: $(tail -4 "$T_TMP/out")"
 
+# The machine's fingerprint: CPU work 1.6x slower with a CPU loop 1.6x slower is `machine`;
+# with the CPU loop unchanged, `slower`; a sleep is made of no primitive (raw verdict kept).
+WORKLOAD=sumsq FP_CPU=1000000 fake "$T_TMP/fa" 1 5
+WORKLOAD=sumsq FP_CPU=1600000 SCALE_ALL=1.6 fake "$T_TMP/fm" 1 5
+WORKLOAD=sumsq FP_CPU=1000000 SCALE_ALL=1.6 fake "$T_TMP/fs" 1 5
+expect_exit 0 "a run on a machine 1.6x slower" -- "${CMP[@]}" "$T_TMP/fa" "$T_TMP/fm"
+got=$(verdicts "$T_TMP/fm" | tr '\n' ';')
+[[ $got == "eventloop 1 machine;eventloop 10 machine;sequential 1 machine;sequential 10 machine;" ]] \
+  && ok "raw 1.6x, CPU loop 1.6x: every point 'machine' ($got)" || bad "machine: $got"
+grep -q "cpu_loop .*1,000,000.*1,600,000.*1.600" "$T_TMP/out" && grep -q "0 slower, 0 faster, 4 machine" "$T_TMP/out" \
+  && ok "both fingerprints printed side by side (cpu_loop 1,000,000 / 1,600,000 / 1.600)" || bad "fingerprint table: $(grep cpu_loop "$T_TMP/out")"
+"${CMP[@]}" "$T_TMP/fa" "$T_TMP/fs" >/dev/null
+got=$(verdicts "$T_TMP/fs" | tr '\n' ';')
+[[ $got == "eventloop 1 slower;eventloop 10 slower;sequential 1 slower;sequential 10 slower;" ]] \
+  && ok "raw 1.6x, CPU loop unchanged: slower ($got)" || bad "code slower: $got"
+grep -q ",slower,cpu_loop,1,1.6" "$T_TMP/fs/compare.csv" && ok "compare.csv: raw_verdict, primitive, machine factor, normalised ratio" \
+  || bad "csv: $(sed -n 2p "$T_TMP/fs/compare.csv")"
+FP_CPU=1000000 fake "$T_TMP/sa" 1 5; FP_CPU=1600000 SCALE_ALL=1.6 fake "$T_TMP/sm" 1 5
+"${CMP[@]}" "$T_TMP/sa" "$T_TMP/sm" >/dev/null
+[[ $(verdicts "$T_TMP/sm" | grep -c slower) -eq 4 ]] && grep -q ",none,," "$T_TMP/sm/compare.csv" \
+  && ok "sleeps are made of no primitive: the raw verdict stands" || bad "sleep: $(verdicts "$T_TMP/sm")"
+# A drift inside a run is shown beside its figure (and widens the normalised noise).
+WORKLOAD=sumsq FP_CPU=1200000 FP_CPU_END=2133333 SCALE_ALL=1.6 fake "$T_TMP/fd" 1 5
+"${CMP[@]}" "$T_TMP/fa" "$T_TMP/fd" >"$T_TMP/out"
+grep -q "(+78%)" "$T_TMP/out" && ok "a drift within a run is shown beside its figure (+78%)" || bad "drift: $(grep cpu_loop "$T_TMP/out")"
+# An older run without a fingerprint: raw ratios, and said so.
+WORKLOAD=sumsq fake "$T_TMP/old" 1 5
+expect_exit 0 "BASE without a fingerprint" -- "${CMP[@]}" "$T_TMP/old" "$T_TMP/fm"
+grep -q "The fingerprint is missing in BASE" "$T_TMP/out" && [[ $(verdicts "$T_TMP/fm" | grep -c slower) -eq 4 ]] \
+  && ok "no fingerprint in BASE: said so, raw verdicts (slower)" || bad "old: $(grep -i fingerprint "$T_TMP/out")"
+
+# Means that are no figures: inf, 1e308, 1e-300 (and nan, 0, negative, text), or an sd_s no positive
+# samples of that mean can have, are not compared, said so (inf, 1e308 were "slower" with an
+# infinite ratio; 1e-300 and sd_s 1e6 a traceback).
+for v in inf 1e308 1e-300 nan 0 -1 abc sd_s=1e6; do
+  rm -rf "$T_TMP/bad"; cp -r "$T_TMP/a" "$T_TMP/bad"; rm -r "$T_TMP/bad/raw"
+  python3 -c 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+col, _, v = sys.argv[2].rpartition("=")
+rows[0][col or "mean_s"] = v
+w = csv.DictWriter(open(sys.argv[1], "w", newline=""), fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)' "$T_TMP/bad/s1.csv" "$v"
+  expect_exit 0 "mean_s $v" -- "${CMP[@]}" "$T_TMP/a" "$T_TMP/bad"
+  grep -q "1 points not compared" "$T_TMP/out" && grep -q "3 shared points: 0 slower" "$T_TMP/out" \
+    && ! grep -q "[0-9]\{20\}" "$T_TMP/out" && ok "  mean_s $v: not compared, no infinite ratio" || bad "  $v: $(tail -4 "$T_TMP/out")"
+done
+
 # Bad input: one line, exit 2, nothing written.
+touch "$T_TMP/slow/INCOMPLETE"
+expect_exit 2 "a run marked INCOMPLETE" -- "${CMP[@]}" "$T_TMP/a" "$T_TMP/slow"
+grep -q "marked INCOMPLETE" "$T_TMP/err" && [[ $(wc -l <"$T_TMP/err") -eq 1 ]] && ok "  one line: $(cat "$T_TMP/err")" || bad "  $(cat "$T_TMP/err")"
+for f in nan inf -inf 1e308 x ""; do
+  expect_exit 2 "--floor '$f'" -- "${CMP[@]}" --floor "$f" "$T_TMP/a" "$T_TMP/a"
+  [[ $(wc -l <"$T_TMP/err") -eq 1 ]] || bad "  --floor $f: $(cat "$T_TMP/err")"
+done
+
 mkdir -p "$T_TMP/empty" "$T_TMP/nocsv"; echo s1 >"$T_TMP/nocsv/sweeps.txt"
 fake "$T_TMP/cut" 1 5; head -c 150 "$T_TMP/a/s1.csv" >"$T_TMP/cut/s1.csv"
 for c in "missing:$T_TMP/none" "a file:$T_TMP/a/s1.csv" "not a run:$T_TMP/empty" "no CSV:$T_TMP/nocsv" "a cut CSV:$T_TMP/cut"; do

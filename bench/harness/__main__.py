@@ -7,6 +7,8 @@
   python3 -m harness report RUN                      charts/*.png|svg and REPORT.md from the CSVs
   python3 -m harness models RUN                      save `simul list --format json` in RUN/raw,
                                                      print env.txt's model_NAME lines
+  python3 -m harness fingerprint RUN start|end       add `simul fingerprint` to env.txt (fingerprint.py)
+  python3 -m harness settle SECONDS                  wait up to SECONDS while the machine is busy
   python3 -m harness names                           the sweeps, in the order they run
   python3 -m harness expand SWEEP_FILE [--quick|--full]  the sweep's commands, each line's
                                                      '{model: WORDS}' expanded, nothing predicted:
@@ -16,11 +18,12 @@
 import os
 import sys
 
-from . import claims, join, models, plan, report, sweeps
+from . import claims, fingerprint, join, models, plan, report, sweeps
+from . import util
 from .util import die
 
 USAGE = ("usage: python3 -m harness plan RUN SWEEP_FILE [--quick|--full] | join RUN NAME | report RUN | models RUN "
-         "| names | claims | expand SWEEP_FILE [--quick|--full]")
+         "| fingerprint RUN start|end | settle SECONDS | names | claims | expand SWEEP_FILE [--quick|--full]")
 
 
 def claims_table():
@@ -43,7 +46,7 @@ def expand(sweep_file, quick, full):
 
 
 def main(argv):
-    if len(argv) >= 2:
+    if len(argv) >= 2 and argv[0] != "settle":
         argv[1] = os.path.abspath(argv[1])
     cmd, n = (argv[0], len(argv)) if argv else ("", 0)
     if cmd == "plan" and n >= 3:
@@ -54,6 +57,10 @@ def main(argv):
         sys.exit(report.report(argv[1]))
     elif cmd == "models" and n == 2:
         models.save(argv[1])
+    elif cmd == "fingerprint" and n == 3 and argv[2] in ("start", "end"):
+        fingerprint.record(argv[1], argv[2], util.simul_bin())
+    elif cmd == "settle" and n == 2 and argv[1].isdigit():
+        fingerprint.settle(int(argv[1]))
     elif cmd == "names" and n == 1:
         print(" ".join(s.name for s in sweeps.all_specs()))
     elif cmd == "claims" and n == 1:

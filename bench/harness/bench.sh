@@ -12,7 +12,7 @@ export SIMUL
 
 usage() {
   cat <<EOF
-usage: bash bench/harness/bench.sh [--quick|--full] [--only "SWEEP ..."] [--out DIR]
+usage: bash bench/harness/bench.sh [--quick|--full] [--only "SWEEP ..."] [--out DIR] [--no-settle]
 
 Runs each sweep of bench/sweeps/ (one file per claim or chart, in the order their 'order'
 lines give) through hyperfine, joins hyperfine's times with simul's own records into one CSV
@@ -25,12 +25,18 @@ Python package bench/harness/ (python3 -m harness, from bench/).
                  map of C9, make bench-map) instead of their reduced default
   --only "A B"   run only these sweeps (names: $("${HARNESS[@]}" names 2>/dev/null))
   --out DIR      write the run into DIR (new or empty) instead; results/latest is left alone
+  --no-settle    start at once even if the machine is busy (as SETTLE=0)
   --help         this text
+
+A busy machine (1-minute load average above half the cores) is waited for, up to SETTLE
+seconds (60), saying so. The costs of the machine's primitives (simul fingerprint) go into
+env.txt at the start and the end; REPORT.md says when they drifted by more than 25% or the
+run started busy.
 
 The documents' own programs (bench/peers/: CPython's, and Go's go-simul beside simul) run in the
 same sweeps; one that cannot run here is skipped with a line saying what to install.
 
-Environment: SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
+Environment: SETTLE=seconds to wait for a busy machine (60; 0: not at all); SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
 Python peers run on Debian's /usr/bin/python3). Exit status: 0 the run is complete
 (its report may still mark claims failed), 1 it could not run or was interrupted, 2 bad usage.
 EOF
@@ -38,7 +44,7 @@ EOF
 
 die() { echo "simul bench: $1" >&2; exit "${2:-1}"; }
 
-quick=0 full=0 only="" out=""
+quick=0 full=0 only="" out="" settle=${SETTLE:-60}
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) quick=1 ;;
@@ -47,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     --only=*) only=${1#--only=} ;;
     --out) [[ $# -ge 2 ]] || die "--out needs a folder, e.g. --out results/reference" 2; out=$2; shift ;;
     --out=*) out=${1#--out=} ;;
+    --no-settle) settle=0 ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument '$1': see bash bench/harness/bench.sh --help" 2 ;;
   esac
@@ -59,6 +66,7 @@ for tool in hyperfine:hyperfine gnuplot:gnuplot-nox python3:python3; do
     die "${tool%%:*} is missing: install it with 'apt-get install ${tool#*:}' (or run 'make deps' as root)"
 done
 [[ -x $SIMUL ]] || die "$SIMUL is missing: build it with 'make' (or set SIMUL=path/to/simul)"
+[[ $settle =~ ^[0-9]{1,4}$ ]] || die "SETTLE='$settle': give whole seconds to wait for a busy machine, 0 to 9999 (0: do not wait)" 2
 
 known=$("${HARNESS[@]}" names) || die "cannot list bench/sweeps/: is the checkout complete?"
 # The sweeps run, and their charts appear, in the order the sweep files give (`order N`).
@@ -76,6 +84,7 @@ else
 fi
 [[ ${#sweeps[@]} -gt 0 ]] || die "no sweep to run: bench/sweeps/ is empty"
 [[ $quick == 1 && $full == 1 ]] && die "--quick and --full contradict each other: give one" 2
+"${HARNESS[@]}" settle "$settle"
 
 # ---- The run folder ---------------------------------------------------------------------
 results=$ROOT/results
@@ -128,6 +137,7 @@ btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$cache" 2>/dev/null)
 bflags=$(sed -n 's/^C_FLAGS = //p' "$build_dir"/CMakeFiles/simul*.dir/flags.make 2>/dev/null | sort -u | sed ':a;N;$!ba;s/\n/ | /g')
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n $(git -C "$ROOT" status --porcelain -- models workloads bench plots CMakeLists.txt 2>/dev/null) ]] && commit="$commit (with local changes)"
+# Written beside and renamed: an interrupted run has the whole env.txt or none.
 {
   echo "date_utc: $(date -u +%FT%TZ)"
   echo "quick: $([[ $quick == 1 ]] && echo yes || echo no)"
@@ -153,7 +163,9 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   # The models as simul lists them (kept in raw/ for the report): the harness names none itself.
   "${HARNESS[@]}" models "$run" || die "cannot list simul's models (see above); $run is left marked INCOMPLETE"
   echo "loadavg_start: $(cut -d' ' -f1-3 /proc/loadavg)"
-} >"$run/env.txt" || die "cannot write $run/env.txt: is the disk full?"
+} >"$run/env.txt.tmp" && mv -f "$run/env.txt.tmp" "$run/env.txt" || die "cannot write $run/env.txt: is the disk full?"
+current="the start's fingerprint"
+"${HARNESS[@]}" fingerprint "$run" start || die "cannot add the fingerprint to $run/env.txt; $run is left marked INCOMPLETE"
 
 # ---- Plans: every command, its prediction, and an estimate of the time -----------------
 qflag=()
@@ -210,6 +222,8 @@ for s in "${sweeps[@]}"; do
 done
 
 # ---- Charts and the report ----------------------------------------------------------------
+current="the end's fingerprint"
+"${HARNESS[@]}" fingerprint "$run" end || die "cannot add the fingerprint to $run/env.txt; $run is left marked INCOMPLETE"
 current="report"
 echo "loadavg_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$run/env.txt"
 echo "simul bench: charts and REPORT.md"

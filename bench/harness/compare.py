@@ -8,7 +8,18 @@ each point both have (same sweep, series, p_* parameters and command, ok on both
 gets the ratio NEW/BASE of mean_s (the time REPORT.md shows), a 95% interval and a
 verdict, into NEW/COMPARE.md and NEW/compare.csv, largest changes first, and printed.
 Exit 0 when it compared (changes are no error), 2 for a folder that is not a complete
-run or a wrong option.
+run (or one marked INCOMPLETE) or a wrong option (--floor from 0 to 10, not nan or inf). A
+point whose mean_s is not a number from 1e-9 to 1e6 s, or whose sd_s no positive samples of
+that mean can have, is not compared (said so, with the point).
+
+The machine: each run's env.txt holds `simul fingerprint` at its start and end (bench.sh);
+both are printed side by side, and each point's ratio is also divided by the ratio of the
+primitive it is made of (fingerprint.py says which: processes by fork, threads by thread
+creation, CPU work (sumsq, chess, lag, mixed) by the CPU loop, coroutines by the switch or
+the loop turn, sleeps and fetches by none; from the model's capabilities in raw/simul_list.json), each run's primitive the geometric mean of its start and end. The verdict
+is then judged on that normalised ratio, its noise at least the primitive's drift within
+either run: a point that moved raw but not normalised is `machine`, not `slower`/`faster`.
+A run without a fingerprint (made before them): raw ratios only, and said so.
 
 Interval: percentile bootstrap of the ratio of means, resampling both sides' samples
 (hyperfine's times in raw/NAME.rK.json, rounds pooled, failed runs left out) --resamples
@@ -40,6 +51,9 @@ import signal
 import statistics
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fingerprint  # noqa: E402  (beside this script: what each point is made of)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HEAD = ["sweep", "claim", "series", "idx", "status", "runs_ok", "runs_total", "mean_s", "sd_s"]
 # 97.5% quantiles of Student's t; a fractional df is rounded down to a row (wider interval).
@@ -66,8 +80,9 @@ def parse_args(argv):
     ap.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples, at least 100 (2000)")
     ap.add_argument("--seed", type=int, default=12, help="the bootstrap's seed (12)")
     o = ap.parse_args(argv)
-    if o.floor < 0 or o.abs_floor < 0 or o.resamples < 100:
-        die("--floor and --abs-floor must be >= 0, --resamples >= 100: see --help")
+    if not (0 <= o.floor <= 10 and 0 <= o.abs_floor <= 3600) or o.resamples < 100:  # also refuses nan and inf
+        die(f"--floor {o.floor} / --abs-floor {o.abs_floor} / --resamples {o.resamples}: give a --floor from 0 to 10 "
+            "(a fraction: 0.25), an --abs-floor from 0 to 3600 s, --resamples >= 100: see --help")
     return o.base, o.new, vars(o)
 
 
@@ -101,6 +116,9 @@ def load_run(folder, label):
         die(f"{label} {folder} does not exist: run make bench first, or give {label}=a run folder")
     if not os.path.isdir(folder):
         die(f"{label} {folder} is a file, not a run folder: give {label}=the folder make bench wrote")
+    if os.path.exists(os.path.join(folder, "INCOMPLETE")):
+        die(f"{label} {folder} is marked INCOMPLETE (interrupted, failed or still running; see its INCOMPLETE "
+            f"file): compare complete runs, or rerun make bench")
     listed = os.path.join(folder, "sweeps.txt")
     try:
         names = [s.strip() for s in open(listed, encoding="utf-8") if s.strip()]
@@ -117,7 +135,9 @@ def load_run(folder, label):
             die(f"{label} {path} is missing{why}: compare complete runs, or rerun make bench")
         sweeps[name] = read_csv(path)
         attach_samples(os.path.join(folder, "raw"), name, sweeps[name])
-    return {"dir": folder, "sweeps": sweeps, "env": read_env(folder)}
+    env = read_env(folder)
+    return {"dir": folder, "sweeps": sweeps, "env": env, "fp": fingerprint.of_run(dict(env)),
+            "drift": fingerprint.drift(dict(env)), "props": fingerprint.model_props(folder)}
 
 
 def read_json(path):
@@ -227,8 +247,6 @@ def judge(b, n, key, opts):
            "n_base": nb, "n_new": nn, "noise": noise}
     if nb < 2 or nn < 2:
         out["method"] = "none (1 run)"
-        lim = (1 + noise) ** ONE_RUN_POWER
-        out["verdict"] = "slower" if ratio > lim else "faster" if ratio < 1 / lim else SAME_1
     else:
         if b["samples"] and n["samples"]:
             out["method"] = "bootstrap"
@@ -237,10 +255,38 @@ def judge(b, n, key, opts):
             out["method"] = "welch-log (csv)"
             lo, hi = welch_log(mb, sb, nb, mn, sn, nn)
         out["ci_low"], out["ci_high"] = lo, hi
-        out["verdict"] = ("slower" if lo > 1 and ratio > 1 + noise else
-                          "faster" if hi < 1 and ratio < 1 / (1 + noise) else "same")
+    out["verdict"] = verdict(ratio, out["ci_low"], out["ci_high"], noise)
     if abs(mn - mb) < opts["abs_floor"] and out["verdict"] in ("slower", "faster"):
         out["verdict"] = "same"
+    return out
+
+
+def verdict(ratio, lo, hi, noise):
+    """slower, faster, same, or same (1 run) when there is no interval (lo == '')."""
+    if lo == "":
+        lim = (1 + noise) ** ONE_RUN_POWER
+        return "slower" if ratio > lim else "faster" if ratio < 1 / lim else SAME_1
+    return ("slower" if lo > 1 and ratio > 1 + noise else
+            "faster" if hi < 1 and ratio < 1 / (1 + noise) else "same")
+
+
+def normalise(out, prim, base, new, abs_floor):
+    """Divide the point's ratio by its primitive's NEW/BASE ratio and judge that: `machine` when
+    the raw verdict moved and the normalised one did not."""
+    out.update(primitive=fingerprint.short(prim) if prim else "none", machine="", norm_ratio="", raw_verdict=out["verdict"])
+    if not prim or prim not in base["fp"] or prim not in new["fp"]:
+        return out
+    f = new["fp"][prim] / base["fp"][prim]
+    # The primitive's own move within either run, both ways alike (x4 and /4 are both +300%).
+    moved_in = [max(1 + run["drift"][prim][2], 1 / (1 + run["drift"][prim][2])) - 1 for run in (base, new)
+                if prim in run["drift"]]
+    noise = max([out["noise"]] + moved_in)
+    lo, hi = (out["ci_low"] / f, out["ci_high"] / f) if out["ci_low"] != "" else ("", "")
+    v = verdict(out["ratio"] / f, lo, hi, noise)
+    moved = out["verdict"] in ("slower", "faster")
+    out.update(machine=f, norm_ratio=out["ratio"] / f)
+    if abs(out["new_s"] - out["base_s"]) >= abs_floor:  # under it: start-up jitter, whatever the machine did
+        out["verdict"] = "machine" if moved and v in ("same", SAME_1) else v
     return out
 
 
@@ -261,14 +307,20 @@ def points(run):
     return out
 
 
+MIN_MEAN_S, MAX_MEAN_S = 1e-9, 1e6  # a nanosecond, eleven days: past them a corrupt figure, not a run
+
+
 def why_not(r):
-    """'' for an ok row with a positive mean_s and runs (comparable), else what it is."""
+    """'' for an ok row with a mean_s from 1e-9 to 1e6 s, runs, and an sd_s that positive samples of that
+    mean can have (at most mean x sqrt(runs)): comparable; else what it is."""
     try:
-        if r["status"] == "ok" and float(r["mean_s"]) > 0 and int(r["runs_ok"]) >= 1 and float(r["sd_s"] or 0) >= 0:
+        mean, n, sd = float(r["mean_s"]), int(r["runs_ok"]), float(r["sd_s"] or 0)
+        if r["status"] == "ok" and MIN_MEAN_S <= mean <= MAX_MEAN_S and n >= 1 and 0 <= sd <= mean * math.sqrt(n) * 1.001:
             return ""
     except ValueError:
         pass
-    return "no valid mean_s" if r["status"] == "ok" else r["status"]
+    return ("no valid mean_s or sd_s (mean_s from 1e-9 to 1e6 s, sd_s from 0 to mean_s x sqrt(runs_ok))"
+            if r["status"] == "ok" else r["status"])
 
 
 def label(key):
@@ -296,7 +348,9 @@ def compare(base, new, opts):
         row = {"sweep": key[0], "series": key[1], "model": n.get("model", ""),
                "tasks": n.get("tasks", ""), "params": dict(key[2])}
         row.update(judge(b, n, "|".join([key[0], key[1], label(key)]), opts))
-        rows.append(row)
+        props = new["props"].get(n.get("model", "")) or base["props"].get(n.get("model", ""))
+        rows.append(normalise(row, fingerprint.primitive(n.get("workload", ""), props, n["command"] or ""), base, new,
+                              opts["abs_floor"]))
     apart["only in NEW"] = [f"{k[0]} / {k[1]} / {label(k)}" for k in pn if k not in pb]
     rows.sort(key=lambda r: (-abs(math.log(r["ratio"])), r["sweep"], r["series"]))
     return rows, apart
@@ -310,12 +364,14 @@ def fmt(x, spec):
 
 def table(rows):
     """The comparison as aligned Markdown lines."""
-    head = ["sweep", "series", "params", "base s", "new s", "ratio", "95% interval", "n", "noise", "verdict"]
+    head = ["sweep", "series", "params", "base s", "new s", "ratio", "95% interval", "n", "noise", "made of",
+            "machine ×", "normalised", "verdict"]
     body = [[r["sweep"], r["series"], " ".join(f"{k}={v}" for k, v in r["params"].items()),
              fmt(r["base_s"], ".4g"), fmt(r["new_s"], ".4g"), fmt(r["ratio"], ".3f"),
              (f"{r['ci_low']:.3f} – {r['ci_high']:.3f}" + (" (welch)" if r["method"].startswith("welch") else ""))
              if r["ci_low"] != "" else "—",
-             f"{r['n_base']}/{r['n_new']}", f"{r['noise']:.0%}", r["verdict"]] for r in rows]
+             f"{r['n_base']}/{r['n_new']}", f"{r['noise']:.0%}", r["primitive"],
+             fmt(r["machine"], ".3f") or "—", fmt(r["norm_ratio"], ".3f") or "—", r["verdict"]] for r in rows]
     return md_table(head, body)
 
 
@@ -335,25 +391,44 @@ def env_table(base, new):
 
 
 def summary(rows, opts):
-    count = {v: sum(1 for r in rows if r["verdict"] == v) for v in ("slower", "faster", "same", SAME_1)}
+    count = {v: sum(1 for r in rows if r["verdict"] == v) for v in ("slower", "faster", "machine", "same", SAME_1)}
     one = sum(1 for r in rows if r["n_base"] < 2 or r["n_new"] < 2)
     med = statistics.median(r["ratio"] for r in rows) if rows else float("nan")
-    return (f"{len(rows)} shared points: {count['slower']} slower, {count['faster']} faster, "
+    normed = [r["norm_ratio"] for r in rows if r["norm_ratio"] != ""]
+    return (f"{len(rows)} shared points: {count['slower']} slower, {count['faster']} faster, {count['machine']} machine, "
             f"{count['same']} same, {count[SAME_1]} same (1 run); {one} with one sample on a side; "
-            f"median ratio {med:.3f} (when every point moves, suspect the machine's speed first)")
+            f"median ratio {med:.3f}" + (f", normalised {statistics.median(normed):.3f} over {len(normed)} points"
+                                         if normed else " (none normalised by a fingerprint: suspect the machine's "
+                                         "speed first when every point moves)"))
+
+
+def fingerprint_table(base, new):
+    """Both runs' fingerprints side by side (ns; each the geometric mean of its start and end, its drift
+    within the run beside it), or the line saying which is missing."""
+    missing = [lab for lab, run in (("BASE", base), ("NEW", new)) if not run["fp"]]
+    if missing:
+        return [f"The fingerprint is missing in {' and '.join(missing)} (a run made before `simul fingerprint`, "
+                "or its fingerprint failed): ratios are raw only, not normalised by the machine's primitives."]
+    d = lambda run, k: f" ({fingerprint.pct(run['drift'][k][2])})" if k in run["drift"] else ""
+    body = [[fingerprint.short(k), fingerprint.ns(base["fp"][k]) + d(base, k), fingerprint.ns(new["fp"][k]) + d(new, k),
+             f"{new['fp'][k] / base['fp'][k]:.3f}"] for k in fingerprint.KEYS if k in base["fp"] and k in new["fp"]]
+    return md_table(["primitive", "BASE ns (drift)", "NEW ns (drift)", "NEW/BASE"], body)
 
 
 RULE = ("Interval: percentile bootstrap of the ratio of means ({resamples} resamples of both sides, seed "
         "{seed}; Welch's t on the log scale from the CSV where raw/ is missing). Verdict: noise = max({floor:.0%} "
         "x the cores the point keeps busy, each side's sd/mean); `slower`/`faster` when the 95% interval excludes 1 "
         "and the ratio is past 1 + noise (or 1/(1 + noise)); with one sample on a side no interval, and past "
-        "(1 + noise)^{power}, else `same (1 run)`; a change under {abs_floor} s is `same`. See compare.py --help.")
+        "(1 + noise)^{power}, else `same (1 run)`; a change under {abs_floor} s is `same`. With both fingerprints, "
+        "the verdict is the normalised ratio's (the ratio over its primitive's, the noise at least that primitive's "
+        "drift), and `machine` where the raw ratio moved and the normalised did not. See compare.py --help.")
 
 
 def markdown(base, new, rows, apart, opts):
     out = ["<!-- SPDX-License-Identifier: MIT -->", "# Comparison of two bench runs", "",
            f"BASE `{base['dir']}`, NEW `{new['dir']}`: ratio = NEW mean_s / BASE mean_s, "
            "largest changes first.", "", RULE.format(power=ONE_RUN_POWER, **opts), "", summary(rows, opts), ""]
+    out += ["## The two machines' fingerprints", ""] + fingerprint_table(base, new) + [""]
     out += table(rows) if rows else ["(no point is in both runs)"]
     for title, items in apart.items():
         if items:
@@ -363,7 +438,8 @@ def markdown(base, new, rows, apart, opts):
 
 
 CSV_HEAD = ["sweep", "series", "model", "tasks"]
-CSV_TAIL = ["base_s", "new_s", "ratio", "ci_low", "ci_high", "verdict", "n_base", "n_new", "noise", "method"]
+CSV_TAIL = ["base_s", "new_s", "ratio", "ci_low", "ci_high", "verdict", "n_base", "n_new", "noise", "method",
+            "raw_verdict", "primitive", "machine", "norm_ratio"]
 
 
 def csv_text(rows):
@@ -399,6 +475,7 @@ def main(argv):
     write_atomic(os.path.join(new_dir, "COMPARE.md"), markdown(base, new, rows, apart, opts))
     write_atomic(os.path.join(new_dir, "compare.csv"), csv_text(rows))
     print(f"BASE {base_dir}\nNEW  {new_dir}\n{RULE.format(power=ONE_RUN_POWER, **opts)}\n")
+    print("\n".join(fingerprint_table(base, new)) + "\n")
     print("\n".join(table(rows)) if rows else "(no point is in both runs)")
     for title, items in apart.items():
         if items:

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from . import charts, claims, models, results, sweeps, verdicts
+from . import charts, claims, fingerprint, models, results, sweeps, verdicts
 from .context import Context
 from .documents import DOCUMENTS, anchor
 from .util import write_atomic
@@ -76,6 +76,7 @@ def section(r, chart_names, run_dir, errors, loaded):
     c = r.claim
     out = [f"## {c.ID}", "", f"> \"{c.QUOTE}\" ({cite(c.SOURCE)})", "", f"**Claim:** {c.TITLE}.  ",
            f"**Verdict: {r.verdict}**" + (f" ({r.why})" if r.why else "") + ".", ""]
+    out += fingerprint.claim_lines(run_dir, results.read_env(run_dir), r.sweeps)
     skipped = [f"*Not run here:* {', '.join(series)}: {line}." for n in r.sweeps if n in loaded
                for line, series in loaded[n].skipped().items()]
     if r.detail:
@@ -127,6 +128,7 @@ def report(run_dir):
     res_list = verdicts.judge_all(mods, specs, selected, loaded, ctx)
     chart_of = {s.name: s.charts for s in specs}
     out = header(run_dir, env, ctx.quick) + summary(res_list)
+    out[2:2] = fingerprint.report_lines(env)  # the machine's fingerprint, and its warnings, at the top
     for r in res_list:
         out += section(r, [ch for n in r.sweeps for ch in chart_of[n]], run_dir, errors, loaded)
     out += claims_table(res_list) + list(FILES)

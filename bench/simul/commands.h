@@ -13,5 +13,6 @@
 int sim_cmd_list(int argc, char **argv);
 int sim_cmd_run(int argc, char **argv, bool measured); /* run (measured) or predict */
 int sim_cmd_serve(int argc, char **argv);
+int sim_cmd_fingerprint(int argc, char **argv);
 
 #endif

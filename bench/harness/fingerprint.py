@@ -1,0 +1,237 @@
+# SPDX-License-Identifier: MIT
+# fingerprint.py: the machine's fingerprint (`simul fingerprint`) in a run: recording it, its drift, the report's lines, the primitive each point is made of, and waiting for a busy machine to settle.
+"""Standard library only, and no import of the harness package, so that compare.py (a script)
+can use it too.
+
+A run records `simul fingerprint` at its start and its end into env.txt (fingerprint_start_KEY,
+fingerprint_end_KEY, in ns). It DRIFTED when a primitive's end differs from its start by more
+than DRIFT_BOUND (25%: twice what two fingerprints a minute apart differed by on a quiet
+machine here would be generous; a loaded one moves far more). It was BUSY when the 1-minute
+load average at its start was above half the cores.
+
+Which primitive a point is made of, from its workload and its model's capabilities (the run's
+raw/simul_list.json and raw/peers_list.json, never a model's name):
+  sumsq, chess, lag, mixed (CPU work)          cpu_loop_ns, every model
+  spawn   a process per task / a pool of them  fork_ns
+          threads                              thread_ns
+          coroutines (stack_kib)               coro_switch_ns
+          plain calls or callbacks             cpu_loop_ns
+  switch  threads or processes                 futex_ns
+          coroutines, --direct                 coro_switch_ns
+          coroutines, through the loop         loop_turn_ns
+  sleep, fetch (timers and sockets)            none: a timer's time is not the machine's speed
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+DRIFT_BOUND = 0.25
+KEYS = ("cpu_loop_ns", "page_fault_ns", "fork_ns", "thread_ns", "futex_ns", "coro_switch_ns", "loop_turn_ns")
+CPU_WORKLOADS = ("sumsq", "chess", "lag", "mixed")
+WHAT = {"cpu_loop_ns": "CPU work", "fork_ns": "processes", "thread_ns": "threads", "futex_ns": "futex hand-offs",
+        "coro_switch_ns": "coroutine switches", "loop_turn_ns": "loop turns", "page_fault_ns": "page faults"}
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+def figures(env, phase):
+    """{key: ns} of env's fingerprint_PHASE_KEY lines (env a dict), {} without them."""
+    out = {}
+    for k in KEYS:
+        try:
+            v = float(env.get(f"fingerprint_{phase}_{k}", ""))
+        except ValueError:
+            continue
+        if v > 0 and v < float("inf"):
+            out[k] = v
+    return out
+
+
+def of_run(env):
+    """One figure per primitive for a run: the geometric mean of start and end, or whichever it has."""
+    s, e = figures(env, "start"), figures(env, "end")
+    return {k: (s[k] * e[k]) ** 0.5 if k in s and k in e else s.get(k, e.get(k)) for k in KEYS if k in s or k in e}
+
+
+def drift(env):
+    """{key: (start, end, end/start - 1)} for the primitives measured at both ends."""
+    s, e = figures(env, "start"), figures(env, "end")
+    return {k: (s[k], e[k], e[k] / s[k] - 1) for k in KEYS if k in s and k in e}
+
+
+def drifted(env):
+    return {k: d for k, d in drift(env).items() if abs(d[2]) > DRIFT_BOUND}
+
+
+def busy_start(env):
+    """The 1-minute load average at the start and the cores, when the load was above half of them."""
+    try:
+        load, cores = float(env.get("loadavg_start", "").split()[0]), int(env.get("cores", ""))
+    except (ValueError, IndexError):
+        return None
+    return (load, cores) if load > cores / 2 else None
+
+
+# ---- what a point is made of --------------------------------------------------------------
+
+def model_props(run_dir):
+    """{model name: its description} from the run's saved lists (simul's and the peers')."""
+    out = {}
+    for f in ("simul_list.json", "peers_list.json"):
+        try:
+            with open(os.path.join(run_dir, "raw", f), encoding="utf-8") as fh:
+                doc = json.load(fh)
+            for m in doc.get("models", []):
+                if isinstance(m, dict) and "name" in m:
+                    out.setdefault(m["name"], m)
+        except (OSError, ValueError, AttributeError):
+            pass
+    return out
+
+
+def primitive(workload, props, command=""):
+    """The fingerprint key a point of this workload under a model with these properties is made
+    of, or None (a timer's or an unknown point)."""
+    if workload in CPU_WORKLOADS:
+        return "cpu_loop_ns"
+    if not isinstance(props, dict) or workload not in ("spawn", "switch"):
+        return None
+    kind, coro = props.get("workers_kind"), bool(props.get("stack_kib"))
+    if workload == "spawn":
+        return {"processes": "fork_ns", "threads": "thread_ns"}.get(kind) or ("coro_switch_ns" if coro else "cpu_loop_ns")
+    if kind in ("processes", "threads"):
+        return "futex_ns"
+    if coro:
+        return "coro_switch_ns" if "--direct" in (command or "").split() else "loop_turn_ns"
+    return None
+
+
+# ---- recording ----------------------------------------------------------------------------
+
+def measure(simul):
+    """(figures, '') from `simul fingerprint --format json`, or ({}, why it failed)."""
+    try:
+        p = subprocess.run([simul, "fingerprint", "--format", "json"], capture_output=True, text=True, timeout=30)
+        if p.returncode == 0:
+            prims = json.loads(p.stdout).get("primitives", {})
+            return {k: float(prims[k]) for k in KEYS if k in prims}, ""
+        return {}, (p.stderr.strip().splitlines() or [f"exited {p.returncode}"])[0]
+    except (OSError, subprocess.TimeoutExpired, ValueError, AttributeError, TypeError) as e:
+        return {}, str(e)
+
+
+def record(run_dir, phase, simul):
+    """Measure and add the fingerprint_PHASE_* lines to env.txt, replacing it in one rename: an
+    interrupted fingerprint leaves the env.txt before it, whole."""
+    try:
+        _record(run_dir, phase, simul)
+    except KeyboardInterrupt:  # bench.sh marks the run INCOMPLETE; no traceback
+        sys.exit(130)
+
+
+def _record(run_dir, phase, simul):
+    figs, why = measure(simul)
+    lines = [f"fingerprint_{phase}_{k}: {v:.6g}" for k, v in figs.items()] if figs else \
+            [f"fingerprint_{phase}: failed: {why}"]
+    path = os.path.join(run_dir, "env.txt")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if text and not text.endswith("\n"):
+        text += "\n"
+    tmp = f"{path}.tmp.{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text + "\n".join(lines) + "\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    if not figs:
+        print(f"simul bench: the {phase} fingerprint failed ({why}); the run goes on without it", file=sys.stderr)
+
+
+def settle(max_s):
+    """Wait up to max_s seconds, saying so, while the 1-minute load average is above half the cores."""
+    cores = os.cpu_count() or 1
+    load = lambda: os.getloadavg()[0]
+    if load() <= cores / 2:
+        return
+    print(f"simul bench: the machine is busy (load average {load():.2f} on {cores} cores, above {cores / 2:g}): "
+          + (f"waiting up to {max_s} s for it to settle (SETTLE=0 or --no-settle skips this)" if max_s > 0 else
+             "not waiting (SETTLE=0 or --no-settle); the report will say so"), flush=True)
+    end = time.monotonic() + max_s
+    while time.monotonic() < end and load() > cores / 2:
+        time.sleep(min(5.0, max(0.0, end - time.monotonic())))
+    if max_s > 0:
+        print(f"simul bench: load average now {load():.2f}: " +
+              ("settled" if load() <= cores / 2 else "still busy; running anyway, and the report will say so"),
+              flush=True)
+
+
+# ---- the report ---------------------------------------------------------------------------
+
+def pct(x):
+    return f"{x * 100:+.0f}%"
+
+
+def short(k):
+    return k[:-3]
+
+
+def ns(v):
+    return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
+
+
+def report_lines(env):
+    """REPORT.md's lines for the top: the warnings, then the fingerprint's table (start, end, drift)."""
+    out = []
+    moved, busy = drifted(env), busy_start(env)
+    if moved:
+        out += [f"> **The machine changed during this run:** " +
+                ", ".join(f"{short(k)} {pct(d[2])}" for k, d in moved.items()) +
+                f" between the start and the end fingerprint (bound ±{DRIFT_BOUND:.0%}). Figures made of these "
+                "primitives may be the machine's, not the code's: the claims that use them say so.", ""]
+    if busy:
+        out += [f"> **The machine was busy at the start:** load average {busy[0]:.2f} on {busy[1]} cores "
+                f"(above half of them): every figure may be slowed by other work.", ""]
+    d, s, e = drift(env), figures(env, "start"), figures(env, "end")
+    if not s and not e:
+        return out + ["Machine fingerprint: not recorded in this run.", ""]
+    out += ["Machine fingerprint (`simul fingerprint`, ns, at the start and the end of the run; drift bound "
+            f"±{DRIFT_BOUND:.0%}):", "", "| primitive | start | end | drift |", "|---|---:|---:|---:|"]
+    for k in KEYS:
+        if k in s or k in e:
+            out.append(f"| {short(k)} | {ns(s[k]) if k in s else '—'} | {ns(e[k]) if k in e else '—'} | "
+                       + (pct(d[k][2]) + (" ⚠" if abs(d[k][2]) > DRIFT_BOUND else "") if k in d else "—") + " |")
+    return out + [""]
+
+
+def claim_lines(run_dir, env, sweep_names):
+    """The lines under a claim's verdict when the machine moved the primitives its points are
+    made of (or was busy at the start), else []."""
+    import csv
+    moved, busy = drifted(env), busy_start(env)
+    if not moved and not busy:
+        return []
+    props, used = model_props(run_dir), set()
+    for n in sweep_names:
+        try:
+            with open(os.path.join(run_dir, f"{n}.csv"), newline="", encoding="utf-8") as f:
+                for r in csv.DictReader(f):
+                    used.add(primitive(r.get("workload", ""), props.get(r.get("model", "")), ""))
+        except (OSError, csv.Error, UnicodeDecodeError):
+            pass
+    if not used:  # none of its sweeps ran here
+        return []
+    if "loop_turn_ns" in used:  # read without their commands, a coroutine's switches may be direct ones
+        used.add("coro_switch_ns")
+    hit = [k for k in moved if k in used]
+    out = []
+    if hit:
+        out.append("*The machine changed during this run:* " + ", ".join(
+            f"{short(k)} {pct(moved[k][2])} ({WHAT[k]})" for k in hit) + ", which this claim's points are made of.")
+    if busy:
+        out.append(f"*The machine was busy at the start* (load average {busy[0]:.2f} on {busy[1]} cores).")
+    return [x for line in out for x in (line, "")]
