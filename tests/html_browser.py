@@ -98,6 +98,17 @@ def hover(d, hit):
     return tip.text if tip.is_displayed() else ""
 
 
+def hover_at(d, svg, hit):
+    """The mouse where a (perhaps hidden) point is, by its place in the chart."""
+    d.execute_script("arguments[0].scrollIntoView({block:'center'})", svg)
+    r = d.execute_script("var a=arguments[0].getBoundingClientRect(),b=arguments[1].getBoundingClientRect();"
+                         "return [b.x+b.width/2-(a.x+a.width/2), b.y+b.height/2-(a.y+a.height/2)]", svg, hit)
+    ActionChains(d).move_to_element_with_offset(svg, int(r[0]), int(r[1])).perform()
+    time.sleep(0.1)
+    tip = d.find_element(By.ID, "tip")
+    return tip.text if tip.is_displayed() else ""
+
+
 def check_report(d, run_dir, out):
     path = os.path.join(run_dir, "REPORT.html")
     ms = open_page(d, path)
@@ -129,14 +140,21 @@ def check_report(d, run_dir, out):
     keys = c1.find_elements(By.CSS_SELECTOR, "[data-key]")
     ks = list(dict.fromkeys(k.get_attribute("data-key") for k in keys))
     series = json.loads(c1.get_attribute("data-series"))
-    first = ks[0]
+    want, _ = vars_series(run_dir, "c1_sleep")
+    name = want[0]
+    first = ks[series.index(name)]
     group = c1.find_element(By.CSS_SELECTOR, f"[data-s='{first}']")
     key = c1.find_element(By.CSS_SELECTOR, f"[data-key='{first}']")
+    its = [h for h in group.find_elements(By.CSS_SELECTOR, ".hit")]
     d.execute_script("arguments[0].scrollIntoView({block:'center'})", c1)
     ActionChains(d).move_to_element(key).click().perform()
-    hidden = group.get_attribute("visibility") == "hidden" and not group.find_elements(By.CSS_SELECTOR, "use")[0].is_displayed() \
-        if group.find_elements(By.CSS_SELECTOR, "use") else group.get_attribute("visibility") == "hidden"
-    ok(hidden, f"click on C1's key entry '{series[0]}' hides that series")
+    marks = d.execute_script("""return Array.from(arguments[0].querySelectorAll('use'))
+        .filter(u => !u.closest('[id$="_keyentry"]')).map(u => getComputedStyle(u).visibility)""", group)
+    ok(group.get_attribute("visibility") == "hidden" and marks and all(v == "hidden" for v in marks),
+       f"click on C1's key entry '{name}' hides that series ({len(marks)} points)")
+    text = hover_at(d, c1, its[-1]) if its else ""
+    ok(not text.startswith(name + "\n"), f"a hidden series' point shows no value on hover (got: {text.splitlines()[:1]})")
+    d.execute_script("arguments[0].scrollIntoView({block:'center'})", c1)
     ActionChains(d).move_to_element(key).click().perform()
     ok(group.get_attribute("visibility") == "visible", "a second click shows it again")
     # Half of C1's series hidden, for the screenshot (the model series, every other one).

@@ -40,6 +40,7 @@ def chart(rows):
                f'({len(pts)})</text>')
     verdicts = list(dict.fromkeys(r["verdict"] for r in pts))
     step = (W - L - R) / max(1, len(pts))
+    dot = 4 if step >= 6 else 2.5  # many points: smaller dots, still a hover target each
     for k, v in enumerate(verdicts, 1):
         out.append(f'<g data-s="{k}" visibility="visible" data-verdict="{esc(v)}">')
         for i, r in enumerate(pts):
@@ -55,7 +56,7 @@ def chart(rows):
                   if isinstance(r["ci_low"], float) else "no interval (one run on a side)")
             tip = (f"{r['sweep']} / {r['series']}\n{params}\nBASE {r['base_s']:.4g} s, NEW {r['new_s']:.4g} s\n"
                    f"ratio {r['ratio']:.3f}, {ci}\nruns {r['n_base']}/{r['n_new']}, noise {r['noise']:.0%}\nverdict {v}")
-            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{c}"/>'
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{dot}" fill="{c}"/>'
                        f'<circle class="hit" cx="{x:.1f}" cy="{y:.1f}" r="6" data-tip="{esc(tip)}"/>')
         out.append("</g>")
     for k, v in enumerate(verdicts, 1):

@@ -19,7 +19,8 @@ class Group:
         self.keys = []       # keyentry elements (here or in the opaque key's second pass)
         self.title = ""
         self.marks = []      # (x, y) of each point or bar top, in order
-        self.colours = {}
+        self.colours = {}    # the colours of its data (of everything, key included, in allcolours)
+        self.allcolours = {}
         self.data = False
 
 
@@ -64,6 +65,9 @@ def _scan(g):
     items = []
     _walk(g.el, False, items)
     for el, inkey in items:
+        c = _colour(el)
+        if c and (el.tag in (USE, PATH, POLY) or inkey):
+            g.allcolours[c] = g.allcolours.get(c, 0) + 1
         if el.get("id", "").endswith("_keyentry"):
             g.keys.append(el)
             continue
@@ -124,15 +128,53 @@ def _groups(root):
                 if g.num in prev:
                     prev[g.num].keys += g.keys
                     prev[g.num].title = prev[g.num].title or g.title
+                    for c, n in g.allcolours.items():
+                        prev[g.num].allcolours[c] = prev[g.num].allcolours.get(c, 0) + n
             continue
         panels.append(run)
     return panels
 
 
+def _primary(colours):
+    return max(colours, key=colours.get) if colours else None
+
+
+def _owners(panel):
+    """{unnamed group: the named one it draws for}. A chart draws each series with several
+    `for [i=1:NS]` plots, one titled: a run of unnamed groups as long as a run of titled ones,
+    in the same colours in the same order (a group with nothing drawn matches any), is the
+    same series' other marks (error bars, predictions, points)."""
+    named = lambda g: bool(g.keys and g.title)
+    blocks, cur = [], []
+    for g in panel:
+        if named(g):
+            cur.append(g)
+        else:
+            if len(cur) >= 2:
+                blocks.append(cur)
+            cur = []
+    if len(cur) >= 2:
+        blocks.append(cur)
+    owner = {}
+    for block in blocks:
+        want = [_primary(g.allcolours) for g in block]
+        i = 0
+        while i + len(block) <= len(panel):
+            win = panel[i:i + len(block)]
+            got = [_primary(w.colours) for w in win]
+            if (not any(named(w) or w in owner for w in win) and any(c is not None for c in got)
+                    and all(c is None or c == b for c, b in zip(got, want))):
+                owner.update(zip(win, block))
+                i += len(block)
+            else:
+                i += 1
+    return owner
+
+
 def _fmt(v):
     try:
         return "%.4g" % float(v)
-    except ValueError:
+    except (TypeError, ValueError):
         return v
 
 
@@ -189,21 +231,25 @@ def inline(path, prefix, tables):
             del el.attrib[a]
     titles, serial = [], 0
     for panel in _groups(root):
-        titled = [g for g in panel if g.data and g.keys and g.title]
+        titled = [g for g in panel if g.keys and g.title]
         for g in panel:
             serial += 1
             g.el.set("data-s", str(serial))
             g.serial = serial
             g.el.set("visibility", "visible")
+        owner = _owners(panel)
         for g in titled:
-            titles.append(g.title)
-            for k in g.keys:
-                k.set("data-key", str(g.serial))
-                k.set("class", "keyhit")
+            if g.data or g in owner.values():
+                titles.append(g.title)
+                for k in g.keys:
+                    k.set("data-key", str(g.serial))
+                    k.set("class", "keyhit")
         for g in panel:
-            if g.data and not (g.keys and g.title) and g.colours:
-                main = max(g.colours, key=g.colours.get)
-                owners = [str(t.serial) for t in titled if t.colours and max(t.colours, key=t.colours.get) == main]
+            if g in owner:
+                g.el.set("data-owners", str(owner[g].serial))
+                g.title = owner[g].title
+            elif g.data and not (g.keys and g.title) and g.colours:
+                owners = [str(t.serial) for t in titled if t.data and _primary(t.allcolours) == _primary(g.colours)]
                 if owners:
                     g.el.set("data-owners", " ".join(owners))
             marks = _dedupe(g.marks)
