@@ -135,6 +135,7 @@ def check_report(d, run_dir, out):
     c1 = d.find_element(By.CSS_SELECTOR, "svg[data-chart='c1_sleep']")
     hits = [h for h in c1.find_elements(By.CSS_SELECTOR, ".hit") if "mean" in (h.get_attribute("data-tip") or "")]
     text = hover(d, hits[len(hits) // 2]) if hits else ""
+    d.save_screenshot(os.path.join(out, "c1_hover.png"))
     ok("mean" in text and "±" in text and "tasks =" in text, f"hover on a C1 point shows its value ({text.splitlines()[:3]})")
     # A click on a key entry hides its series, and a second click shows it again.
     keys = c1.find_elements(By.CSS_SELECTOR, "[data-key]")

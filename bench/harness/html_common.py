@@ -75,7 +75,7 @@ th{background:#eef1f4}
 .banner{background:#fff3cd;border:2px solid #d99a00;padding:.6em 1em;margin:.8em 0;font-weight:bold}
 .banner.bad{background:#fde2e1;border-color:#d62728}
 .missing{background:#fde2e1;border:1px solid #d62728;padding:.5em 1em;margin:.6em 0}
-figure.chart{margin:1em 0;position:relative;background:#fff;border:1px solid #d0d7de;padding:.3em}
+figure.chart{content-visibility:auto;contain-intrinsic-size:auto 760px;margin:1em 0;position:relative;background:#fff;border:1px solid #d0d7de;padding:.3em}
 figure.chart svg{width:100%;height:auto;display:block}
 figure.chart figcaption{font-size:.85em;color:#57606a}
 .hit{fill:transparent;stroke:none;cursor:crosshair}

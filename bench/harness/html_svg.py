@@ -260,6 +260,10 @@ def inline(path, prefix, tables):
                 tip = row_tip(title, rows[i]) if rows else title
                 ET.SubElement(g.el, f"{{{SVG}}}circle", {"class": "hit", "cx": "%.2f" % x, "cy": "%.2f" % y,
                                                          "r": "6", "data-tip": tip})
+    # gnuplot opens a style group for every plot element, most left empty: a smaller page.
+    for p in list(root.iter()):
+        for c in [c for c in p if c.tag == G and len(c) == 0 and not (c.text or "").strip() and "id" not in c.attrib]:
+            p.remove(c)
     # Ids unique in the page: several gnuplot SVGs each define gpPt0, gnuplot_plot_1, ...
     for el in root.iter():
         if "id" in el.attrib:

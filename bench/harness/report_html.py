@@ -99,9 +99,13 @@ def section(run_dir, r, chart_names, errors, loaded):
 
 
 def environment(run_dir, env):
-    out = ['<section id="environment"><h2>The run\'s environment</h2>',
-           "<p>env.txt, line by line (the machine, the tools, the models; any line a later version adds is shown "
-           "as it is).</p>", '<dl class="env">']
+    fp = [(k, v) for k, v in env.items() if k.startswith("fingerprint")]
+    out = ['<section id="environment"><h2>The run\'s environment</h2>']
+    if fp:  # the machine's fingerprint, when env.txt has one: first, as it says whether two runs compare
+        out += ['<h3 id="fingerprint">The machine\'s fingerprint</h3><dl class="env">']
+        out += [f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in fp] + ["</dl><h3>env.txt</h3>"]
+    out += ["<p>env.txt, line by line (the machine, the tools, the models; any line a later version adds is "
+            "shown as it is).</p>", '<dl class="env">']
     out += [f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in env.items()]
     out.append("</dl>")
     files = sorted(os.path.basename(p) for p in glob.glob(os.path.join(run_dir, "*.csv")))
