@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# html_svg.py: a gnuplot SVG made ready to sit inline in REPORT.html: ids made unique, gnuplot's script dropped, a hover target per point and a click target per key entry.
+# html_svg.py: a gnuplot SVG made ready to sit inline in REPORT.html: ids unique, its script dropped, a hover target per point, a click target per key entry.
 import json
 import re
 import xml.etree.ElementTree as ET
