@@ -192,6 +192,10 @@ def row_tip(title, row):
             if row.get("run_mean_s"):
                 lines.append(f"own clock {_fmt(row['run_mean_s'])} ± {_fmt(row.get('run_sd_s') or 0)} s")
             lines.append(f"runs {row.get('runs_ok', '?')} of {row.get('runs_total', '?')}")
+            try:  # what the memory charts draw
+                lines.append(f"memory {float(row['mem_kib']) / 1024:.1f} MiB ({row.get('mem_method') or 'peak RSS'})")
+            except (KeyError, TypeError, ValueError):
+                pass
         if row.get("predicted_s"):
             lines.append(f"predicted {_fmt(row['predicted_s'])} s")
         return "\n".join(lines)
