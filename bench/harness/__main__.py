@@ -5,6 +5,7 @@
                                                      hyperfine's commands for bench.sh
   python3 -m harness join RUN NAME                   hyperfine's times + simul's records -> NAME.csv
   python3 -m harness report RUN                      charts/*.png|svg and REPORT.md from the CSVs
+  python3 -m harness html RUN                        REPORT.html alone, from the run's CSVs and charts as they are
   python3 -m harness models RUN                      save `simul list --format json` in RUN/raw,
                                                      print env.txt's model_NAME lines
   python3 -m harness fingerprint RUN start|end       add `simul fingerprint` to env.txt (fingerprint.py)
@@ -18,11 +19,11 @@
 import os
 import sys
 
-from . import claims, fingerprint, join, models, plan, report, sweeps
+from . import claims, fingerprint, join, models, plan, report, report_html, sweeps
 from . import util
 from .util import die
 
-USAGE = ("usage: python3 -m harness plan RUN SWEEP_FILE [--quick|--full] | join RUN NAME | report RUN | models RUN "
+USAGE = ("usage: python3 -m harness plan RUN SWEEP_FILE [--quick|--full] | join RUN NAME | report RUN | html RUN | models RUN "
          "| fingerprint RUN start|end | settle SECONDS | names | claims | expand SWEEP_FILE [--quick|--full]")
 
 
@@ -55,6 +56,8 @@ def main(argv):
         join.join(argv[1], argv[2])
     elif cmd == "report" and n == 2:
         sys.exit(report.report(argv[1]))
+    elif cmd == "html" and n == 2:
+        print(report_html.render(argv[1]))
     elif cmd == "models" and n == 2:
         models.save(argv[1])
     elif cmd == "fingerprint" and n == 3 and argv[2] in ("start", "end"):

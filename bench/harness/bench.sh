@@ -236,4 +236,7 @@ if [[ -z $out && -z $only ]]; then
   ln -sfn "$(basename "$run")" "$results/.latest.tmp" && mv -Tf "$results/.latest.tmp" "$results/latest" ||
     echo "simul bench: could not update results/latest" >&2
 fi
-echo "simul bench: done: $run/REPORT.md"
+# REPORT.html was written with the report, while the run was still marked INCOMPLETE: again, now that it is not.
+"${HARNESS[@]}" html "$run" >/dev/null || echo "simul bench: could not write $run/REPORT.html (see above)" >&2
+echo "simul bench: done: $run/REPORT.html (open it in a browser; charts interactive, offline)"
+echo "simul bench:       $run/REPORT.md"

@@ -145,7 +145,9 @@ def render(ctx, chart, plot):
     w, h = plot.size
     kinds = [("png", f"{ctx.png_term} size {w},{h} font 'DejaVu Sans,11' noenhanced")]
     if plot.svg:
-        kinds.append(("svg", f"svg size {w},{h} font 'DejaVu Sans,11' noenhanced dynamic"))
+        # mouse standalone: the key entries become groups a click can toggle (in the file alone, by
+        # gnuplot's own script; in REPORT.html, by the page's).
+        kinds.append(("svg", f"svg size {w},{h} font 'DejaVu Sans,11' noenhanced dynamic mouse standalone"))
     errs = []
     for ext, term in kinds:
         out = ctx.chart_file(f"{chart}.{ext}")
@@ -180,6 +182,8 @@ def draw(ctx, sweep, chart, fn):
             plot = fn(sweep, ctx)
     except ChartError as e:
         return str(e)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:  # odd data (a CSV cut short): said, not a traceback
+        return f"{chart}: {type(e).__name__}: {e}"
     if isinstance(plot, dict):
         # With the peers, twice the series: the key goes beside the plot, on a wider canvas.
         plot = Plot(plot, size=(1450, 760) if plot.get("peernote", "''") != "''" else Plot.size)

@@ -474,13 +474,16 @@ def main(argv):
     rows, apart = compare(base, new, opts)
     write_atomic(os.path.join(new_dir, "COMPARE.md"), markdown(base, new, rows, apart, opts))
     write_atomic(os.path.join(new_dir, "compare.csv"), csv_text(rows))
+    import compare_html  # COMPARE.html: the same comparison as a page with a chart (this folder is on sys.path)
+    compare_html.write(os.path.join(new_dir, "COMPARE.html"), base, new, rows, apart,
+                       RULE.format(power=ONE_RUN_POWER, **opts), summary(rows, opts), env_table(base, new))
     print(f"BASE {base_dir}\nNEW  {new_dir}\n{RULE.format(power=ONE_RUN_POWER, **opts)}\n")
     print("\n".join(fingerprint_table(base, new)) + "\n")
     print("\n".join(table(rows)) if rows else "(no point is in both runs)")
     for title, items in apart.items():
         if items:
             print(f"\n{len(items)} points {title}" + (": " + "; ".join(items[:5]) + (" ..." if len(items) > 5 else "")))
-    print(f"\n{summary(rows, opts)}\nwrote {os.path.join(new_dir, 'COMPARE.md')} and compare.csv")
+    print(f"\n{summary(rows, opts)}\nwrote {os.path.join(new_dir, 'COMPARE.md')}, COMPARE.html and compare.csv")
     return 0
 
 

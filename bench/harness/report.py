@@ -133,6 +133,8 @@ def report(run_dir):
         out += section(r, [ch for n in r.sweeps for ch in chart_of[n]], run_dir, errors, loaded)
     out += claims_table(res_list) + list(FILES)
     write_atomic(os.path.join(run_dir, "REPORT.md"), "\n".join(out) + "\n")
+    from . import report_html  # the same run as one offline page, its charts interactive
+    report_html.write(run_dir, env, res_list, chart_of, errors, loaded)
     for r in res_list:
         print(f"  {r.claim.ID:<4} {r.verdict:<14} " + (r.why or (r.detail.sentence if r.detail else ""))[:150])
     for ch, e in errors.items():

@@ -22,6 +22,10 @@ need=(
   python3-aiohttp:/usr/lib/python3/dist-packages/aiohttp/__init__.py
   python3-uvloop:/usr/lib/python3/dist-packages/uvloop/__init__.py
   golang-go:/usr/bin/go
+  # REPORT.html's browser test (tests/e2e_html.sh): headless Chromium driven by selenium
+  chromium:/usr/bin/chromium
+  chromium-driver:/usr/bin/chromedriver
+  python3-selenium:/usr/lib/python3/dist-packages/selenium/__init__.py
   # fuzzing (make fuzz): clang with libFuzzer's runtime
   clang:/usr/bin/clang
   libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
