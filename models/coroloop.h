@@ -49,7 +49,12 @@ struct sim_backend {
 	int (*send)(void *be, uint32_t slot, int fd, const void *buf, size_t len, int timeout_ms);
 	/* Optional, for `simul list`. */
 	const char *(*detail)(void);
+	/* Optional: whether this machine gives the backend what a run needs (model.h's check). */
+	int (*check)(const struct sim_run *run, char *err, size_t errlen);
 };
+
+/* The backends: libuv (coroloop_uv.c), io_uring where the build found liburing (coroloop_uring.c). */
+extern const struct sim_backend sim_backend_uv, sim_backend_uring;
 
 /* Run every task of run on the backend, with compute bound to the given hook (NULL: on the
  * loop's thread). 0, or -errno with one line in err. */

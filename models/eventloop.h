@@ -7,8 +7,7 @@
 
 #include <uv.h>
 
-/* The libuv backend (coroloop_uv.c), and its loop. */
-extern const struct sim_backend sim_backend_uv;
+/* The libuv backend's loop (coroloop_uv.c). */
 uv_loop_t *sim_eventloop_uv(void *be);
 
 /* The eventloop model's run, with compute bound to the given hook instead of running CPU
