@@ -15,7 +15,7 @@ struct uvb {
 	uv_timer_t deadline; /* the core's next timer: what poll waits for at most */
 	struct sim_coroloop *core;
 	uv_poll_t **polls;   /* per slot: the wait on a descriptor in progress, if any */
-	uint32_t nslots;
+	uint32_t nslots, npolls;
 };
 
 static struct uvb *uvb_of(uv_loop_t *loop) { return (struct uvb *)(void *)((char *)loop - offsetof(struct uvb, loop)); }
@@ -33,6 +33,7 @@ static void end_poll(struct uvb *b, uint32_t slot)
 	if (b->polls[slot]) {
 		uv_close((uv_handle_t *)b->polls[slot], on_poll_closed);
 		b->polls[slot] = NULL;
+		b->npolls--;
 	}
 }
 
@@ -61,6 +62,7 @@ static int uvb_wait_fd(void *be, uint32_t slot, int fd, short events)
 	}
 	p->data = (void *)(uintptr_t)slot;
 	b->polls[slot] = p;
+	b->npolls++;
 	e = uv_poll_start(p, ((events & POLLIN) ? UV_READABLE : 0) | ((events & POLLOUT) ? UV_WRITABLE : 0), on_poll);
 	if (e < 0)
 		end_poll(b, slot);
@@ -117,7 +119,7 @@ static void on_closed(uv_handle_t *h) { (void)h; }
 static void uvb_fini(void *be)
 {
 	struct uvb *b = be;
-	for (uint32_t i = 0; i < b->nslots; i++)
+	for (uint32_t i = 0; i < b->nslots && b->npolls; i++) /* none, unless the run failed */
 		end_poll(b, i);
 	uv_close((uv_handle_t *)&b->deadline, on_closed);
 	uv_run(&b->loop, UV_RUN_DEFAULT); /* the close callbacks: the loop owns nothing when closed */
