@@ -186,16 +186,6 @@ static void start_task(struct sim_coroloop *L)
 	resume(L, s);
 }
 
-/* Back to the loop until the slot is woken. sim_trace reads sim_cur, which whatever ran in
- * between has changed. */
-void sim_cl_yield(struct slot *s)
-{
-	struct sim_coroloop *L = sim_cl_cur;
-	sim_coro_switch(&s->co, &L->main);
-	sim_cur.task = s->task;
-	sim_cur.worker = sim_cl_id(L, s);
-}
-
 void sim_coro_wake(struct sim_coroloop *L, uint32_t k, int status)
 {
 	struct slot *s = &L->slots[k];

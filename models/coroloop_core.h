@@ -61,12 +61,20 @@ static inline uint64_t sim_cl_now_ns(void)
 
 static inline uint32_t sim_cl_id(const struct sim_coroloop *L, const struct slot *s) { return (uint32_t)(s - L->slots); }
 
+/* Back to the loop until the slot is woken. sim_trace reads sim_cur, which whatever ran in
+ * between has changed. */
+static inline void sim_cl_yield(struct slot *s)
+{
+	struct sim_coroloop *L = sim_cl_cur;
+	sim_coro_switch(&s->co, &L->main);
+	sim_cur.task = s->task;
+	sim_cur.worker = sim_cl_id(L, s);
+}
+
 /* The slot is ready: it runs on the loop's next turn (asyncio's call_soon). */
 void sim_cl_ready(struct sim_coroloop *L, struct slot *s);
 /* s's timer ends at `at` (sim_cl_now_ns): the heap has room for one per slot. */
 void sim_cl_timer_start(struct sim_coroloop *L, struct slot *s, uint64_t at);
-/* Back to the loop until s is woken. */
-void sim_cl_yield(struct slot *s);
 /* Park s until its timer is due, or until the backend ends its wait (the status it gave). */
 int sim_cl_wait_timer(struct slot *s);
 int sim_cl_wait_io(struct slot *s);
