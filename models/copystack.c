@@ -81,14 +81,14 @@ static void san_restore(const struct sim_copystack *cs, const char *sp, const vo
 }
 #endif
 
-/* Buffers grow in steps of 64 bytes: a coroutine whose depth at a switch varies a little
- * reallocates rarely, and keeps at most 63 bytes it does not use. */
-#define SAVE_STEP 64u
+/* Buffers grow in steps of 16 bytes, malloc's own: a suspended task keeps its frames and
+ * malloc's header, and no more (a coroutine whose depth at a switch varies reallocates). */
+#define SAVE_STEP 16u
 
 size_t sim_copystack_cost(size_t len)
 {
 	size_t need = len + shadow_len(len);
-	return (need + SAVE_STEP - 1) / SAVE_STEP * SAVE_STEP + 16; /* and malloc's header, rounded */
+	return (need + 8 + 15) / 16 * 16; /* malloc's chunk: the bytes and its 8-byte header, to 16 */
 }
 
 int sim_copystack_init(struct sim_copystack *cs, size_t size)

@@ -66,7 +66,7 @@ SAN_INLINE void san_arrive(struct sim_coro *self)
 	struct sim_coro *from = switched_from;
 	if (from && !from->stack) {
 		from->stack = (void *)bottom;
-		from->stack_size = size;
+		from->stack_size = (uint32_t)size;
 	}
 #else
 	(void)self;
@@ -82,11 +82,24 @@ void sim_coro_thread(struct sim_coro *self)
 #endif
 }
 
+/* Where a new coroutine starts: at the top of its stack, below it the switch's first frame. */
+struct start {
+	sim_coro_fn fn;
+	void *arg;
+};
+
+static struct start *start_of(const struct sim_coro *co)
+{
+	uintptr_t top = ((uintptr_t)co->stack + co->stack_size) & ~(uintptr_t)15;
+	return (struct start *)(top - sizeof(struct start));
+}
+
 static void coro_entry(void *arg)
 {
 	struct sim_coro *co = arg;
 	san_arrive(co);
-	co->fn(co->arg);
+	struct start st = *start_of(co);
+	st.fn(st.arg);
 	co->done = true;
 	struct sim_coro *to = co->caller;
 	san_leave(co, to, true);
@@ -97,16 +110,18 @@ static void coro_entry(void *arg)
 int sim_coro_make(struct sim_coro *co, void *stack, size_t size, sim_coro_fn fn, void *arg)
 {
 	memset(co, 0, sizeof *co);
+	if (size > UINT32_MAX || size < 2 * sizeof(struct start))
+		return -EINVAL;
 	co->stack = stack;
-	co->stack_size = size;
-	co->fn = fn;
-	co->arg = arg;
+	co->stack_size = (uint32_t)size;
 #ifdef CORO_ASAN
 	/* A reused stack may still carry the poisoned redzones of the frames the previous
 	 * coroutine never returned from (its entry and last switch). */
 	ASAN_UNPOISON_MEMORY_REGION(stack, size);
 #endif
-	co->ctx = sim_coro__make(stack, size, coro_entry, co);
+	struct start *st = start_of(co);
+	*st = (struct start){ .fn = fn, .arg = arg };
+	co->ctx = sim_coro__make(stack, (size_t)((char *)st - (char *)stack), coro_entry, co);
 	if (!co->ctx)
 		return -EINVAL;
 #ifdef CORO_TSAN
@@ -115,8 +130,7 @@ int sim_coro_make(struct sim_coro *co, void *stack, size_t size, sim_coro_fn fn,
 	return 0;
 }
 
-/* Both on one copied stack: to's frames would land on from's, which are running. */
-static _Noreturn __attribute__((cold, noinline)) void direct_copied_switch(void)
+_Noreturn __attribute__((cold, noinline)) void sim_coro__direct_copied_switch(void)
 {
 	static const char msg[] = "simul: internal error: a direct switch between two coroutines on one copied "
 	                          "stack; switch through the loop (sim_stacks_handoff)\n";
@@ -124,10 +138,11 @@ static _Noreturn __attribute__((cold, noinline)) void direct_copied_switch(void)
 	abort();
 }
 
+#ifdef SIM_CORO_SAN
 void sim_coro_switch(struct sim_coro *from, struct sim_coro *to)
 {
 	if (__builtin_expect(from->copied && to->copied, 0))
-		direct_copied_switch();
+		sim_coro__direct_copied_switch();
 	to->caller = from;
 	san_leave(from, to, false);
 	sim_coro__switch(&from->ctx, to->ctx);
@@ -136,6 +151,7 @@ void sim_coro_switch(struct sim_coro *from, struct sim_coro *to)
 	__asm__ volatile("" ::: "memory");
 	san_arrive(from);
 }
+#endif
 
 void sim_coro_destroy(struct sim_coro *co)
 {
@@ -143,5 +159,9 @@ void sim_coro_destroy(struct sim_coro *co)
 	if (co->san_fiber && co->stack)
 		__tsan_destroy_fiber(co->san_fiber);
 #endif
+#ifdef SIM_CORO_SAN
 	co->san_fiber = NULL;
+#else
+	(void)co;
+#endif
 }

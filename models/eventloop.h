@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* eventloop.h: the seam a model built on the event loop uses (eventloop_offload.c): the run with its own compute, a park and a wake. */
+/* eventloop.h: the coroutine core on libuv, and the seam a model built on it uses (eventloop_offload.c): the run with its own compute, a park and a wake. */
 #ifndef SIMUL_EVENTLOOP_H
 #define SIMUL_EVENTLOOP_H
 
-#include "model.h"
+#include "coroloop.h"
 
 #include <uv.h>
+
+/* The libuv backend's loop (coroloop_uv.c). */
+uv_loop_t *sim_eventloop_uv(void *be);
 
 /* The eventloop model's run, with compute bound to the given hook instead of running CPU
  * work on the loop (NULL: on the loop, the eventloop model itself). */

@@ -94,7 +94,13 @@ struct sim_ops {
 	int (*token_wait)(uint32_t k);
 	int (*token_pass)(uint32_t k);
 	int (*token_handoff)(uint32_t pass, uint32_t wait);
+	/* Optional: the model's own socket operations (io_uring's), runtime.h's contract; NULL,
+	 * or SIM_OPS_GENERIC returned: a non-blocking call, and wait_fd when it would block. */
+	int (*connect)(int fd, const struct sockaddr *addr, socklen_t len, int timeout_ms);
+	ssize_t (*read)(int fd, void *buf, size_t len, int timeout_ms);
+	ssize_t (*write)(int fd, const void *buf, size_t len, int timeout_ms);
 };
+#define SIM_OPS_GENERIC (-0x10000)
 void sim_set_ops(const struct sim_ops *ops);
 extern const struct sim_ops sim_blocking_ops; /* nanosleep, poll(), run here, futex tokens */
 
@@ -158,7 +164,18 @@ struct sim_model {
 	/* Optional: what the last run() found about itself, for the record (eventloop-offload:
 	 * the pool threads that ran work): how many facts it wrote into out, at most max. */
 	int (*facts)(struct sim_fact *out, int max);
+	/* Optional: whether this machine gives the model what it needs (io_uring may be
+	 * disabled), asked before a run: 0, or -errno with one line naming the cause and what
+	 * to use instead; the command then exits 2. */
+	int (*check)(const struct sim_run *run, char *err, size_t errlen);
 };
+
+/* io_uring's model, where the build found liburing (CMakeLists.txt). */
+#ifdef SIMUL_HAVE_URING
+#define SIM_MODEL_URING(X) X(eventloop_uring)
+#else
+#define SIM_MODEL_URING(X)
+#endif
 
 /* The models, one list: X(name). Each models/<name>.c defines sim_model_<name>. */
 #define SIM_MODELS(X) \
@@ -167,7 +184,8 @@ struct sim_model {
 	X(multiprocess)   \
 	X(eventloop)      \
 	X(eventloop_offload) \
-	X(eventloop_callbacks)
+	X(eventloop_callbacks) \
+	SIM_MODEL_URING(X)
 
 #define SIM_DECLARE_MODEL(n) extern const struct sim_model sim_model_##n;
 SIM_MODELS(SIM_DECLARE_MODEL)

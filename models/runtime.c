@@ -59,6 +59,13 @@ int sim_connect(const struct sockaddr *addr, socklen_t len, int timeout_ms)
 	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	int r = ops->connect ? ops->connect(fd, addr, len, timeout_ms) : SIM_OPS_GENERIC;
+	if (r != SIM_OPS_GENERIC) {
+		if (r == 0)
+			return fd;
+		close(fd);
+		return r;
+	}
 	if (connect(fd, addr, len) == 0)
 		return fd;
 	int e = errno;
@@ -81,6 +88,9 @@ int sim_connect(const struct sockaddr *addr, socklen_t len, int timeout_ms)
 
 ssize_t sim_read(int fd, void *buf, size_t len, int timeout_ms)
 {
+	ssize_t m = ops->read ? ops->read(fd, buf, len, timeout_ms) : SIM_OPS_GENERIC;
+	if (m != SIM_OPS_GENERIC)
+		return m;
 	for (;;) {
 		ssize_t n = read(fd, buf, len);
 		if (n >= 0)
@@ -97,6 +107,9 @@ ssize_t sim_read(int fd, void *buf, size_t len, int timeout_ms)
 
 ssize_t sim_write(int fd, const void *buf, size_t len, int timeout_ms)
 {
+	ssize_t m = ops->write ? ops->write(fd, buf, len, timeout_ms) : SIM_OPS_GENERIC;
+	if (m != SIM_OPS_GENERIC)
+		return m;
 	size_t done = 0;
 	while (done < len) {
 		ssize_t n = send(fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);

@@ -5,6 +5,17 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(POOL_ASAN)
+#define POOL_ASAN 1
+#endif
+#ifdef POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +185,11 @@ void sim_stackpool_fini(struct sim_stackpool *p)
 	while (p->slabs) {
 		struct sim_stackslab *s = p->slabs;
 		p->slabs = s->next;
+#ifdef POOL_ASAN
+		/* A finished coroutine's last frames stay poisoned (it never returned from them): the
+		 * next mapping at these addresses, a kernel's ring say, must not inherit them. */
+		ASAN_UNPOISON_MEMORY_REGION(s->base, s->len);
+#endif
 		munmap(s->base, s->len);
 		free(s);
 	}

@@ -10,6 +10,7 @@ need=(
   gcc:/usr/bin/gcc
   pkg-config:/usr/bin/pkg-config
   libuv1-dev:/usr/include/uv.h
+  liburing-dev:/usr/include/liburing.h
   libhttp-parser-dev:/usr/include/http_parser.h
   libcmocka-dev:/usr/include/cmocka.h
   hyperfine:/usr/bin/hyperfine

@@ -301,6 +301,8 @@ int sim_cli_try(struct sim_cli *cli, int argc, char **argv, char *err, size_t er
 	};
 	if (w->check && w->check(run, err, errlen) < 0)
 		return -EINVAL;
+	if (m->check && strcmp(cmd, "run") == 0 && m->check(run, err, errlen) < 0)
+		return -EINVAL;
 	if (sim_model_pool(m) && strcmp(cmd, "run") == 0)
 		if (check_capacity(run, err, errlen) < 0)
 			return -EINVAL;
