@@ -52,5 +52,4 @@ const struct sim_model sim_model_eventloop = {
 	.parallel = false,
 	.run = eventloop_run,
 	.detail = eventloop_detail,
-	.task_bytes = sim_coroloop_task_bytes,
 };

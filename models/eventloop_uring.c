@@ -17,11 +17,11 @@ static const char *uring_detail(void) { return sim_coroloop_detail(&sim_backend_
 const struct sim_model sim_model_eventloop_uring = {
 	.name = "eventloop-uring",
 	.summary = "eventloop's stackful coroutines on one io_uring, one thread: the waits are ring operations",
+	.family = "loop",
 	.caps = SIM_CAP_STACK,
 	.serial = false,
 	.parallel = false,
 	.run = uring_run,
 	.detail = uring_detail,
-	.task_bytes = sim_coroloop_task_bytes,
 	.check = uring_check,
 };

@@ -2,6 +2,7 @@
 /* memory.c: a run's memory: what a process holds that no other shares, and the up-front check that a run fits. */
 #include "model.h"
 #include "coro.h"
+#include "coroloop.h"
 #include "machine.h"
 #include "stacks.h"
 
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <uv.h>
 
 /* A field of smaps_rollup in KiB, or -1 if the text has none. */
 static long long field_kib(const char *text, const char *name)
@@ -53,12 +53,10 @@ size_t sim_run_task_bytes(const struct sim_run *run)
 	const struct sim_model *m = run->model;
 	if (m->task_bytes)
 		return m->task_bytes(run);
-	/* What every model of stackful coroutines keeps per task in flight, whichever it is:
-	 * the coroutine, its stack (the run stack's share, or a guarded one: stacks.h) and the
-	 * loop's timer that sim_sleep waits on. */
+	/* Every model of stackful coroutines runs on the one coroutine core, whatever its loop:
+	 * the core's own figure (a slot, a timer, the stack's share) costs it. */
 	if (m->caps & SIM_CAP_STACK)
-		return sizeof(struct sim_coro) + sizeof(uv_timer_t) +
-		       sim_stacks_cost(run->stack, (size_t)run->stack_kib * 1024);
+		return sim_coroloop_task_bytes(run);
 	return 0;
 }
 
