@@ -52,7 +52,7 @@ expect_exit 2 "--gil on sequential" -- "$SIMUL" run sleep --model sequential --g
 # models named in each message are the list's own, whatever models there are.
 l=$("$SIMUL" list --format json)
 who() { # who FIELD: the models whose FIELD is true, as simul's messages name them
-  jq -r "[.models[] | select(.$1) | .name] | if length == 1 then \"\\(.[0]) only\" else join(\" and \") end" <<<"$l"
+  jq -r "[.models[] | select(.$1) | .name] | if length == 1 then \"\\(.[0]) only\" else (.[:-1] | join(\", \")) + \" and \" + .[-1] end" <<<"$l"
 }
 expect_exit 2 "--gil on eventloop" -- "$SIMUL" run sleep --model eventloop --gil; bad_line "gil applies to $(who gil), not eventloop"
 expect_exit 2 "--stack-kib on threadpool" -- "$SIMUL" run sleep --model threadpool --stack-kib 32; bad_line "stack-kib applies to $(who stack_kib), not threadpool"
