@@ -20,10 +20,15 @@ mem=$(json mem_kib <<<"$r") sum=$(json max_rss_kib <<<"$r")
 check "200 processes: mem_kib $mem KiB is under a fifth of the RSS sum $sum KiB" "$mem * 5 < $sum"
 check "200 processes: mem_kib $mem KiB is under a fifth of 200 x one process's $one KiB" "$mem * 5 < 200 * $one"
 check "200 processes: mem_kib $mem KiB is at least one process's $one KiB" "$mem >= $one"
-# (Under the sanitizers 200 forks can outlast the sleep.)
-if timing; then
-  [[ $(json in_flight_max <<<"$r") == 200 ]] && ok "200 processes of 300 ms: all 200 alive at once" || bad "in flight: $r"
-fi
+# All 200 are alive at once when their forks take less than the sleep: a slow or busy
+# machine's 200 forks can take longer (800 us each here on a bad day), so the sleep is 1 s,
+# the best of three tries counts, and a busy machine skips it with a line.
+n=$(json in_flight_max <<<"$r")
+for _ in 1 2; do
+  [[ $n == 200 ]] && break
+  n=$(run_json sleep --model multiprocess --workers 0 --tasks 200 --ms 1000 | json in_flight_max)
+done
+tcheck "200 processes of 300 ms (then 1 s): all 200 alive at once (best of up to 3: $n)" "$n == 200"
 # Tasks completed need not have been alive together: 300 forks take longer than a 1 ms sleep.
 r=$(run_json sleep --model multiprocess --workers 0 --tasks 300 --ms 1)
 check "300 processes of 1 ms: fewer than 300 alive at once ($(json in_flight_max <<<"$r"))" \

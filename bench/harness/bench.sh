@@ -37,6 +37,11 @@ EOF
 }
 
 die() { echo "simul bench: $1" >&2; exit "${2:-1}"; }
+# Where the time went: seconds per step, printed at the end and kept in times.txt.
+now() { echo "${EPOCHREALTIME/,/.}"; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+t_start=$(now)
+times=()
 
 quick=0 full=0 only="" only_set=0 out=""
 while [[ $# -gt 0 ]]; do
@@ -83,6 +88,10 @@ fi
 [[ $only_set == 1 && -z ${only//[, ]/} ]] && die "--only names no sweep: give names, e.g. --only \"c1_sleep c5_sumsq\" (or drop --only to run all)" 2
 [[ ${#sweeps[@]} -gt 0 ]] || die "no sweep to run: bench/sweeps/ is empty"
 [[ $quick == 1 && $full == 1 ]] && die "--quick and --full contradict each other: give one" 2
+# The seed of the sweeps' shuffled orders (harness/plan.py): set SIMUL_BENCH_SEED to replay a run's.
+[[ -z ${SIMUL_BENCH_SEED:-} || $SIMUL_BENCH_SEED =~ ^[0-9]+$ ]] ||
+  die "SIMUL_BENCH_SEED '$SIMUL_BENCH_SEED' must be a whole number (or unset)" 2
+export SIMUL_BENCH_SEED=${SIMUL_BENCH_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 
 # ---- The run folder ---------------------------------------------------------------------
 results=$ROOT/results
@@ -129,15 +138,6 @@ on_signal() {
 trap 'on_signal SIGINT' INT
 trap 'on_signal SIGTERM' TERM
 printf '%s\n' "${sweeps[@]}" >"$run/sweeps.txt"
-# The seed of the sweeps' shuffled orders (harness/plan.py): set SIMUL_BENCH_SEED to replay a run's.
-[[ -z ${SIMUL_BENCH_SEED:-} || $SIMUL_BENCH_SEED =~ ^[0-9]+$ ]] ||
-  die "SIMUL_BENCH_SEED '$SIMUL_BENCH_SEED' must be a whole number (or unset)" 2
-export SIMUL_BENCH_SEED=${SIMUL_BENCH_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
-# Where the time goes: seconds per step, printed at the end and kept in times.txt.
-now() { echo "${EPOCHREALTIME/,/.}"; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-t_start=$(now)
-times=()
 
 # ---- env.txt ----------------------------------------------------------------------------
 build_dir=$(dirname "$SIMUL")
@@ -182,6 +182,7 @@ qflag=()
 [[ $full == 1 ]] && qflag=(--full)
 declare -A eta ncmd
 total=0
+times+=("set-up (checks, env.txt): $(since "$t_start") s")
 t_plan=$(now)
 for s in "${sweeps[@]}"; do
   current="planning $s"
