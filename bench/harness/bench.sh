@@ -20,7 +20,7 @@ per sweep, draws the charts with gnuplot and writes REPORT.md, all into results/
 (results/latest points at the newest complete run of every sweep). The data side is the
 Python package bench/harness/ (python3 -m harness, from bench/).
 
-  --quick        fewer, smaller points (about a minute): the same charts and report
+  --quick        fewer, smaller points (under a minute): the same charts and report
   --full         the sweeps' full grids where they keep one ('full' lines: the whole decision
                  map of C9, make bench-map) instead of their reduced default
   --only "A B"   run only these sweeps (names: $("${HARNESS[@]}" names 2>/dev/null))
@@ -29,6 +29,10 @@ Python package bench/harness/ (python3 -m harness, from bench/).
 
 The documents' own programs (bench/peers/: CPython's, and Go's go-simul beside simul) run in the
 same sweeps; one that cannot run here is skipped with a line saying what to install.
+
+Each round of a sweep runs its commands in a shuffled order (SIMUL_BENCH_SEED=N replays a run's
+orders; env.txt keeps the seed, raw/NAME.plan.json each order); a sweep's 'time-budget' predicts
+what it cannot afford. At the end it prints where the time went (also in the run's times.txt).
 
 Environment: SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
 Python peers run on Debian's /usr/bin/python3). Exit status: 0 the run is complete

@@ -201,3 +201,38 @@ def plan(run_dir, sweep_file, quick, full=False):
         print(f"R\t{k}\t{inv['warmup']}\t{inv['runs']}\t{' '.join(str(pos[i]) for i in inv['order'])}")
     for c in runs:
         print(f"C\t{c['name']}\t{c['shell']}")
+
+
+def extra_round(run_dir, name, idxs, runs, warmup=0):
+    """More runs of some of a sweep's commands (by idx; say, the points whose verdict is still
+    undecided), after its rounds: one more hyperfine invocation, in a shuffled order, whose
+    times and records join.py adds to theirs (the plan's invocations list it). Returns
+    hyperfine's exit status (127: hyperfine is missing)."""
+    raw = os.path.join(run_dir, "raw")
+    path = os.path.join(raw, f"{name}.plan.json")
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    by_idx = {c["idx"]: c for c in doc["commands"] if c.get("shell")}
+    order = [i for i in dict.fromkeys(idxs) if i in by_idx]
+    if not order or runs < 1:
+        return 0
+    random.Random(f"{doc.get('seed', 0)}:{name}:{len(doc.get('invocations') or [])}").shuffle(order)
+    invs = doc.get("invocations")
+    if invs is None:  # a plan from before the interleaving: its rounds, spelt out
+        from .join import invocations
+        invs = invocations(doc)
+    k = len(invs) + 1
+    argv = ["hyperfine", "-i", "--style", "basic", "--warmup", str(warmup), "--runs", str(runs),
+            "--export-json", os.path.join(raw, f"{name}.r{k}.json")]
+    for i in order:
+        argv += ["-n", by_idx[i]["name"], by_idx[i]["shell"]]
+    # It dies with this process (PR_SET_PDEATHSIG through util-linux's setpriv, when there).
+    if subprocess.run(["setpriv", "--pdeathsig", "TERM", "true"], capture_output=True).returncode == 0:
+        argv = ["setpriv", "--pdeathsig", "TERM"] + argv
+    try:
+        st = subprocess.run(argv, stdout=sys.stderr).returncode
+    except OSError:
+        return 127
+    doc["invocations"] = invs + [{"warmup": warmup, "runs": runs, "order": order}]
+    write_atomic(path, json.dumps(doc, indent=1))
+    return st
