@@ -35,6 +35,54 @@ if [[ $(id -u) -ne 0 ]]; then
   expect_exit 1 "an unwritable results folder" -- "${BENCH[@]}" --quick --out "$T_TMP/ro/run"
 fi
 
+# Bad input to the front end: one precise line, exit 2, no run folder.
+expect_exit 2 '--only ""' -- "${BENCH[@]}" --only "" --out "$T_TMP/bad4"
+[[ $(wc -l <"$T_TMP/err") -eq 1 && ! -e $T_TMP/bad4 ]] && ok '--only "": one line, no run' || bad "--only '': $(cat "$T_TMP/err")"
+expect_exit 2 "a seed that is not a number" -- env SIMUL_BENCH_SEED=x "${BENCH[@]}" --only c1_sleep --out "$T_TMP/bad5"
+# A broken sweep file: its own file:line error alone (a copy of the harness and the sweeps).
+mkdir -p "$T_TMP/tree/bench" && cp -r "$SIMUL_ROOT/bench/harness" "$SIMUL_ROOT/bench/sweeps" "$T_TMP/tree/bench/"
+for bad_line in "run x | tasks= | sleep --model eventloop --tasks {tasks} --ms 1" "frobnicate 3" "quick time-budget soon" "time-budget -1"; do
+  cp "$SIMUL_ROOT/bench/sweeps/c1_sleep.sweep" "$T_TMP/tree/bench/sweeps/c1_sleep.sweep"
+  echo "$bad_line" >>"$T_TMP/tree/bench/sweeps/c1_sleep.sweep"
+  expect_exit 2 "sweep line '$bad_line'" -- bash "$T_TMP/tree/bench/harness/bench.sh" --quick --out "$T_TMP/bad6"
+  [[ $(wc -l <"$T_TMP/err") -eq 1 ]] && grep -q 'c1_sleep.sweep:[0-9]*: ' "$T_TMP/err" && ! grep -q 'checkout' "$T_TMP/err" &&
+    ok "... one line with file:line: $(cut -c1-90 "$T_TMP/err")" || bad "... $(cat "$T_TMP/err")"
+done
+
+# Interleaving: each round runs its commands in an order shuffled from the run's seed, kept in
+# the plan (the same seed, the same order); a time-budget predicts what it cannot afford.
+mkdir -p "$T_TMP/ord/raw"
+order() { SIMUL_BENCH_SEED=$1 "${HARNESS[@]}" plan "$T_TMP/ord" "$SIMUL_ROOT/bench/sweeps/c10_limit.sweep" | awk -F'\t' '$1 == "R" { print $5 }'; }
+o1=$(order 7) o2=$(order 7) o3=$(order 8)
+[[ -n $o1 && $o1 == "$o2" && $o1 != "$o3" && $o1 != "$(seq -s ' ' 0 $(($(wc -w <<<"$o1") - 1)))" ]] &&
+  ok "rounds shuffled, reproducible from the seed ($(cut -c1-40 <<<"$o1")...)" || bad "orders: '$o1' '$o2' '$o3'"
+printf 'claim C1\nwarmup 1\nruns 2\ntime-budget 2\nrun s | t=1,2,3,4,5,6 | sleep --model sequential --tasks {t} --ms 100\n' >"$T_TMP/tb.sweep"
+"${HARNESS[@]}" plan "$T_TMP/ord" "$T_TMP/tb.sweep" >"$T_TMP/tb.tsv" 2>"$T_TMP/err"
+python3 - "$T_TMP/ord/raw/tb.plan.json" >"$T_TMP/tb.txt" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+over = [c["params"]["t"] for c in p["commands"] if c.get("over_time_budget")]
+once = [c["params"]["t"] for c in p["commands"] if c.get("runs_planned") == 1]
+print(" ".join(over), "|", " ".join(once), "|", round(p["eta_s"], 2))
+PY
+tb=$(cat "$T_TMP/tb.txt")
+# 6 commands of 0.1-0.6 s, 3 runs each, 6.4 s in all: the costliest run once, then go; at most 2 s.
+[[ $tb == *"6"*"|"*"|"* ]] && awk -v e="${tb##*| }" 'BEGIN { exit !(e <= 2) }' && grep -q 'over its time-budget of 2 s' "$T_TMP/err" &&
+  ok "time-budget 2: over-budget points predicted, the costly ones run once (over | once | eta: $tb)" ||
+  bad "time-budget: $tb; $(cat "$T_TMP/err")"
+
+# hyperfine and what it runs die with bench.sh, even when bench.sh alone gets SIGKILL.
+setsid "${BENCH[@]}" --only c1_sleep --out "$T_TMP/kill" >"$T_TMP/kill.log" 2>&1 &
+k=$!
+for _ in $(seq 100); do pgrep -f "hyperfine .*$T_TMP/kill/" >/dev/null && break; sleep 0.1; done
+sleep 0.5
+kill -KILL "$k"
+wait "$k" 2>/dev/null
+left=""
+for _ in $(seq 30); do left=$(pgrep -f -- "$T_TMP/kill/"); [[ -z $left ]] && break; sleep 0.1; done
+[[ -z $left ]] && ok "SIGKILL to bench.sh: its hyperfine and runs are gone" || bad "left after SIGKILL: $(ps -o pid,cmd -p "${left//$'\n'/,}" | cut -c1-100)"
+for p in $left; do kill -TERM "$p" 2>/dev/null; done
+
 # An interrupted run stays marked INCOMPLETE. It runs in its own process group, and the whole
 # group is signalled, as Ctrl-C signals the terminal's foreground group.
 setsid "${BENCH[@]}" --only c1_sleep --out "$T_TMP/cut" >"$T_TMP/cut.log" 2>&1 &
@@ -57,7 +105,13 @@ took=$(($(date +%s) - start))
 run=$T_TMP/run
 [[ $st -eq 0 ]] && ok "bench.sh --quick exits 0 in ${took} s" || bad "bench.sh --quick exited $st: $(grep -m1 'simul bench' "$T_TMP/run.log")"
 [[ ! -e $run/INCOMPLETE ]] && ok "the run is complete" || bad "the run is marked INCOMPLETE"
-timing && { [[ $took -le 90 ]] && ok "QUICK took ${took} s (<= 90)" || bad "QUICK took ${took} s, more than 90"; }
+# How long QUICK takes is a benchmark figure of this machine, reported here, never asserted.
+echo "info: QUICK took ${took} s here (load average $(cut -d' ' -f1-3 /proc/loadavg)); where it went:"
+sed 's/^/info:   /' "$run/times.txt" 2>/dev/null
+grep -q '^sweep c1_sleep: [0-9.]* s' "$run/times.txt" && grep -q '^total: [0-9.]* s' "$run/times.txt" &&
+  grep -q 'where the time went' "$T_TMP/run.log" && ok "times.txt and the log say where the time went, per sweep" ||
+  bad "no per-sweep times: $(cat "$run/times.txt" 2>&1 | head -3)"
+grep -q '^seed: [0-9]*$' "$run/env.txt" && ok "env.txt records the seed of the shuffled orders" || bad "env.txt has no seed"
 
 # Every chart is a non-empty PNG (its first bytes say so) and has an SVG beside it.
 for chart in c1_sleep memory c10_limit c5_sumsq c3_fetch20 c2_fetch c4_chess timeline c6_loop_lag c9_decision c11_memory c11_largest; do

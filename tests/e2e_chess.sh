@@ -79,7 +79,7 @@ for m in "${runs[@]}"; do
   [[ $per_table == "6:0" ]] && ok "$m: 8 moves at each of 6 tables" || bad "$m: tables:bad = $per_table"
   if timing; then
     w=$(json wall_s <<<"$r"); pr=$(json predicted_s <<<"$r"); lo=$(json bound_lo_s <<<"$r")
-    check "$m: measured $w s near predicted $pr s" "$w >= 0.95 * $lo && $w <= 2 * $pr"
+    tcheck "$m: measured $w s near predicted $pr s" "$w >= 0.95 * $lo && $w <= 2 * $pr"
   fi
 done
 
@@ -87,7 +87,7 @@ done
 if timing; then
   s=$(run_json chess --model sequential "${small[@]}" | json wall_s)
   a=$(run_json chess --model eventloop "${small[@]}" | json wall_s)
-  check "synchronous / asynchronous about 5.4 at 6 tables ($s / $a)" "$s / $a > 2.5 && $s / $a < 7"
+  tcheck "synchronous / asynchronous about 5.4 at 6 tables ($s / $a)" "$s / $a > 2.5 && $s / $a < 7"
 fi
 
 # The timeline chart renders from a trace.

@@ -83,13 +83,13 @@ if timing; then
     proc=$(RUNS=5 least spawn_ns - spawn --model multiprocess --workers 0 --tasks 200 $pin)
     thr=$(RUNS=5 least spawn_ns - spawn --model threadpool --workers 0 --tasks 200 $pin)
     coro=$(least - 10000 spawn --model eventloop --tasks 10000 $pin)
-    check "spawn ${pin:-unpinned}: a process ($proc ns) ≥ 3× a thread ($thr ns)" "$proc >= 3 * $thr"
-    check "spawn ${pin:-unpinned}: a thread ($thr ns) ≥ 3× a coroutine ($coro ns of CPU)" "$thr >= 3 * $coro"
+    tcheck "spawn ${pin:-unpinned}: a process ($proc ns) ≥ 3× a thread ($thr ns)" "$proc >= 3 * $thr"
+    tcheck "spawn ${pin:-unpinned}: a thread ($thr ns) ≥ 3× a coroutine ($coro ns of CPU)" "$thr >= 3 * $coro"
     tsw=$(least switch_ns - switch --model threadpool --workers 0 --rounds 2000 $pin)
     loop=$(least - 400000 switch --model eventloop --rounds 200000 $pin)
     direct=$(least - 400000 switch --model eventloop --direct --rounds 200000 $pin)
-    check "switch ${pin:-unpinned}: a thread's ($tsw ns) ≥ 10× a coroutine's through the loop ($loop ns of CPU)" "$tsw >= 10 * $loop"
-    check "switch ${pin:-unpinned}: a thread's ($tsw ns) ≥ 10× a direct coroutine switch ($direct ns of CPU)" "$tsw >= 10 * $direct"
+    tcheck "switch ${pin:-unpinned}: a thread's ($tsw ns) ≥ 10× a coroutine's through the loop ($loop ns of CPU)" "$tsw >= 10 * $loop"
+    tcheck "switch ${pin:-unpinned}: a thread's ($tsw ns) ≥ 10× a direct coroutine switch ($direct ns of CPU)" "$tsw >= 10 * $direct"
     check "switch ${pin:-unpinned}: the direct switch ($direct ns) is not dearer than the loop's ($loop ns)" "$direct <= 1.2 * $loop"
   done
 fi

@@ -89,7 +89,7 @@ for p in "" adir adir/ afifo; do
   expect_exit 2 "--trace '$p'" -- "$SIMUL" run sleep --model sequential --tasks 2 --ms 1500 --trace "$p"
   t1=$(date +%s.%N)
   [[ $(wc -l <"$T_TMP/err") -eq 2 ]] && grep -q -- "--trace '$p'" "$T_TMP/err" \
-    && check "--trace '$p': refused before the run ($(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s)" "$t1 - $t0 < 1" \
+    && tcheck "--trace '$p': refused before the run ($(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s)" "$t1 - $t0 < 1" \
     || bad "--trace '$p': $(cat "$T_TMP/err")"
 done
 [[ -p afifo && -z $(ls -A adir) && -z $(ls -d .tmp.* afifo.* 2>/dev/null) ]] && ok "nothing made by the refused paths" || bad "$(ls -a . adir)"

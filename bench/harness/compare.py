@@ -157,23 +157,23 @@ def signature(argv):
 
 
 def raw_times(plan, raw, name):
-    """{idx: [seconds of the runs that exited 0]} from hyperfine's JSON, in the plan's order, or {}."""
+    """{idx: [seconds of the runs that exited 0]} from hyperfine's JSON, or {}: the K-th
+    invocation's raw/NAME.rK.json holds the commands its plan's order lists, in that order
+    (harness/join.py reads them the same way); a plan without invocations is the older one,
+    every command in every round in the plan's order."""
     try:
-        rounds = [read_json(os.path.join(raw, f"{name}.r{k}.json"))["results"]
-                  for k in range(1, int(plan["rounds"]) + 1)]
-        out, pos = {}, 0
-        for c in plan["commands"]:
-            if c.get("kind") == "predict" or not c.get("shell"):
-                continue
-            times = []
-            for res in rounds:
-                r = res[pos]
+        invs = plan.get("invocations")
+        if invs is None:
+            order = [c["idx"] for c in plan["commands"] if c.get("kind") != "predict" and c.get("shell")]
+            invs = [{"order": order}] * int(plan["rounds"])
+        out = {}
+        for k, inv in enumerate(invs, 1):
+            res = read_json(os.path.join(raw, f"{name}.r{k}.json"))["results"]
+            for r, idx in zip(res, inv["order"], strict=True):
                 codes = r.get("exit_codes") or [0] * len(r["times"])
-                times += [float(t) for t, x in zip(r["times"], codes) if x == 0]
-            out[str(c["idx"])] = times
-            pos += 1
+                out.setdefault(str(idx), []).extend(float(t) for t, x in zip(r["times"], codes) if x == 0)
         return out
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return {}
 
 

@@ -16,42 +16,51 @@ def rec_column(key):
     return "rec_" + key if key in BASE or key == "records" else key
 
 
-def hyperfine_rounds(raw, plan):
-    """hyperfine's results, one list per round (None for a round that left no file), in the
-    order the commands were given."""
-    rounds = []
-    for k in range(1, plan["rounds"] + 1):
+def invocations(plan):
+    """hyperfine's invocations of a sweep, [{warmup, runs, order}] (order: command indices in
+    the order they ran); a plan from before the interleaving ran every command in every round
+    in the plan's order."""
+    if plan.get("invocations") is not None:
+        return plan["invocations"]
+    order = [c["idx"] for c in plan["commands"] if c.get("shell")]
+    return [{"warmup": plan["warmup"], "runs": plan["runs"], "order": order}] * plan["rounds"]
+
+
+def hyperfine_times(raw, plan):
+    """{idx: {times, codes, missing, layout}} from raw/NAME.rK.json, the K-th invocation:
+    each command's times and exit codes over every invocation that ran it, whether one of those
+    left no result, and its (warm-up, runs) in each, in the order they ran (its records follow
+    the same order)."""
+    out = {}
+    for k, inv in enumerate(invocations(plan), 1):
         p = os.path.join(raw, f"{plan['name']}.r{k}.json")
-        rounds.append(read_json(p)["results"] if os.path.exists(p) else None)
-    return rounds
-
-
-def times_of(rounds, pos):
-    """The times and exit codes of the pos-th command over every round; missing if a round lacks it."""
-    times, codes, missing = [], [], False
-    for res in rounds:
-        if res is None or pos >= len(res):
-            missing = True
-            continue
-        times += res[pos]["times"]
-        codes += [x if x is not None else -1 for x in res[pos].get("exit_codes", [0] * len(res[pos]["times"]))]
-    return times, codes, missing
+        res = read_json(p)["results"] if os.path.exists(p) else None
+        for j, idx in enumerate(inv["order"]):
+            e = out.setdefault(idx, {"times": [], "codes": [], "missing": False, "layout": []})
+            e["layout"].append((inv["warmup"], inv["runs"]))
+            if res is None or j >= len(res):
+                e["missing"] = True
+                continue
+            e["times"] += res[j]["times"]
+            e["codes"] += [x if x is not None else -1 for x in res[j].get("exit_codes", [0] * len(res[j]["times"]))]
+    return out
 
 
 def predicted_row(row, c):
     """A `predict` line, a command over the sweep's budget (its prediction stands for it), or a
     command whose prediction failed (so hyperfine never ran it)."""
-    row["status"] = "predicted" if (c["kind"] == "predict" or c.get("over_budget")) and not c["error"] else "failed"
+    over = c.get("over_budget") or c.get("over_time_budget")
+    row["status"] = "predicted" if (c["kind"] == "predict" or over) and not c["error"] else "failed"
     row["first_error"] = c["error"]
     for k, v in (c.get("predict_record") or {}).items():
         row.setdefault("rec_" + k if k in BASE else k, v)
     return row
 
 
-def status_of(row, plan, times, codes, recs, err, missing, hf_status):
+def status_of(row, plan, times, codes, recs, err, missing, hf_status, layout):
     """ok only when every run exited 0, every run left a record and every record is verified."""
     ok_times = [t for t, x in zip(times, codes) if x == 0]
-    expected = (plan["warmup"] + plan["runs"]) * plan["rounds"]
+    expected = sum(w + r for w, r in layout)
     failed_runs = sum(1 for x in codes if x != 0)
     row["runs_total"], row["runs_ok"] = len(times), len(ok_times)
     verified = bool(recs) and all(r.get("verified") is True for r in recs)
@@ -71,7 +80,7 @@ def status_of(row, plan, times, codes, recs, err, missing, hf_status):
     return ok_times
 
 
-def add_figures(row, plan, ok_times, recs):
+def add_figures(row, plan, ok_times, recs, layout):
     """hyperfine's statistics, then simul's own figures: the median over the records (warm-up
     included: memory and context switches do not warm up), text fields from the last record."""
     row["mean_s"] = statistics.fmean(ok_times)
@@ -88,9 +97,9 @@ def add_figures(row, plan, ok_times, recs):
             row[rec_column(k)] = vals[-1]
     row["records"] = len(recs)
     # simul's own wall time of the run (set-up such as a server's start or a calibration
-    # excluded), over the measured runs: the warm-ups are the first records of each round.
-    per = plan["warmup"] + plan["runs"]
-    walls = [r.get("wall_s") for k, r in enumerate(recs) if k % per >= plan["warmup"]]
+    # excluded), over the measured runs: the warm-ups are the first records of each invocation.
+    measured = [k >= w for w, r in layout for k in range(w + r)]
+    walls = [r.get("wall_s") for r, m in zip(recs, measured) if m]
     walls = [w for w in walls if isinstance(w, (int, float))]
     if walls:
         row["run_mean_s"] = statistics.fmean(walls)
@@ -116,9 +125,9 @@ def write_csv(path, rows):
 def join(run_dir, name):
     raw = os.path.join(run_dir, "raw")
     plan = read_json(os.path.join(raw, f"{name}.plan.json"))
-    rounds = hyperfine_rounds(raw, plan)
+    hf = hyperfine_times(raw, plan)
     hf_status = first_line_of(os.path.join(raw, f"{name}.hyperfine.status"))
-    rows, pos = [], 0
+    rows = []
     skipped = [c for c in plan["commands"] if c.get("skipped")]
     for c in plan["commands"]:
         if c.get("skipped"):
@@ -129,13 +138,12 @@ def join(run_dir, name):
         if not c.get("shell"):
             rows.append(predicted_row(row, c))
             continue
-        times, codes, missing = times_of(rounds, pos)
-        pos += 1
+        e = hf.get(c["idx"], {"times": [], "codes": [], "missing": True, "layout": []})
         recs = read_jsonl(os.path.join(raw, f"{name}.{c['idx']}.jsonl"))
         err = first_line_of(os.path.join(raw, f"{name}.{c['idx']}.err"))
-        ok_times = status_of(row, plan, times, codes, recs, err, missing, hf_status)
+        ok_times = status_of(row, plan, e["times"], e["codes"], recs, err, e["missing"], hf_status, e["layout"])
         if row["status"] == "ok":
-            add_figures(row, plan, ok_times, recs)
+            add_figures(row, plan, ok_times, recs, e["layout"])
         rows.append(row)
     write_csv(os.path.join(run_dir, f"{name}.csv"), rows)
     ok = sum(1 for r in rows if r["status"] in ("ok", "predicted"))

@@ -2,9 +2,10 @@
 # plan.py: a sweep expanded into commands, each with simul's prediction, saved as raw/NAME.plan.json for hyperfine.
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
+import random
 import shlex
 import subprocess
-
 import sys
 
 from . import claims, models, peers, sweeps
@@ -105,9 +106,67 @@ def skipped_lines(spec, cmds):
             for line, ser in why.items()]
 
 
+def seed_of(name):
+    """The run's seed (bench.sh sets SIMUL_BENCH_SEED once a run and writes it into env.txt;
+    set it to replay a run's orders), mixed with the sweep's name: each sweep its own order."""
+    text = os.environ.get("SIMUL_BENCH_SEED", "")
+    if text and not (text.isascii() and text.isdigit()):
+        die(f"SIMUL_BENCH_SEED '{text}' must be a whole number (or unset): fix the environment", 2)
+    seed = int(text) if text else random.SystemRandom().randrange(1 << 32)
+    return seed, random.Random(f"{seed}:{name}")
+
+
+def cost(spec, c):
+    """The plan's estimate of one run of a command: its prediction (or the sweep's `expect`)
+    and the start-up its prediction leaves out (a peer's interpreter, a server, a calibration)."""
+    return max(c["predicted_s"] or 0, spec.expect) + (0.2 if c.get("program") else 0.02)
+
+
+def schedule(spec, runs, rng):
+    """hyperfine's invocations for the commands it runs: [{warmup, runs, order}], order being
+    command indices in the shuffled order they run (Google Benchmark's random interleaving: a
+    change of the CPU's speed during a sweep hits every series alike, not the ones that ran
+    then). Every round runs every command, each round in its own order. Under the sweep's
+    time-budget, the costliest commands first lose their repetitions (one run, in one
+    invocation of their own: a long run is the least noisy), then, if that is not enough, are
+    not run at all (`over_time_budget`, their prediction stands in). Returns (invocations, eta)."""
+    per = spec.warmup + spec.runs
+    full = {c["idx"]: cost(spec, c) * per * spec.rounds for c in runs}
+    single = set()
+    total = sum(full.values())
+    if spec.time_budget:
+        for c in sorted(runs, key=lambda c: -full[c["idx"]]):
+            if total <= spec.time_budget:
+                break
+            if per * spec.rounds > 1:
+                single.add(c["idx"])
+                total -= full[c["idx"]] - cost(spec, c)
+        for c in sorted(runs, key=lambda c: -cost(spec, c)):
+            if total <= spec.time_budget:
+                break
+            c["over_time_budget"] = spec.time_budget
+            total -= cost(spec, c) if c["idx"] in single else full[c["idx"]]
+            single.discard(c["idx"])
+    kept = [c["idx"] for c in runs if not c.get("over_time_budget")]
+    many = [i for i in kept if i not in single]
+    invocations = []
+    for _ in range(spec.rounds if many else 0):
+        invocations.append({"warmup": spec.warmup, "runs": spec.runs, "order": rng.sample(many, len(many))})
+    once = [i for i in kept if i in single]
+    if once:
+        invocations.insert((len(invocations) + 1) // 2,
+                           {"warmup": 0, "runs": 1, "order": rng.sample(once, len(once))})
+    for c in runs:
+        if c["idx"] in single:
+            c["runs_planned"] = 1
+    return invocations, total
+
+
 def plan(run_dir, sweep_file, quick, full=False):
-    """Writes raw/NAME.plan.json and prints, for bench.sh, the settings, then one line per
-    command hyperfine runs (tab-separated: C, its name, its shell line)."""
+    """Writes raw/NAME.plan.json and prints, for bench.sh, the settings, one line per hyperfine
+    invocation (tab-separated: R, its number, warm-up, runs, the commands' positions among the
+    C lines in the order they run), then one line per command hyperfine runs (C, its name, its
+    shell line)."""
     spec = sweeps.parse(sweep_file, quick, full)
     spec = sweeps.expand_models(spec, *models.for_sweep(spec))  # '{model: WORDS}' lines, one per model
     if not claims.by_id().get(spec.claim):
@@ -115,22 +174,66 @@ def plan(run_dir, sweep_file, quick, full=False):
             f"add one or fix the claim line", 2)
     raw = os.path.join(run_dir, "raw")
     simul = simul_bin()
-    cmds = []
-    for line in spec.lines:
-        for combo in sweeps.product(line.params):
-            cmds.append(expand(spec, line, combo, len(cmds), raw, simul))
+    todo = [(line, combo) for line in spec.lines for combo in sweeps.product(line.params)]
+    # The predictions are separate programs (a peer's starts an interpreter: most of a quick
+    # plan's time): one per core at a time.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        cmds = list(pool.map(lambda t: expand(spec, t[1][0], t[1][1], t[0], raw, simul), enumerate(todo)))
+    seed, rng = seed_of(spec.name)
+    invocations, eta = schedule(spec, [c for c in cmds if c.get("shell")], rng)
+    for c in cmds:
+        if c.get("over_time_budget"):
+            del c["shell"]
     runs = [c for c in cmds if c.get("shell")]
-    per = spec.warmup + spec.runs
-    # A peer's process also starts an interpreter and sets up (a server, a calibration, a
-    # pool): its start-up and set-up are outside its prediction, about 0.2 s here.
-    eta = sum(max(c["predicted_s"] or 0, spec.expect) + (0.2 if c.get("program") else 0.02)
-              for c in runs) * per * spec.rounds
+    pos = {c["idx"]: k for k, c in enumerate(runs)}
     doc = {"name": spec.name, "claim": spec.claim, "order": spec.order, "charts": spec.charts,
            "warmup": spec.warmup, "runs": spec.runs, "rounds": spec.rounds, "budget": spec.budget,
+           "time_budget": spec.time_budget, "seed": seed, "invocations": invocations,
            "quick": quick, "full": full, "stops": spec.stops, "commands": cmds, "eta_s": eta}
     for line in skipped_lines(spec, cmds):
         print("simul bench: " + line, file=sys.stderr)
+    over = [c["name"] for c in cmds if c.get("over_time_budget")]
+    if over:
+        print(f"simul bench: {spec.name}: {len(over)} commands over its time-budget of {spec.time_budget:g} s "
+              f"are predicted, not run: {', '.join(over)}", file=sys.stderr)
     write_atomic(os.path.join(raw, f"{spec.name}.plan.json"), json.dumps(doc, indent=1))
     print(f"S\t{spec.warmup}\t{spec.runs}\t{spec.rounds}\t{eta:.0f}\t{len(runs)}")
+    for k, inv in enumerate(invocations, 1):
+        print(f"R\t{k}\t{inv['warmup']}\t{inv['runs']}\t{' '.join(str(pos[i]) for i in inv['order'])}")
     for c in runs:
         print(f"C\t{c['name']}\t{c['shell']}")
+
+
+def extra_round(run_dir, name, idxs, runs, warmup=0):
+    """More runs of some of a sweep's commands (by idx; say, the points whose verdict is still
+    undecided), after its rounds: one more hyperfine invocation, in a shuffled order, whose
+    times and records join.py adds to theirs (the plan's invocations list it). Returns
+    hyperfine's exit status (127: hyperfine is missing)."""
+    raw = os.path.join(run_dir, "raw")
+    path = os.path.join(raw, f"{name}.plan.json")
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    by_idx = {c["idx"]: c for c in doc["commands"] if c.get("shell")}
+    order = [i for i in dict.fromkeys(idxs) if i in by_idx]
+    if not order or runs < 1:
+        return 0
+    random.Random(f"{doc.get('seed', 0)}:{name}:{len(doc.get('invocations') or [])}").shuffle(order)
+    invs = doc.get("invocations")
+    if invs is None:  # a plan from before the interleaving: its rounds, spelt out
+        from .join import invocations
+        invs = invocations(doc)
+    k = len(invs) + 1
+    argv = ["hyperfine", "-i", "--style", "basic", "--warmup", str(warmup), "--runs", str(runs),
+            "--export-json", os.path.join(raw, f"{name}.r{k}.json")]
+    for i in order:
+        argv += ["-n", by_idx[i]["name"], by_idx[i]["shell"]]
+    # It dies with this process (PR_SET_PDEATHSIG through util-linux's setpriv, when there).
+    if subprocess.run(["setpriv", "--pdeathsig", "TERM", "true"], capture_output=True).returncode == 0:
+        argv = ["setpriv", "--pdeathsig", "TERM"] + argv
+    try:
+        st = subprocess.run(argv, stdout=sys.stderr).returncode
+    except OSError:
+        return 127
+    doc["invocations"] = invs + [{"warmup": warmup, "runs": runs, "order": order}]
+    write_atomic(path, json.dumps(doc, indent=1))
+    return st

@@ -38,6 +38,10 @@
   budget S         a command whose prediction is over S seconds a run is not run: its row is
                    the prediction alone (status predicted), so a series stops where it would
                    take too long and the chart draws what it would have taken
+  time-budget S    the whole sweep's seconds (its runs, as the plan estimates them): over it,
+                   the costliest points lose their repetitions first (one run each: a long
+                   run is the least noisy), then, costliest first, are not run at all (status
+                   predicted, the prediction drawn in their place); the plan says which
   expect S         a run takes at least S seconds whatever its prediction says (a cost the
                    prediction leaves out): the plan's time estimate counts S, and each run's
                    watchdog allows 4·S + 10 s at least
@@ -80,6 +84,7 @@ class Spec:
     runs: int = 3
     rounds: int = 1
     budget: float = 0.0  # seconds a run; 0: none
+    time_budget: float = 0.0  # seconds the whole sweep; 0: none
     expect: float = 0.0  # seconds a run takes at least, whatever its prediction
     watchdog: int = 20  # seconds a run may take at least before it is killed
     stops: bool = False
@@ -103,6 +108,10 @@ def _command(key, rest, where):
         if "=" not in item:
             die(f"{where}: parameter '{item}' wants name=v1,v2: fix the sweep file", 2)
         name, vals = item.split("=", 1)
+        # An empty name or value would reach simul as a missing argument ('--tasks --ms').
+        if not name or "" in vals.split(","):
+            die(f"{where}: parameter '{item}' has an empty {'name' if not name else 'value'}: "
+                f"write name=v1,v2 with no empty item: fix the sweep file", 2)
         params.append((name, vals.split(",")))
     if key == "exec":
         return Line(key, parts[0], params, parts[3], parts[2])
@@ -142,10 +151,10 @@ def _directive(spec, fast, key, rest, where):
         if not _whole(rest) or (key != "warmup" and int(rest) < 1):
             die(f"{where}: {key} '{rest}' must be a whole number (runs, rounds, watchdog >= 1): fix the sweep file", 2)
         target[key] = int(rest)
-    elif key in ("budget", "expect"):
+    elif key in ("budget", "expect", "time-budget"):
         if not 0 < (fnum(rest) or 0) < 1e9:
             die(f"{where}: {key} '{rest}' must be a number of seconds above 0: fix the sweep file", 2)
-        target[key] = fnum(rest)
+        target[key.replace("-", "_")] = fnum(rest)
     elif key in COMMAND_KINDS:
         target.setdefault("lines", []).append(_command(key, rest, where))
     elif key in ("claim", "order", "charts", "stops") and fast is not None:
@@ -165,7 +174,7 @@ def _directive(spec, fast, key, rest, where):
         spec.stops = True
     else:
         die(f"{where}: unknown directive '{key}': use claim, order, charts, stops, warmup, runs, rounds, "
-            f"watchdog, budget, expect, run, predict, exec, peer, quick, full", 2)
+            f"watchdog, budget, time-budget, expect, run, predict, exec, peer, quick, full", 2)
 
 
 def parse(path, quick=False, full=False):

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 from harness import sweeps  # noqa: E402
 
 WORDS = [b"claim ", b"order ", b"charts ", b"warmup ", b"runs ", b"rounds ", b"run ", b"predict ",
-         b"exec ", b"quick ", b"C1", b"|", b" | ", b"=", b",", b"#", b"\n", b"\r\n", b"\t", b" ", b"{trace}",
+         b"exec ", b"quick ", b"full ", b"budget ", b"time-budget ", b"expect ", b"C1", b"|", b" | ", b"=", b",", b"#", b"\n", b"\r\n", b"\t", b" ", b"{trace}",
          b"{root}", b"tasks=1,2", b"--model eventloop", b"0", b"7", b"99999999999999999999", b"-1",
          "\u00b2".encode(), "\u0663".encode(), "\u00a0".encode(), b"\xff", b"\xc3", b"\x00", b".sweep"]
 
@@ -62,8 +62,10 @@ def lines_of(path, quick):
 def check_spec(spec):
     """What a parsed sweep promises the rest of the harness."""
     assert spec.claim, "parsed without a claim"
+    assert 0 <= spec.time_budget < 1e9 and spec.time_budget == spec.time_budget, spec.time_budget
     for line in spec.lines:
         assert line.kind in sweeps.COMMAND_KINDS and line.series and line.args, line
+        assert all(name and "" not in vals for name, vals in line.params), ("an empty name or value", line)
         size = 1
         for _, vals in line.params:
             size *= len(vals)
