@@ -10,6 +10,7 @@
                                                      print env.txt's model_NAME lines
   python3 -m harness fingerprint RUN start|end       add `simul fingerprint` to env.txt (fingerprint.py)
   python3 -m harness settle SECONDS                  wait up to SECONDS while the machine is busy
+  python3 -m harness rerun RUN SECONDS               more runs of the points behind undecided checks (rerun.py)
   python3 -m harness names                           the sweeps, in the order they run
   python3 -m harness expand SWEEP_FILE [--quick|--full]  the sweep's commands, each line's
                                                      '{model: WORDS}' expanded, nothing predicted:
@@ -19,12 +20,12 @@
 import os
 import sys
 
-from . import claims, fingerprint, join, models, plan, report, report_html, sweeps
+from . import claims, fingerprint, join, models, plan, report, report_html, rerun, sweeps
 from . import util
 from .util import die
 
 USAGE = ("usage: python3 -m harness plan RUN SWEEP_FILE [--quick|--full] | join RUN NAME | report RUN | html RUN | models RUN "
-         "| fingerprint RUN start|end | settle SECONDS | names | claims | expand SWEEP_FILE [--quick|--full]")
+         "| fingerprint RUN start|end | settle SECONDS | rerun RUN SECONDS | names | claims | expand SWEEP_FILE [--quick|--full]")
 
 
 def claims_table():
@@ -64,6 +65,8 @@ def main(argv):
         fingerprint.record(argv[1], argv[2], util.simul_bin())
     elif cmd == "settle" and n == 2 and argv[1].isdigit():
         fingerprint.settle(int(argv[1]))
+    elif cmd == "rerun" and n == 3 and argv[2].isdigit():
+        sys.exit(rerun.rerun(argv[1], int(argv[2])))
     elif cmd == "names" and n == 1:
         print(" ".join(s.name for s in sweeps.all_specs()))
     elif cmd == "claims" and n == 1:

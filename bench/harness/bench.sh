@@ -40,7 +40,8 @@ Each round of a sweep runs its commands in a shuffled order (SIMUL_BENCH_SEED=N 
 orders; env.txt keeps the seed, raw/NAME.plan.json each order); a sweep's 'time-budget' predicts
 what it cannot afford. At the end it prints where the time went (also in the run's times.txt).
 
-Environment: SETTLE=seconds to wait for a busy machine (60; 0: not at all); SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
+Environment: SETTLE=seconds to wait for a busy machine (60; 0: not at all); RERUN_S=seconds
+of more runs for points whose check is undecided (60, quick 8; 0: none); SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
 Python peers run on Debian's /usr/bin/python3). Exit status: 0 the run is complete
 (its report may still mark claims failed), 1 it could not run or was interrupted, 2 bad usage.
 EOF
@@ -75,6 +76,8 @@ for tool in hyperfine:hyperfine gnuplot:gnuplot-nox python3:python3; do
     die "${tool%%:*} is missing: install it with 'apt-get install ${tool#*:}' (or run 'make deps' as root)"
 done
 [[ -x $SIMUL ]] || die "$SIMUL is missing: build it with 'make' (or set SIMUL=path/to/simul)"
+rerun_s=${RERUN_S:-$([[ $quick == 1 ]] && echo 8 || echo 60)}
+[[ $rerun_s =~ ^[0-9]{1,4}$ ]] || die "RERUN_S='$rerun_s': give whole seconds for more runs of undecided points, 0 to 9999 (0: none)" 2
 [[ $settle =~ ^[0-9]{1,4}$ ]] || die "SETTLE='$settle': give whole seconds to wait for a busy machine, 0 to 9999 (0: do not wait)" 2
 
 # A sweep file's own error (file:line, exit 2) is the whole message; anything else is a harness
@@ -259,6 +262,14 @@ for s in "${sweeps[@]}"; do
   left=$((left - e)) est_done=$((est_done + e))
   [[ $left -lt 0 ]] && left=0
 done
+
+# ---- More runs where a check is undecided (harness/rerun.py) ----------------------------------
+# A check whose runs straddle its threshold gets its deciding points run again, within RERUN_S.
+current="more runs of undecided points"
+t_rerun=$(now)
+"${HARNESS[@]}" rerun "$run" "$rerun_s" ||
+  echo "simul bench: the extra runs of undecided points failed; the report judges the runs it has" >&2
+times+=("more runs of undecided points: $(since "$t_rerun") s (at most RERUN_S=$rerun_s)")
 
 # ---- Charts and the report ----------------------------------------------------------------
 current="the end's fingerprint"

@@ -83,7 +83,7 @@ figure.chart figcaption{font-size:.85em;color:#57606a}
 .keyoff{opacity:.3}
 #tip{position:fixed;pointer-events:none;background:#fffffe;border:1px solid #57606a;border-radius:4px;padding:.35em .6em;
   font-size:13px;max-width:480px;box-shadow:0 2px 6px rgba(0,0,0,.25);display:none;z-index:10;white-space:pre-line}
-.checks li.ok::marker{content:'✔ ';color:#2ca02c}.checks li.no::marker{content:'✘ ';color:#d62728}
+.checks li.ok::marker{content:'✔ ';color:#2ca02c}.checks li.no::marker{content:'✘ ';color:#d62728}.checks li.undecided::marker{content:'? ';color:#b8860b}
 dl.env{display:grid;grid-template-columns:max-content auto;gap:.1em 1em;font-size:.88em}
 dl.env dt{font-weight:bold}dl.env dd{margin:0;font-family:monospace}
 .filters{margin:.6em 0}.filters label{margin-right:1.2em}

@@ -2,6 +2,7 @@
 # join.py: hyperfine's times and simul's records of one sweep, joined into NAME.csv, one row per command.
 import csv
 import io
+import json
 import os
 import statistics
 
@@ -106,6 +107,18 @@ def add_figures(row, plan, ok_times, recs, layout):
         row["run_sd_s"] = statistics.stdev(walls) if len(walls) > 1 else 0.0
 
 
+def run_samples(ok_times, recs, layout):
+    """Each measured run's own figures, in the order they ran: hyperfine's time and the numeric
+    fields of simul's record (warm-ups left out), what uncertainty.py resamples to give every
+    check an interval over the runs."""
+    measured = [k >= w for w, r in layout for k in range(w + r)]
+    mrecs = [r for r, m in zip(recs, measured) if m]
+    if len(mrecs) != len(ok_times):
+        mrecs = []  # records and times do not pair up: the times alone are resampled
+    nums = [{k: v for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)} for r in mrecs]
+    return {"times": list(ok_times), "recs": nums}
+
+
 def fmt_cell(v):
     return "%.6g" % v if isinstance(v, float) else v
 
@@ -127,7 +140,7 @@ def join(run_dir, name):
     plan = read_json(os.path.join(raw, f"{name}.plan.json"))
     hf = hyperfine_times(raw, plan)
     hf_status = first_line_of(os.path.join(raw, f"{name}.hyperfine.status"))
-    rows = []
+    rows, samples = [], {}
     skipped = [c for c in plan["commands"] if c.get("skipped")]
     for c in plan["commands"]:
         if c.get("skipped"):
@@ -144,8 +157,10 @@ def join(run_dir, name):
         ok_times = status_of(row, plan, e["times"], e["codes"], recs, err, e["missing"], hf_status, e["layout"])
         if row["status"] == "ok":
             add_figures(row, plan, ok_times, recs, e["layout"])
+            samples[c["idx"]] = run_samples(ok_times, recs, e["layout"])
         rows.append(row)
     write_csv(os.path.join(run_dir, f"{name}.csv"), rows)
+    write_atomic(os.path.join(raw, f"{name}.samples.json"), json.dumps(samples))
     ok = sum(1 for r in rows if r["status"] in ("ok", "predicted"))
     bad = [r for r in rows if r["status"] == "failed"]
     stopped = sum(1 for r in rows if r["status"] == "stopped")

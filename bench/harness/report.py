@@ -62,7 +62,7 @@ def judgement(d, skipped=()):
         out.append(f"**Parameters:** {d.params}.  ")
     out += [f"**Prediction:** {d.prediction}.  ", f"**Thresholds:** {d.thresholds}.", ""]
     if d.checks:
-        out += ["Checks: " + "; ".join(f"{name} {'✔' if ok else '✘'}" for name, ok in d.checks) + ".", ""]
+        out += ["Checks: " + "; ".join(f"{name} {'✔' if ok else '?' if ok is None else '✘'}" for name, ok in d.checks) + ".", ""]
     if d.sentence:
         out += [f"**What the numbers mean:** {d.sentence}", ""]
     for line in list(d.peers) + list(skipped):

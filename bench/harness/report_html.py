@@ -65,7 +65,7 @@ def judgement(d, skipped):
     out.append(f"<p><b>Prediction:</b> {md_inline(d.prediction)}.<br><b>Thresholds:</b> {md_inline(d.thresholds)}.</p>")
     if d.checks:
         out.append('<ul class="checks">' + "".join(
-            f'<li class="{"ok" if ok else "no"}">{md_inline(name)}</li>' for name, ok in d.checks) + "</ul>")
+            f'<li class="{"ok" if ok else "undecided" if ok is None else "no"}">{md_inline(name)}</li>' for name, ok in d.checks) + "</ul>")
     if d.sentence:
         out.append(f"<p><b>What the numbers mean:</b> {md_inline(d.sentence)}</p>")
     out += [f"<p>{md_inline(x)}</p>" for x in list(d.peers) + list(skipped)]

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
-# verdicts.py: each claim's verdict (holds, does not hold, failed, not run) from its sweeps and its module's judge.
+# verdicts.py: each claim's verdict (holds, does not hold, undecided, failed, not run) from its sweeps and its module's judge.
 from dataclasses import dataclass, field
 
+from . import uncertainty
 from .util import fnum
 
 
@@ -31,13 +32,26 @@ def noise_note(loaded, names, env):
             f"at the end on {env.get('cores', '?')} cores: read these figures as rough.")
 
 
+def verdict_of(checks):
+    """does not hold when a check fails beyond the noise; undecided when none does but one's
+    resamples straddle its threshold (named, with why); holds when every check holds beyond it."""
+    states = [ok for _, ok in checks]
+    if any(ok is False for ok in states):
+        return "does not hold", ""
+    open_ = [text for text, ok in checks if ok is None]
+    if open_:
+        more = f" (and {len(open_) - 1} more)" if len(open_) > 1 else ""
+        return "undecided", f"within the runs' noise: {open_[0]}{more}"
+    return "holds", ""
+
+
 def run_judge(mod, names, loaded, ctx):
     """The module's judgement, or the error that kept it from judging (a failure, said plainly)."""
     judge = getattr(mod, "judge", None)
     if judge is None:
         return None, f"{mod.FILE} defines no judge(sweeps, ctx)"
     try:
-        return judge({n: loaded[n] for n in names}, ctx), ""
+        return uncertainty.judge(mod, {n: loaded[n] for n in names}, ctx), ""
     except Exception as e:  # a verdict that cannot be computed is a failure, not a traceback
         return None, f"report: {type(e).__name__}: {e}"
 
@@ -66,7 +80,7 @@ def judge_claim(mod, names, selected, loaded, ctx):
     if fails:
         res.why = f"{len(fails)} command(s) failed; the first ({fails[0]['series']}): {fails[0]['first_error']}"
     elif d and d.checks:
-        res.verdict = "holds" if all(ok for _, ok in d.checks) else "does not hold"
+        res.verdict, res.why = verdict_of(d.checks)
     else:
         res.why = "no measured point to judge"
     if d and d.sentence:

@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: MIT
+# uncertainty.py: every check of every claim judged over its runs: the claim's own judge re-run on bootstrap resamples of each point's runs.
+"""A claim's judge turns a sweep's rows into checks, each (what was checked, passed). To give
+every check an interval without writing each claim twice, the judge is run again on B
+resamples of the sweep: each measured point's runs drawn with replacement (hyperfine's times
+and simul's records together, raw/NAME.samples.json), or, for a point measured once, its time
+fields scaled by a noise drawn from how much the sweep's other points varied (at least
+ONE_RUN_CV when none ran twice). A check then
+
+  holds           when it held on the measurement and in at least DECIDED of the resamples,
+  does not hold   when it failed on the measurement and in at least DECIDED of them,
+  is undecided    otherwise: the measurement's noise straddles its threshold.
+
+The resamples are seeded by the claim, so a report rendered twice says the same."""
+import copy
+import json
+import math
+import os
+import random
+import re
+import statistics
+import time
+
+from .join import rec_column
+from .util import fnum
+
+DECIDED = 0.9       # the share of resamples a decided check agrees with its measurement in
+ONE_RUN_CV = 0.05   # a point measured once varies by this much (sd / mean) when no point of its sweep ran twice (the reference run's sweeps: a median of 1-9%)
+CV_RANGE = (0.02, 0.5)
+BUDGET_S = 2.0      # the time the resamples of one claim may take (its judge's cost sets B)
+B_RANGE = (40, 200)
+TIME_SUFFIXES = ("_s", "_ms", "_us", "_ns")
+
+
+def is_time(key):
+    return key.endswith(TIME_SUFFIXES) and not key.startswith("p_") and "pred" not in key
+
+
+def fmt(x):
+    return "%.6g" % x
+
+
+def load_samples(sweep):
+    """{idx: {times, recs}} for a sweep's measured points; {} for a run from before samples."""
+    p = os.path.join(sweep.run_dir, "raw", f"{sweep.name}.samples.json")
+    try:
+        with open(p, encoding="utf-8") as f:
+            doc = json.load(f)
+        return {str(k): v for k, v in doc.items()} if isinstance(doc, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def pooled_cv(samples):
+    """How much a point of this sweep varies from run to run: the median sd / mean of the points
+    that ran at least twice, within CV_RANGE; ONE_RUN_CV when none did."""
+    cvs = []
+    for s in samples.values():
+        t = s.get("times") or []
+        if len(t) >= 2 and statistics.fmean(t) > 0:
+            cvs.append(statistics.stdev(t) / statistics.fmean(t))
+    cv = statistics.median(cvs) if cvs else ONE_RUN_CV
+    return min(max(cv, CV_RANGE[0]), CV_RANGE[1])
+
+
+def resample_row(row, smp, rng, cv):
+    r = dict(row)
+    times = (smp or {}).get("times") or []
+    if len(times) >= 2:
+        pick = [rng.randrange(len(times)) for _ in times]
+        ts = [times[i] for i in pick]
+        r.update(mean_s=fmt(statistics.fmean(ts)), median_s=fmt(statistics.median(ts)),
+                 min_s=fmt(min(ts)), max_s=fmt(max(ts)), sd_s=fmt(statistics.stdev(ts)))
+        recs = smp.get("recs") or []
+        if len(recs) == len(times):
+            rs = [recs[i] for i in pick]
+            for k in recs[0]:
+                col = rec_column(k)
+                if col in r:
+                    r[col] = fmt(statistics.median(x[k] for x in rs if k in x))
+            walls = [x["wall_s"] for x in rs if "wall_s" in x]
+            if walls and "run_mean_s" in r:
+                r["run_mean_s"] = fmt(statistics.fmean(walls))
+        return r
+    # Measured once: every time of the row moves together, as a slow run is slow throughout.
+    f = math.exp(rng.gauss(0.0, cv))
+    for k, v in row.items():
+        x = fnum(v) if is_time(k) else None
+        if x is not None and k != "sd_s":
+            r[k] = fmt(x * f)
+    return r
+
+
+def resampled(sweeps, samples, cvs, rng, only=None):
+    """The claim's sweeps with every measured point (or only the (sweep, idx) `only`) resampled."""
+    out = {}
+    for n, s in sweeps.items():
+        view = copy.copy(s)
+        view.rows = [resample_row(r, samples[n].get(str(r["idx"])), rng, cvs[n])
+                     if r.get("status") == "ok" and (only is None or only == (n, str(r["idx"]))) else r
+                     for r in s.rows]
+        out[n] = view
+    return out
+
+
+def keyed(checks):
+    """Each check by its words without their numbers (which the resamples move), numbered when
+    two read alike."""
+    seen = {}
+    out = []
+    for text, ok in checks:
+        k = re.sub(r"[-+]?\d[\d,.]*(e[-+]?\d+)?", "#", str(text))
+        seen[k] = seen.get(k, 0) + 1
+        out.append(((k, seen[k]), text, ok))
+    return out
+
+
+def outcomes(judge, sweeps, ctx, samples, cvs, rng, n, only=None):
+    """{check key: [times held, times judged]} over n resamples."""
+    counts = {}
+    for _ in range(n):
+        try:
+            d = judge(resampled(sweeps, samples, cvs, rng, only), ctx)
+        except Exception:  # a resample the judge cannot read counts for no check
+            continue
+        for key, _, ok in keyed(d.checks if d else []):
+            c = counts.setdefault(key, [0, 0])
+            c[0] += 1 if ok else 0
+            c[1] += 1
+    return counts
+
+
+def state(ok, held, total):
+    """True, False, or None (undecided), from the measurement and its resamples."""
+    if total == 0:
+        return bool(ok)
+    share = held / total
+    if ok and share >= DECIDED:
+        return True
+    if not ok and share <= 1 - DECIDED:
+        return False
+    return None
+
+
+def judge(mod, sweeps, ctx):
+    """The module's judgement with each check's outcome over its resamples: checks become
+    (text with the share of resamples it held in, True | False | None)."""
+    t0 = time.monotonic()
+    d = mod.judge(sweeps, ctx)
+    if not d or not d.checks:
+        return d
+    cost = max(time.monotonic() - t0, 1e-4)
+    n = int(min(max(BUDGET_S / cost, B_RANGE[0]), B_RANGE[1]))
+    samples = {k: load_samples(s) for k, s in sweeps.items()}
+    cvs = {k: pooled_cv(v) for k, v in samples.items()}
+    rng = random.Random(f"{mod.ID}:{n}")
+    counts = outcomes(mod.judge, sweeps, ctx, samples, cvs, rng, n)
+    checks = []
+    for key, text, ok in keyed(d.checks):
+        held, total = counts.get(key, (0, 0))
+        st = state(ok, held, total)
+        note = f" [{held * 100 // total}% of {total} resamples]" if total else " [no resample: judged as measured]"
+        checks.append((str(text) + note, st))
+    d.checks = checks
+    d.noise = {k: cvs[k] for k in cvs}
+    d.sampled = any(samples.values())
+    return d
+
+
+def deciding_points(mod, sweeps, ctx, per_point=8):
+    """[(sweep, idx)] of the measured points whose own resamples alone move an undecided check
+    of this claim: the points more runs would decide."""
+    d = mod.judge(sweeps, ctx)
+    if not d or not d.checks:
+        return []
+    samples = {k: load_samples(s) for k, s in sweeps.items()}
+    cvs = {k: pooled_cv(v) for k, v in samples.items()}
+    full = judge(mod, sweeps, ctx)
+    undecided = {key for (key, _, _), (_, st) in zip(keyed(d.checks), full.checks) if st is None}
+    if not undecided:
+        return []
+    base = {key: ok for key, _, ok in keyed(d.checks)}
+    rng = random.Random(f"{mod.ID}:points")
+    out = []
+    for n, s in sweeps.items():
+        for r in s.ok_rows():
+            c = outcomes(mod.judge, sweeps, ctx, samples, cvs, rng, per_point, (n, str(r["idx"])))
+            if any(k in c and (0 < c[k][0] < c[k][1] or (c[k][0] == c[k][1]) != bool(base[k]))
+                   for k in undecided):
+                out.append((n, int(r["idx"])))
+    return out
