@@ -114,7 +114,10 @@ grep -q '^sweep c1_sleep: [0-9.]* s' "$run/times.txt" && grep -q '^total: [0-9.]
 grep -q '^seed: [0-9]*$' "$run/env.txt" && ok "env.txt records the seed of the shuffled orders" || bad "env.txt has no seed"
 
 # Every chart is a non-empty PNG (its first bytes say so) and has an SVG beside it.
-for chart in c1_sleep memory c10_limit c5_sumsq c3_fetch20 c2_fetch c4_chess timeline c6_loop_lag c9_decision c11_memory c11_largest; do
+# The charts are the sweep files' own `charts` lines: a chart added with its sweep is checked too.
+charts=$(sed -n 's/^charts[[:space:]]\+//p' "$SIMUL_ROOT"/bench/sweeps/*.sweep | tr -s ' \t' '\n' | sort -u)
+[[ -n $charts ]] && ok "the sweep files name $(wc -w <<<"$charts") charts" || bad "no 'charts' line in bench/sweeps/"
+for chart in $charts; do
   png=$run/charts/$chart.png
   if [[ -s $png && $(head -c 8 "$png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]; then
     ok "chart $chart.png"

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# run.py: every claim's judge and chart variables on fixture runs (tests/claims/base/ changed as cases.json says), no sweep run.
+"""Each case of cases.json is the base run (a trimmed copy of a real run: its CSVs, plans,
+env and model lists) with a few points changed, and the verdict the claim must then reach:
+
+  "scale": [SWEEP, SERIES, {PARAM: VALUE}, FACTOR]   every time of those rows times FACTOR
+  "set":   [SWEEP, SERIES, {PARAM: VALUE}, FIELD, V] one field set
+  "fail":  [SWEEP, SERIES, {PARAM: VALUE}]           the rows failed, as a run that failed
+  "cut":   [SWEEP, LINES]                            the CSV cut after LINES lines (malformed)
+  "runs":  [SWEEP, CV]                               each point run five times, spread by CV (sd / mean)
+
+Without "runs", a point of the base counts as measured once, with the harness's noise for one
+run (uncertainty.ONE_RUN_CV).
+
+The verdict comes from the harness's own judge_claim (with its intervals over the runs), and
+every chart the claim's sweeps draw has its variables computed (it must not raise). A case
+whose fixture cannot be read fails with the claim's and the case's name, never a traceback.
+Usage: run.py [CLAIM ...]; prints a line per case and 'N passed, N failed'."""
+import csv
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+from harness import claims, models, results, sweeps, uncertainty, verdicts  # noqa: E402
+from harness.context import Context  # noqa: E402
+
+
+def rows_of(path):
+    with open(path, newline="") as f:
+        text = f.read()
+    r = csv.DictReader(io.StringIO(text))
+    return r.fieldnames, list(r)
+
+
+def write_rows(path, fields, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fields)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def matching(rows, series, params):
+    hit = [r for r in rows if r["series"] == series and all(r.get("p_" + k) == str(v) for k, v in params.items())]
+    if not hit:
+        raise ValueError(f"no row {series} {params}")
+    return hit
+
+
+SPREAD = (-1.2649, -0.6325, 0.0, 0.6325, 1.2649)  # five runs whose sd is exactly 1 (in units of cv·mean)
+
+
+def runs(run, name, cv):
+    """Every measured point of the sweep measured five times, spread by cv around its mean (the
+    samples the intervals are drawn from; the record's fields stay as they are)."""
+    _, rows = rows_of(os.path.join(run, name + ".csv"))
+    doc = {r["idx"]: {"times": [float(r["mean_s"]) * (1 + cv * z) for z in SPREAD], "recs": []}
+           for r in rows if r["status"] == "ok" and r.get("mean_s")}
+    with open(os.path.join(run, "raw", name + ".samples.json"), "w") as f:
+        json.dump(doc, f)
+
+
+def apply(run, op, args):
+    if op == "runs":
+        return runs(run, args[0], args[1])
+    if op == "cut":
+        p = os.path.join(run, args[0] + ".csv")
+        with open(p) as f:
+            lines = f.read().splitlines(True)[:args[1]]
+        with open(p, "w") as f:
+            f.write("".join(lines)[:-20])  # the last line cut in the middle, as a full disk leaves it
+        return
+    p = os.path.join(run, args[0] + ".csv")
+    fields, rows = rows_of(p)
+    for r in matching(rows, args[1], args[2]):
+        if op == "scale":
+            for k, v in r.items():
+                x = results.fnum(v) if uncertainty.is_time(k) else None
+                if x is not None:
+                    r[k] = "%.6g" % (x * args[3])
+        elif op == "set":
+            r[args[3]] = str(args[4])
+        elif op == "fail":
+            r.update(status="failed", first_error="the fixture failed this point on purpose")
+            for k in ("mean_s", "sd_s", "median_s", "min_s", "max_s"):
+                r[k] = ""
+        else:
+            raise ValueError(f"unknown change '{op}'")
+    write_rows(p, fields, rows)
+
+
+def verdict(run, claim_id):
+    env = results.read_env(run)
+    with open(os.path.join(run, "sweeps.txt")) as f:
+        selected = f.read().split()
+    loaded = results.load(run, selected)
+    ctx = Context(run, env, models.load(run), env.get("quick") == "yes", "svg")
+    mod = claims.by_id()[claim_id]
+    specs = sweeps.all_specs()
+    names = [s.name for s in specs if s.claim == claim_id]
+    res = verdicts.judge_claim(mod, names, selected, loaded, ctx)
+    drawn = 0
+    for n in names:
+        for chart in next(s.charts for s in specs if s.name == n):
+            fn = getattr(mod, "CHARTS", {}).get(chart)
+            if fn and n in loaded:
+                fn(loaded[n], ctx)  # must not raise; None (nothing to draw) is fine
+                drawn += 1
+    return res, drawn
+
+
+def run_case(claim_id, name, case):
+    tmp = tempfile.mkdtemp(prefix="simul-claims-")
+    try:
+        run = os.path.join(tmp, "run")
+        shutil.copytree(os.path.join(HERE, "base"), run)
+        # Runs are spread around the points as changed: they come last, whatever the order.
+        for ch in sorted(case.get("changes", []), key=lambda ch: ch[0] == "runs"):
+            apply(run, ch[0], ch[1:])
+        res, drawn = verdict(run, claim_id)
+        return res.verdict, res.why, drawn
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv):
+    with open(os.path.join(HERE, "cases.json")) as f:
+        cases = json.load(f)
+    want = set(argv) or set(cases)
+    passed = failed = 0
+    t0 = time.monotonic()
+    for claim_id, by_name in cases.items():
+        if claim_id not in want:
+            continue
+        for name, case in by_name.items():
+            try:
+                got, why, drawn = run_case(claim_id, name, case)
+            except Exception as e:  # a fixture that cannot be read: said with the claim's name
+                failed += 1
+                where = traceback.extract_tb(e.__traceback__)[-1]
+                print(f"FAIL {claim_id} {name}: the fixture could not be judged: {type(e).__name__}: {e} "
+                      f"({os.path.basename(where.filename)}:{where.lineno})")
+                continue
+            ok = got == case["expect"]
+            passed += ok
+            failed += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} {claim_id} {name}: {got}" + ("" if ok else f", want {case['expect']}")
+                  + (f" ({why[:150]})" if why else "") + f"; {drawn} chart(s)' variables")
+    print(f"claims on fixtures: {time.monotonic() - t0:.1f} s")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
