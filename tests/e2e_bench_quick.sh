@@ -130,7 +130,7 @@ done
 # REPORT.md: a summary row for every claim, each with a verdict, and the charts it names exist.
 for c in C1 C2 C3 C4 C5 C6 C7 C8 C9 C10 C11; do
   row=$(grep -E "^\| \[$c\]\(" "$run/REPORT.md")
-  if [[ $row =~ \*\*(holds|does\ not\ hold|not\ run|failed)\*\* ]]; then ok "REPORT.md row for $c: ${BASH_REMATCH[1]}"; else bad "REPORT.md row for $c: '$row'"; fi
+  if [[ $row =~ \*\*(holds|does\ not\ hold|undecided|not\ run|failed)\*\* ]]; then ok "REPORT.md row for $c: ${BASH_REMATCH[1]}"; else bad "REPORT.md row for $c: '$row'"; fi
 done
 missing=$(grep -o 'charts/[a-z0-9_]*\.png' "$run/REPORT.md" | sort -u | while read -r f; do [[ -s $run/$f ]] || echo "$f"; done)
 [[ -z $missing ]] && ok "every chart REPORT.md shows exists" || bad "REPORT.md shows missing charts: $missing"
