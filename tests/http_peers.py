@@ -3,7 +3,11 @@
 """
   http_peers.py server MODE     serve 127.0.0.1 on a free port, print it, misbehave as MODE:
                                 stall, reset, reset-mid, status404, truncated, malformed, silent-close,
-                                endless (a body without end), endless-chunked, drip (a byte every 500 ms)
+                                endless (a body without end), endless-chunked, drip (a byte every 500 ms),
+                                continue, early-hints, interim-split (1xx interim answers, then a valid 200),
+                                switching (101 Switching Protocols), two-answers (a second 200 nobody asked for),
+                                slow (a valid 200 after 500 ms); each request read is logged as a line
+                                "request" on stdout, after the port
   http_peers.py probe KIND URL  check `simul serve` at URL; exit 0 if it behaved:
                                 garbage, oversized, halfsent IDLE_MS, reset, noread IDLE_MS BYTES,
                                 keepalive, pipelined, many N, parallel N MS, huge-header MB,
@@ -26,6 +30,7 @@ def serve(mode):
     ls.bind(("127.0.0.1", 0))
     ls.listen(1024)
     print(ls.getsockname()[1], flush=True)
+    log = threading.Lock()
 
     def handle(c):
         try:
@@ -36,7 +41,30 @@ def serve(mode):
                 if not d:
                     return
                 data += d
-            if mode == "stall":
+            with log:
+                sys.stdout.write("request\n")
+                sys.stdout.flush()
+            ok = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
+            if mode == "continue":
+                c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n" + ok)
+            elif mode == "early-hints":
+                c.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n"
+                          b"HTTP/1.1 103 Early Hints\r\nLink: </script.js>; rel=preload; as=script\r\n\r\n" + ok)
+            elif mode == "interim-split":
+                # Each piece in a read of its own: the interim answers, then the final one in two.
+                for piece in (b"HTTP/1.1 100 Continue\r\n\r\n", b"HTTP/1.1 102 Processing\r\nX: y\r\n\r\n",
+                              ok[:20], ok[20:]):
+                    c.sendall(piece)
+                    time.sleep(0.02)
+            elif mode == "switching":
+                c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05hello")
+                time.sleep(1)
+            elif mode == "two-answers":
+                c.sendall(ok.replace(b"Connection: close", b"X: 1") + ok)
+            elif mode == "slow":
+                time.sleep(0.5)
+                c.sendall(ok)
+            elif mode == "stall":
                 time.sleep(30)
             elif mode == "reset":
                 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static void url_plain(void **state)
@@ -225,6 +226,54 @@ static void response_body_cap(void **state)
 	assert_int_equal(r.body, 10);
 }
 
+/* Interim answers (RFC 9110 15.2) are skipped, in any pieces: the response is the final one,
+ * every byte of it taken. A 1xx has no body, whatever its headers say. */
+static void response_interim(void **state)
+{
+	(void)state;
+	const char *t[] = {
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+		"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+		"HTTP/1.1 103 Early Hints\r\nLink: </b.js>; rel=preload\r\n\r\n"
+		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+		"HTTP/1.1 102 Processing\r\nContent-Length: 3\r\n\r\n"
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		for (size_t step = 1; step <= strlen(t[i]); step++) {
+			struct sim_http_resp r;
+			const char *why = NULL;
+			size_t left;
+			assert_int_equal(feed(&r, t[i], step, false, &left, &why), 1);
+			assert_int_equal(r.status, 200);
+			assert_int_equal(r.body, 5);
+			assert_int_equal(left, 0);
+			assert_true(r.keep_alive);
+			assert_int_equal(r.interim, i == 1 ? 2 : 1);
+		}
+	/* Closed after the interim answer, before the final one: said so. */
+	struct sim_http_resp r;
+	const char *why = NULL;
+	size_t left;
+	assert_int_equal(feed(&r, "HTTP/1.1 100 Continue\r\n\r\n", 7, true, &left, &why), -ECONNRESET);
+	assert_non_null(strstr(why, "interim"));
+}
+
+/* 101 Switching Protocols is not interim for a GET of ours: an error that names it. */
+static void response_switching(void **state)
+{
+	(void)state;
+	const char *t = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05hello";
+	for (size_t step = 1; step <= strlen(t); step += 7) {
+		struct sim_http_resp r;
+		const char *why = NULL;
+		size_t left;
+		assert_int_equal(feed(&r, t, step, false, &left, &why), -EPROTO);
+		assert_true(r.switched);
+		assert_non_null(strstr(why, "101 Switching Protocols"));
+	}
+}
+
 /* One GET to 127.0.0.1:port with a blocking socket; the response parsed. */
 static int get(uint16_t port, const char *target, struct sim_http_resp *r)
 {
@@ -281,6 +330,138 @@ static void server_in_a_child(void **state)
 	sim_http_server_stop(&s);            /* twice is harmless */
 }
 
+/* Send req (n bytes) to 127.0.0.1:port in one write and read until the server closes (10 s
+ * at most), into out (NUL-terminated, cut at len). Bytes read, or -1. */
+static ssize_t exchange(uint16_t port, const char *req, size_t n, char *out, size_t len)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { .tv_sec = 10 };
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+	    connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		return -1;
+	size_t sent = 0, got = 0;
+	while (sent < n) {
+		ssize_t w = write(fd, req + sent, n - sent);
+		if (w <= 0)
+			break;
+		sent += (size_t)w;
+	}
+	for (;;) {
+		char buf[65536];
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r <= 0)
+			break;
+		size_t keep = got + (size_t)r < len ? (size_t)r : len - 1 - got;
+		memcpy(out + got, buf, keep);
+		got += keep;
+	}
+	out[got] = 0;
+	close(fd);
+	return (ssize_t)got;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* A client pipelining more requests than the server keeps answers for, each waiting out a
+ * latency: every one is answered, in order (back-pressure, not a dropped connection). */
+static void server_pipelined_back_pressure(void **state)
+{
+	(void)state;
+	struct sim_http_server s;
+	char err[256];
+	const struct sim_http_config cfg = { .latency_ms = 10, .bytes = 10 };
+	assert_int_equal(sim_http_server_start(&s, &cfg, err, sizeof err), 0);
+	static const char get[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n", last[] = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	static char req[1000 * sizeof get], out[1000 * 200];
+	const unsigned ns[] = { 32, 33, 64, 100, 1000 };
+	for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+		size_t n = 0;
+		for (unsigned i = 0; i + 1 < ns[k]; i++, n += sizeof get - 1)
+			memcpy(req + n, get, sizeof get - 1);
+		memcpy(req + n, last, sizeof last - 1);
+		n += sizeof last - 1;
+		assert_true(exchange(s.port, req, n, out, sizeof out) > 0);
+		assert_int_equal(count(out, "HTTP/1.1 200 OK\r\n"), ns[k]);
+		assert_int_equal(count(out, "Connection: close\r\n"), 1);
+	}
+	sim_http_server_stop(&s);
+}
+
+/* ?latency-ms=N is a whole number of ms in range, as on the command line: anything else is
+ * a 400 that names the value and the problem. */
+static void server_latency_query(void **state)
+{
+	(void)state;
+	struct sim_http_server s;
+	char err[256], req[512], out[4096];
+	const struct sim_http_config cfg = { .latency_ms = 0, .bytes = 10 };
+	assert_int_equal(sim_http_server_start(&s, &cfg, err, sizeof err), 0);
+	struct { const char *query, *answer; } t[] = {
+		{ "?latency-ms=0", "200 OK" },
+		{ "?x=1&latency-ms=5&y", "200 OK" },
+		{ "?latency-msx=abc", "200 OK" }, /* not ours */
+		{ "?latency-ms=-1", "'-1' is negative" },
+		{ "?latency-ms=abc", "'abc' is not a whole number" },
+		{ "?latency-ms=", "'' is empty" },
+		{ "?latency-ms", "'' is empty" },
+		{ "?latency-ms=3600001", "'3600001' is too large" },
+		{ "?latency-ms=1e3", "'1e3' is not a whole number" },
+		{ "?latency-ms=1.5", "'1.5' is not a whole number" },
+		{ "?latency-ms=0x10", "'0x10' is not a whole number" },
+		{ "?latency-ms=1&latency-ms=2", "given several times" },
+		{ "?latency-ms=000000000000000000000000000001", "'00000000000000000000000...' is too long" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int n = snprintf(req, sizeof req, "GET /%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", t[i].query);
+		assert_true(exchange(s.port, req, (size_t)n, out, sizeof out) > 0);
+		if (strcmp(t[i].answer, "200 OK") == 0) {
+			assert_memory_equal(out, "HTTP/1.1 200 OK\r\n", 17);
+		} else {
+			assert_memory_equal(out, "HTTP/1.1 400 ", 13);
+			assert_non_null(strstr(out, t[i].answer));
+			assert_non_null(strstr(out, t[i].answer[0] == '\'' ? "give a whole number of milliseconds from 0 to 3600000"
+			                                                    : "give it once"));
+		}
+	}
+	sim_http_server_stop(&s);
+}
+
+/* The header limit counts the whole section, request line to the empty line: 8192 bytes
+ * pass, 8193 get 431, in one piece or many; so do 1125 short headers of 9,000 bytes. */
+static void server_header_limit(void **state)
+{
+	(void)state;
+	struct sim_http_server s;
+	char err[256], out[4096];
+	static char req[16384];
+	const struct sim_http_config cfg = { .latency_ms = 0, .bytes = 10 };
+	assert_int_equal(sim_http_server_start(&s, &cfg, err, sizeof err), 0);
+	static const char head[] = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Pad: ";
+	for (size_t total = SIM_HTTP_MAX_HEADER_BYTES - 1; total <= SIM_HTTP_MAX_HEADER_BYTES + 1; total++) {
+		size_t n = sizeof head - 1;
+		memcpy(req, head, n);
+		memset(req + n, 'a', total - n - 4);
+		memcpy(req + total - 4, "\r\n\r\n", 4);
+		assert_true(exchange(s.port, req, total, out, sizeof out) > 0);
+		assert_memory_equal(out, total <= SIM_HTTP_MAX_HEADER_BYTES ? "HTTP/1.1 200 " : "HTTP/1.1 431 ", 13);
+	}
+	size_t n = (size_t)snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: x\r\n");
+	for (int i = 0; i < 1125; i++)
+		n += (size_t)snprintf(req + n, sizeof req - n, "X-H: v\r\n");
+	n += (size_t)snprintf(req + n, sizeof req - n, "Connection: close\r\n\r\n");
+	assert_true(n > 9000);
+	assert_true(exchange(s.port, req, n, out, sizeof out) > 0);
+	assert_memory_equal(out, "HTTP/1.1 431 ", 13);
+	sim_http_server_stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,7 +477,12 @@ int main(void)
 		cmocka_unit_test(response_malformed),
 		cmocka_unit_test(response_status_and_extra),
 		cmocka_unit_test(response_body_cap),
+		cmocka_unit_test(response_interim),
+		cmocka_unit_test(response_switching),
 		cmocka_unit_test(server_in_a_child),
+		cmocka_unit_test(server_pipelined_back_pressure),
+		cmocka_unit_test(server_latency_query),
+		cmocka_unit_test(server_header_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,4 +20,10 @@ enum sim_cal_stat {
  * their median or trimmed mean. A sample of NAN (it failed) stops the calibration: NAN. */
 double sim_calibrate(enum sim_cal_stat stat, unsigned k, double (*sample)(void *arg), void *arg);
 
+/* The same within a time budget: no sample begins once budget_s seconds have passed since the
+ * first began (the first is always taken, and one under way is never cut short), so it lasts
+ * at most budget_s plus one sample. *taken (if not NULL): the samples taken. */
+double sim_calibrate_within(enum sim_cal_stat stat, unsigned k, double budget_s, double (*sample)(void *arg),
+                            void *arg, unsigned *taken);
+
 #endif

@@ -15,8 +15,9 @@
 #include <sys/resource.h>
 
 #define FD_SPARE 4 /* descriptors beside the sockets and those counted: see check_nofile */
-#define CAL_TASKS 9  /* calibration: the median of this many short tasks */
-#define CAL_REQS 8   /* ... of at most this many requests each */
+#define CAL_TASKS 9      /* calibration: the median of at most this many short tasks */
+#define CAL_REQS 8       /* ... of at most this many requests each */
+#define CAL_BUDGET_S 1.0 /* ... none begun after this long: see fetch_usage */
 
 #define F(field) offsetof(struct fetch_cfg, field)
 static const struct sim_option fetch_options[] = {
@@ -46,7 +47,13 @@ static const char fetch_usage[] =
 	"port, in a child process whose CPU is not counted, and stops it after. Every response must\n"
 	"be 200 with the expected body.\n"
 	"Prediction: sequential N*R*(L+c); a pool of W ceil(N/W)*R*(L+c); eventloop R*L + N*R*c,\n"
-	"where c is the per-request cost calibrated against the same server with no latency.";
+	"where c is the per-request cost calibrated against the same server with no latency.\n"
+	"The calibration, before the timed run: the median of up to 9 short tasks of min(R, 8) GETs\n"
+	"each, one after another, none begun after 1 s (so 1 s plus one task at most), against our\n"
+	"server with ?latency-ms=0, or against --url itself, whose own latency then lands in c (the\n"
+	"record's calibration_requests and calibration_s say what it cost). It is not in wall_s but\n"
+	"--timeout counts it, as it counts the whole command. A calibration GET that times out ends\n"
+	"the run there, with its error: every task would only wait as long again.";
 
 static int fetch_check(struct sim_run *run, char *err, size_t errlen)
 {
@@ -148,23 +155,49 @@ struct cal {
 	const struct fetch_state *st;
 	uint64_t reqs;
 	int tmo;
+	int status;          /* the first failure's */
+	uint64_t done;       /* GETs answered */
+	struct sim_tally tally; /* where a failure's message goes */
 };
 
 static double per_request_s(void *arg)
 {
-	const struct cal *k = arg;
+	struct cal *k = arg;
 	struct sim_result r;
 	memset(&r, 0, sizeof r);
 	double t = sim_mono_s();
 	sim_fetch__requests(k->st, &k->st->cal, k->reqs, k->tmo, false, &r);
-	/* A failure: the run itself will meet it and report it. */
-	return r.status != 0 ? NAN : (sim_mono_s() - t) / (double)k->reqs;
+	k->done += r.count;
+	if (r.status != 0) {
+		k->status = r.status;
+		return NAN;
+	}
+	return (sim_mono_s() - t) / (double)k->reqs;
 }
 
-static void calibrate(struct fetch_state *st, const struct fetch_cfg *c)
+/* 0, or -ETIMEDOUT with the reason in err: a calibration GET that timed out. Any other
+ * failure leaves c unknown (NAN) for the run to meet, count and report. */
+static int calibrate(struct fetch_state *st, const struct fetch_cfg *c, char *err, size_t errlen)
 {
-	struct cal k = { st, c->requests < CAL_REQS ? c->requests : CAL_REQS, (int)c->io_timeout_ms };
-	st->c_s = sim_calibrate(SIM_CAL_MEDIAN, CAL_TASKS, per_request_s, &k);
+	struct cal *k = calloc(1, sizeof *k);
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	k->st = st;
+	k->reqs = c->requests < CAL_REQS ? c->requests : CAL_REQS;
+	k->tmo = (int)c->io_timeout_ms;
+	double t = sim_mono_s();
+	sim_tally_bind(&k->tally); /* set-up runs before the model binds the run's own */
+	st->c_s = sim_calibrate_within(SIM_CAL_MEDIAN, CAL_TASKS, CAL_BUDGET_S, per_request_s, k, NULL);
+	sim_tally_bind(NULL);
+	st->cal_s = sim_mono_s() - t;
+	st->cal_requests = k->done + (k->status != 0);
+	int e = k->status == -ETIMEDOUT ? -ETIMEDOUT : 0;
+	if (e)
+		snprintf(err, errlen, "calibrating c before the run: %s", k->tally.err);
+	free(k);
+	return e;
 }
 
 static void fetch_teardown(struct sim_run *run)
@@ -228,7 +261,8 @@ static int fetch_setup(struct sim_run *run, char *err, size_t errlen)
 	memcpy(&st->addr, ai->ai_addr, ai->ai_addrlen);
 	st->addrlen = ai->ai_addrlen;
 	freeaddrinfo(ai);
-	calibrate(st, c);
+	if ((e = calibrate(st, c, err, errlen)) < 0)
+		goto fail;
 	return 0;
 fail:
 	fetch_teardown(run);
@@ -281,6 +315,12 @@ static void fetch_fields(const struct sim_run *run, const struct sim_result *rs,
 	sim_field_add(out, "latency_ms", false, "%.3f", st->latency_s * 1000);
 	sim_field_add(out, "c_ms", false, "%.4f", isnan(st->c_s) ? 0 : st->c_s * 1000);
 	sim_field_add(out, "io_timeout_ms", false, "%llu", (unsigned long long)c->io_timeout_ms);
+	/* Only with --url, where the calibration meets a server we do not know (and the peers,
+	 * which print this record too, have no --url runs to match). */
+	if (c->url) {
+		sim_field_add(out, "calibration_requests", false, "%llu", (unsigned long long)st->cal_requests);
+		sim_field_add(out, "calibration_s", false, "%.6f", st->cal_s);
+	}
 	if (!rs)
 		return;
 	uint64_t reqs = 0, bytes = 0;

@@ -40,6 +40,8 @@ struct fetch_state {
 	uint64_t expect;         /* body bytes every response must carry, when known */
 	double latency_s;        /* injected by our server; 0 assumed for --url */
 	double c_s;              /* per-request cost with no latency, calibrated; NAN if it failed */
+	double cal_s;            /* what the calibration took */
+	uint64_t cal_requests;   /* GETs it sent */
 	int response_ms;         /* --response-timeout-ms */
 	uint64_t max_body;       /* --max-body-bytes */
 	struct sim_http_server server; /* our own, when there is no --url */

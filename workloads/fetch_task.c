@@ -30,7 +30,7 @@ int sim_fetch__feed(struct sim_fetch_outcome *o, const char *buf, size_t n)
 	if (e == -EFBIG)
 		o->why = "the body is longer than --max-body-bytes";
 	if (e < 0) {
-		o->malformed = e == -EPROTO;
+		o->malformed = e == -EPROTO && !o->resp.switched;
 		return o->err = e;
 	}
 	if (e == 1 && used < n) {

@@ -87,10 +87,25 @@ int sim_http_request(const struct sim_url *u, bool close, char *buf, size_t len)
 
 /* ---- responses ----------------------------------------------------------------------- */
 
+static int on_message_begin(http_parser *p)
+{
+	((struct sim_http_resp *)p->data)->begun++;
+	return 0;
+}
+
 static int on_headers_complete(http_parser *p)
 {
 	struct sim_http_resp *r = p->data;
 	r->status = p->status_code;
+	/* 101 would hand the connection to another protocol: not an answer to a GET of ours. */
+	if (r->status == 101) {
+		r->switched = true;
+		return -1;
+	}
+	/* An interim answer (100 Continue, 103 Early Hints, ...; RFC 9110 15.2) has no body,
+	 * whatever its headers say: 1 tells the parser so. The final answer follows it. */
+	if (r->status / 100 == 1)
+		return 1;
 	/* A Content-Length over the cap fails at once, not after the bytes. (http_parser says
 	 * ULLONG_MAX when there is none.) */
 	if (r->max_body && p->content_length != ULLONG_MAX && p->content_length > r->max_body) {
@@ -115,6 +130,11 @@ static int on_body(http_parser *p, const char *at, size_t n)
 static int on_message_complete(http_parser *p)
 {
 	struct sim_http_resp *r = p->data;
+	if (r->status / 100 == 1) { /* interim: skipped, and the parser reads on */
+		r->interim++;
+		r->status = 0;
+		return 0;
+	}
 	r->complete = true;
 	r->keep_alive = http_should_keep_alive(p);
 	/* Stop here: whatever follows is not this response's. */
@@ -123,6 +143,7 @@ static int on_message_complete(http_parser *p)
 }
 
 static const http_parser_settings resp_settings = {
+	.on_message_begin = on_message_begin,
 	.on_headers_complete = on_headers_complete,
 	.on_body = on_body,
 	.on_message_complete = on_message_complete,
@@ -150,7 +171,9 @@ int sim_http_resp_feed(struct sim_http_resp *r, const char *buf, size_t n, size_
 		http_parser_execute(&r->p, &resp_settings, NULL, 0);
 		if (r->complete)
 			return 1;
-		*why = "the server closed the connection mid-response (truncated)";
+		*why = r->interim && r->interim == r->begun
+		               ? "the server closed the connection after an interim 1xx answer, before the final one"
+		               : "the server closed the connection mid-response (truncated)";
 		return -ECONNRESET;
 	}
 	r->started = true;
@@ -162,6 +185,10 @@ int sim_http_resp_feed(struct sim_http_resp *r, const char *buf, size_t n, size_
 	if (r->too_big) {
 		*why = "the body is longer than the cap";
 		return -EFBIG;
+	}
+	if (r->switched) {
+		*why = "status 101 Switching Protocols: fetch speaks HTTP/1.1 only";
+		return -EPROTO;
 	}
 	enum http_errno e = HTTP_PARSER_ERRNO(&r->p);
 	if (e != HPE_OK) {

@@ -38,14 +38,18 @@ struct sim_http_resp {
 	bool started;        /* any byte of it seen */
 	uint64_t max_body;   /* a longer body (or Content-Length) fails the response; 0: no cap */
 	bool too_big;
+	bool switched;       /* it was 101 Switching Protocols: failed, not an answer to a GET */
+	unsigned interim;    /* interim 1xx answers skipped before the final one */
+	unsigned begun;      /* answers begun, interim ones included */
 };
 
 /* max_body: the cap on the body's length, or 0 for none. */
 void sim_http_resp_init(struct sim_http_resp *r, uint64_t max_body);
-/* Feed n bytes; n = 0 says the peer closed (which ends a close-delimited body). Returns 1
- * when the response is complete (*used: bytes of buf it took), 0 for more, or -EPROTO
- * (malformed) / -ECONNRESET (closed before the end) / -EFBIG (the body, or the length the
- * headers announce, is over max_body) with *why set to a static reason. */
+/* Feed n bytes; n = 0 says the peer closed (which ends a close-delimited body). Interim 1xx
+ * answers are read and skipped; the response is the final one. Returns 1 when it is complete
+ * (*used: bytes of buf it took), 0 for more, or -EPROTO (malformed, or 101 Switching
+ * Protocols: `switched`) / -ECONNRESET (closed before the end) / -EFBIG (the body, or the
+ * length the headers announce, is over max_body) with *why set to a static reason. */
 int sim_http_resp_feed(struct sim_http_resp *r, const char *buf, size_t n, size_t *used,
                        const char **why);
 

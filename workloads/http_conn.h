@@ -13,7 +13,10 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#define MAX_QUEUED 32 /* pipelined requests awaiting their delayed answers */
+/* Back-pressure: a connection has at most this many answers waiting, on their latency or on
+ * the client to read them; past that its requests stay unread (in the socket, or in the
+ * connection's `kept` bytes) until answers leave. A pipelining client is slowed, never cut. */
+#define MAX_QUEUED SIM_HTTP_MAX_QUEUED
 
 struct server {
 	uv_loop_t loop;
@@ -49,10 +52,19 @@ struct conn {
 	bool head_only[MAX_QUEUED];
 	bool close_after[MAX_QUEUED];
 	unsigned q_head, q_len;
-	uint32_t header_bytes;
-	int64_t req_latency; /* ?latency-ms=N on this request, or -1 */
-	char url[256];
-	size_t url_len;
+	uint32_t header_bytes; /* of the request being read: its whole header section so far */
+	/* ?latency-ms=N, picked out of the request target as it streams in (any length): the
+	 * scanner's state and the value's text (lat_long: longer than any valid value). */
+	uint8_t q_state, q_key, lat_len, lat_seen;
+	bool lat_long;
+	char lat[24];
+	unsigned writing; /* answers handed to uv_write, not yet written */
+	char *kept;       /* bytes read but not yet parsed, while held */
+	size_t kept_len;
+	bool in_head;     /* the parser is in a header section (or before one): bytes count */
+	bool held;        /* back-pressure: MAX_QUEUED answers wait; reading stopped */
+	bool done;        /* a Connection: close request was read: nothing after it is */
+	bool parsing;     /* inside parse(): a drained queue resumes after it, not within */
 	bool in_request; /* bytes of a request seen, answer not yet queued */
 	bool closing, eof;
 	bool erroring; /* an error answer is on its way; the connection closes after it */
@@ -73,10 +85,14 @@ int sim_http__conn_adopt(struct server *srv, int fd);
 void sim_http__on_connection(uv_stream_t *listener, int status);
 /* Close a connection (idempotent); it is freed once libuv has closed its handles. */
 void sim_http__conn_close(struct conn *c);
-/* Answer code (400, 408, 431, ...) and close after it (http_conn_io.c, as the three below). */
-void sim_http__send_error(struct conn *c, int code);
+/* Answer code (400, 408, 431, ...) and close after it (http_conn_io.c, as the three below);
+ * why, if not NULL, is said after the status in the body (one line, no newline). */
+void sim_http__send_error(struct conn *c, int code, const char *why);
 /* The answer to a GET (head_only: to a HEAD), closing after it if close_after. */
 void sim_http__send_answer(struct conn *c, bool head_only, bool close_after);
+/* An answer left (http_conn_io.c calls it once uv_write is done with one): a connection held
+ * by back-pressure reads on if it may now (http_conn.c). */
+void sim_http__conn_drained(struct conn *c);
 /* libuv's close callback of a connection's handles: the last one frees it. */
 void sim_http__on_handle_closed(uv_handle_t *h);
 

@@ -22,8 +22,10 @@ static const char *status_line(int code)
 void sim_http__on_handle_closed(uv_handle_t *h)
 {
 	struct conn *c = h->data;
-	if (--c->open_handles == 0)
+	if (--c->open_handles == 0) {
+		free(c->kept);
 		free(c);
+	}
 }
 
 void sim_http__conn_close(struct conn *c)
@@ -47,6 +49,7 @@ struct wreq {
 	uv_write_t w;
 	struct conn *c;
 	bool close_after;
+	bool answer; /* one of conn_send's, counted in c->writing */
 	char buf[]; /* an error answer's text, when it is not the prebuilt response */
 };
 
@@ -77,6 +80,8 @@ static void on_written(uv_write_t *w, int status)
 	struct wreq *r = (struct wreq *)w;
 	struct conn *c = r->c;
 	bool close_after = r->close_after;
+	if (r->answer)
+		c->writing--;
 	free(r);
 	if (c->closing)
 		return;
@@ -88,6 +93,8 @@ static void on_written(uv_write_t *w, int status)
 	if (status < 0 || close_after ||
 	    (c->eof && !c->q_len && uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) == 0))
 		sim_http__conn_close(c);
+	else
+		sim_http__conn_drained(c);
 }
 
 /* Send bufs: uv_try_write first (the common case, no allocation), the rest queued. */
@@ -126,21 +133,27 @@ static void conn_send(struct conn *c, uv_buf_t *bufs, unsigned nbufs, bool close
 	}
 	r->c = c;
 	r->close_after = close_after;
+	r->answer = true;
 	/* The buffers are the server's prebuilt ones, alive for its whole life: libuv keeps
 	 * pointers to them until on_written. */
 	if (uv_write(&r->w, (uv_stream_t *)&c->tcp, bufs, nbufs, on_written) < 0) {
 		free(r);
 		sim_http__conn_close(c);
+		return;
 	}
+	c->writing++;
 }
 
-void sim_http__send_error(struct conn *c, int code)
+void sim_http__send_error(struct conn *c, int code, const char *why)
 {
-	char text[256];
+	char body[320], text[512];
+	int b = snprintf(body, sizeof body, "%s%s%s\n", status_line(code), why ? ": " : "", why ? why : "");
+	if (b < 0 || (size_t)b >= sizeof body)
+		b = snprintf(body, sizeof body, "%s\n", status_line(code));
 	int n = snprintf(text, sizeof text,
 	                 "HTTP/1.1 %s\r\nServer: simul\r\nContent-Type: text/plain\r\n"
-	                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
-	                 status_line(code), strlen(status_line(code)) + 1, status_line(code));
+	                 "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
+	                 status_line(code), b, body);
 	struct wreq *r = malloc(sizeof *r + (size_t)n);
 	if (!r) {
 		sim_http__conn_close(c);
@@ -149,14 +162,15 @@ void sim_http__send_error(struct conn *c, int code)
 	memcpy(r->buf, text, (size_t)n);
 	r->c = c;
 	r->close_after = true;
-	uv_buf_t b = uv_buf_init(r->buf, (unsigned)n);
+	r->answer = false;
+	uv_buf_t out = uv_buf_init(r->buf, (unsigned)n);
 	/* The answers still waiting on their latency are dropped: nothing follows an error.
 	 * Reading goes on (what comes is dropped) until the linger after it ends. */
 	c->erroring = true;
 	c->q_len = 0;
 	uv_timer_stop(&c->timer);
 	c->last_active = uv_now(&c->srv->loop); /* the answer gets a full idle period to leave */
-	if (uv_write(&r->w, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
+	if (uv_write(&r->w, (uv_stream_t *)&c->tcp, &out, 1, on_written) < 0) {
 		free(r);
 		sim_http__conn_close(c);
 	}

@@ -28,13 +28,13 @@ static void on_sweep(uv_timer_t *t)
 			c->last_active = now; /* a slow reader, not a stalled one */
 		c->swept_wq = wq;
 		if (c->in_request && !c->erroring && wq == 0 && now - c->req_start >= srv->header_ms) {
-			sim_http__send_error(c, 408);
+			sim_http__send_error(c, 408, NULL);
 			continue;
 		}
 		if (c->q_len || now - c->last_active < srv->idle_ms)
 			continue;
 		if (c->in_request && !c->erroring && wq == 0)
-			sim_http__send_error(c, 408);
+			sim_http__send_error(c, 408, NULL);
 		else
 			sim_http__conn_close(c);
 	}

@@ -13,18 +13,21 @@
 
 #define SIM_HTTP_MAX_BODY (256u << 20)       /* bytes of one answer's body */
 #define SIM_HTTP_MAX_LATENCY_MS 3600000u     /* the server's latency, and ?latency-ms=N */
-#define SIM_HTTP_MAX_HEADER_BYTES 8192       /* request line + headers; more is answered 431 */
+#define SIM_HTTP_MAX_HEADER_BYTES 8192       /* the header section, every byte; more is answered 431 */
+#define SIM_HTTP_MAX_QUEUED 32               /* answers a connection may have waiting: back-pressure */
 #define SIM_HTTP_IDLE_MS_DEFAULT 10000
 #define SIM_HTTP_HEADER_MS_DEFAULT 20000
 #define SIM_HTTP_LINGER_MS 5000              /* after an error answer: see http_conn.c */
 
 /* Every GET is answered 200 with `bytes` bytes after `latency_ms` (a timer, never a blocked
- * loop); a request's ?latency-ms=N overrides the latency for that request. Keep-alive and
- * Connection: close are honoured; garbage is answered 400, headers over
- * SIM_HTTP_MAX_HEADER_BYTES 431 (however long they go on), a request left half-sent for
- * idle_ms or not whole header_ms after its first byte 408, and each such connection is then
- * closed. A client that closes its end while its answer waits out the latency is gone: its
- * connection is closed at once. */
+ * loop); a request's ?latency-ms=N overrides the latency for that request (parsed as the
+ * command line's numbers are: anything else is answered 400). Keep-alive, pipelining and
+ * Connection: close are honoured; a connection with SIM_HTTP_MAX_QUEUED answers waiting is
+ * not read until one has left (back-pressure, never a dropped request). Garbage is answered
+ * 400, a header section over SIM_HTTP_MAX_HEADER_BYTES 431 (however long it goes on; every
+ * byte of it counts, CRLFs too), a request left half-sent for idle_ms or not whole header_ms
+ * after its first byte 408, and each such connection is then closed. A client that closes
+ * its end while its answer waits out the latency is gone: its connection is closed at once. */
 struct sim_http_config {
 	uint16_t port;       /* on 127.0.0.1; 0 picks a free one */
 	uint64_t latency_ms; /* at most SIM_HTTP_MAX_LATENCY_MS */

@@ -47,13 +47,17 @@ static void serve_usage(void)
 	printf(USAGE "\n\n"
 	       "An HTTP/1.1 server on 127.0.0.1, one libuv loop, for the fetch workload and for wrk.\n"
 	       "Every GET is answered 200 with B bytes after L ms (a timer, never a blocked loop);\n"
-	       "a request's ?latency-ms=N overrides L for that request. Keep-alive and Connection:\n"
-	       "close are honoured; garbage is answered 400, headers over %d bytes 431, and a\n"
-	       "request left half-sent for I ms, or not whole H ms after its first byte, 408;\n"
-	       "each such connection is then closed (after reading what the client still sends,\n"
-	       "%d s at most, so the answer is not lost to a reset). A client that closes while\n"
+	       "a request's ?latency-ms=N overrides L for that request (a whole number from 0 to %u,\n"
+	       "else 400 naming the problem). Keep-alive, pipelining and Connection: close are\n"
+	       "honoured. Back-pressure: with %d answers of a connection waiting (on L, or on the\n"
+	       "client to read them) it reads no more of that connection until one leaves; nothing is\n"
+	       "dropped (a client that sends without ever reading stalls, and goes after I ms).\n"
+	       "Garbage is answered 400, a header section (request line, headers, CRLFs) over\n"
+	       "%d bytes 431, and a request left half-sent for I ms, or not whole H ms after its first\n"
+	       "byte, 408; each such connection is then closed (after reading what the client still\n"
+	       "sends, %d s at most, so the answer is not lost to a reset). A client that closes while\n"
 	       "its answer waits out the latency is gone: its connection is closed at once.\n\n",
-	       SIM_HTTP_MAX_HEADER_BYTES, SIM_HTTP_LINGER_MS / 1000);
+	       SIM_HTTP_MAX_LATENCY_MS, SIM_HTTP_MAX_QUEUED, SIM_HTTP_MAX_HEADER_BYTES, SIM_HTTP_LINGER_MS / 1000);
 	sim_opts_help(stdout, serve_options, NULL);
 	printf("\nIts first line on stdout is the address it serves, http://127.0.0.1:PORT/, printed once\n"
 	       "it accepts. SIGINT or SIGTERM stop it (exit 0). Exit 2 for a wrong command line, 1 if\n"
