@@ -21,6 +21,27 @@ body=$(curl -s -D "$T_TMP/h" "$URL")
 probe keepalive "$URL" && ok "keep-alive: 3 requests on one connection, then Connection: close honoured" || bad "keep-alive: $(cat "$T_TMP/probe")"
 probe pipelined "$URL" && ok "3 pipelined requests answered in order" || bad "pipelined: $(cat "$T_TMP/probe")"
 
+# Pipelined requests that wait on a latency: more than the server keeps answers for at once
+# (32) are all answered, the connection read again as answers leave (back-pressure).
+start_serve pipe --latency-ms 10
+for n in 33 100 1000; do
+  probe pipeline "$URL" $n && ok "$n pipelined requests with 10 ms latency: $(head -1 "$T_TMP/probe")" || bad "pipeline $n: $(cat "$T_TMP/probe")"
+done
+expect_exit 0 "serve --help" -- "$SIMUL" serve --help
+tr -s '\n ' '  ' <"$T_TMP/out" | grep -q "Back-pressure: .*nothing is dropped" && ok "serve --help says how back-pressure works" || bad "$(cat "$T_TMP/out")"
+start_serve s --latency-ms 0 --bytes 1000 --idle-ms 400
+
+# ?latency-ms= is parsed as the command line's numbers are: anything else is a 400 naming it.
+for v in -1 abc "" 3600001 1e3 1.5; do
+  body=$(curl -s -w ' %{http_code}' "$URL?latency-ms=$v")
+  [[ $body == *" 400" && $body == *"?latency-ms='$v'"* ]] && ok "?latency-ms='$v': 400, named" || bad "?latency-ms='$v': $body"
+done
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$URL?latency-ms=5") == 200 ]] && ok "?latency-ms=5: 200" || bad "?latency-ms=5 refused"
+
+# The header limit counts the whole section: 1,125 lines of 'X-H: v' (9,000 bytes) are over.
+probe header-lines "$URL" 1125 431 && ok "1125 short header lines (9 KB): 431" || bad "header lines: $(cat "$T_TMP/probe")"
+probe header-lines "$URL" 900 200 && ok "900 short header lines (7.2 KB): 200" || bad "header lines: $(cat "$T_TMP/probe")"
+
 # Bad clients: each answered 400/431/408 or dropped, and everyone else still served.
 probe garbage "$URL" && ok "garbage bytes: 400 and closed" || bad "garbage: $(cat "$T_TMP/probe")"
 probe oversized "$URL" && ok "oversized headers: 431 and closed" || bad "oversized: $(cat "$T_TMP/probe")"

@@ -11,7 +11,8 @@
   http_peers.py probe KIND URL  check `simul serve` at URL; exit 0 if it behaved:
                                 garbage, oversized, halfsent IDLE_MS, reset, noread IDLE_MS BYTES,
                                 keepalive, pipelined, many N, parallel N MS, huge-header MB,
-                                slowloris HEADER_MS, gone N (N clients that leave before their answer)
+                                slowloris HEADER_MS, gone N (N clients that leave before their answer),
+                                pipeline N, header-lines N STATUS
   http_peers.py freeport        print a free loopback port
 """
 import resource
@@ -272,6 +273,25 @@ def probe(kind, url, args):
         r = read_all(s)
         if r.count(b"HTTP/1.1 200 ") != 3:
             fail("3 pipelined requests got %d answers" % r.count(b"HTTP/1.1 200 "))
+    elif kind == "pipeline":
+        # N requests in one send, the last with Connection: close, read as they come: every
+        # one answered, however many wait on the latency at once (back-pressure, no drop).
+        n = int(args[0])
+        s = socket.create_connection(a, timeout=30)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * (n - 1) + b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        r = read_all(s, timeout=30)
+        got = r.count(b"HTTP/1.1 200 ")
+        print("%d of %d answered" % (got, n))
+        if got != n:
+            fail("%d pipelined requests got %d answers" % (n, got))
+    elif kind == "header-lines":
+        # N short headers: the whole section counts (CRLFs too) against the 8,192-byte limit.
+        n, want = int(args[0]), args[1].encode()
+        s = socket.create_connection(a, timeout=5)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-H: v\r\n" * n + b"Connection: close\r\n\r\n")
+        r = read_all(s)
+        if not r.startswith(b"HTTP/1.1 " + want + b" "):
+            fail("%d header lines got %r, want %s" % (n, r[:60], want.decode()))
     elif kind in ("many", "parallel"):
         n = int(args[0])
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -233,11 +233,11 @@ static void response_interim(void **state)
 	(void)state;
 	const char *t[] = {
 		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
-		"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
-		"HTTP/1.1 103 Early Hints\r\nLink: </b.js>; rel=preload\r\n\r\n"
-		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
-		"HTTP/1.1 102 Processing\r\nContent-Length: 3\r\n\r\n"
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+		 "HTTP/1.1 103 Early Hints\r\nLink: </b.js>; rel=preload\r\n\r\n"
+		 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+		("HTTP/1.1 102 Processing\r\nContent-Length: 3\r\n\r\n"
+		 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		for (size_t step = 1; step <= strlen(t[i]); step++) {
