@@ -16,7 +16,7 @@ import csv, json, os, random, statistics, sys
 d, scale, runs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 arg = sys.argv[4] if len(sys.argv) > 4 else "100"
 workload, all_ = os.environ.get("WORKLOAD", "sleep"), float(os.environ.get("SCALE_ALL", "1"))
-rng = random.Random(d + str(scale))
+rng = random.Random(os.path.basename(d) + str(scale))  # the name, not the temporary path: the same noise every run
 os.makedirs(os.path.join(d, "raw"))
 open(os.path.join(d, "sweeps.txt"), "w").write("s1\n")
 env = f"cores: 2\nquick: no\nsimul: {d}/simul\n"
@@ -114,7 +114,7 @@ grep -q "cpu_loop .*1,000,000.*1,600,000.*1.600" "$T_TMP/out" && grep -q "0 slow
 got=$(verdicts "$T_TMP/fs" | tr '\n' ';')
 [[ $got == "eventloop 1 slower;eventloop 10 slower;sequential 1 slower;sequential 10 slower;" ]] \
   && ok "raw 1.6x, CPU loop unchanged: slower ($got)" || bad "code slower: $got"
-grep -q ",slower,cpu_loop,1,1.6" "$T_TMP/fs/compare.csv" && ok "compare.csv: raw_verdict, primitive, machine factor, normalised ratio" \
+grep -Eq ",slower,cpu_loop,1,1\.(5[5-9]|6[0-4])" "$T_TMP/fs/compare.csv" && ok "compare.csv: raw_verdict, primitive, machine factor, normalised ratio" \
   || bad "csv: $(sed -n 2p "$T_TMP/fs/compare.csv")"
 FP_CPU=1000000 fake "$T_TMP/sa" 1 5; FP_CPU=1600000 SCALE_ALL=1.6 fake "$T_TMP/sm" 1 5
 "${CMP[@]}" "$T_TMP/sa" "$T_TMP/sm" >/dev/null
