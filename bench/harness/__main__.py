@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # __main__.py: the harness's subcommands, as bench.sh calls them.
-"""  python3 -m harness plan RUN SWEEP_FILE [--quick|--full]  expand a sweep, ask `simul predict` for each
-                                                     command, write raw/NAME.plan.json, print
-                                                     hyperfine's commands for bench.sh
+"""  python3 -m harness plan RUN SWEEP_FILE... [--quick|--full]  expand the sweeps, ask `simul predict`
+                                                     (and the peers) for each command, write
+                                                     raw/NAME.plan.json and raw/NAME.plan.tsv
+                                                     (hyperfine's commands for bench.sh)
   python3 -m harness join RUN NAME                   hyperfine's times + simul's records -> NAME.csv
   python3 -m harness report RUN                      charts/*.png|svg and REPORT.md from the CSVs
   python3 -m harness html RUN                        REPORT.html alone, from the run's CSVs and charts as they are
@@ -24,7 +25,7 @@ from . import claims, fingerprint, join, models, plan, report, report_html, reru
 from . import util
 from .util import die
 
-USAGE = ("usage: python3 -m harness plan RUN SWEEP_FILE [--quick|--full] | join RUN NAME | report RUN | html RUN | models RUN "
+USAGE = ("usage: python3 -m harness plan RUN SWEEP_FILE... [--quick|--full] | join RUN NAME | report RUN | html RUN | models RUN "
          "| fingerprint RUN start|end | settle SECONDS | rerun RUN SECONDS | names | claims | expand SWEEP_FILE [--quick|--full]")
 
 
@@ -40,7 +41,7 @@ def claims_table():
 def expand(sweep_file, quick, full):
     """What a sweep would run, its capability lines expanded from the models' lists."""
     spec = sweeps.parse(sweep_file, quick, full)
-    spec = sweeps.expand_models(spec, *models.for_sweep(spec))
+    spec = sweeps.expand_models(spec, *models.for_sweep(spec))  # nothing saved: ask the programs
     for line in spec.lines:
         for combo in sweeps.product(line.params):
             name = line.series + "".join(f" {k}={v}" for k, v in combo.items())
@@ -51,8 +52,9 @@ def main(argv):
     if len(argv) >= 2 and argv[0] != "settle":
         argv[1] = os.path.abspath(argv[1])
     cmd, n = (argv[0], len(argv)) if argv else ("", 0)
-    if cmd == "plan" and n >= 3:
-        plan.plan(argv[1], argv[2], "--quick" in argv[3:], "--full" in argv[3:])
+    if cmd == "plan" and [a for a in argv[2:] if a not in ("--quick", "--full")]:
+        files = [os.path.abspath(a) for a in argv[2:] if a not in ("--quick", "--full")]
+        plan.plan(argv[1], files, "--quick" in argv[3:], "--full" in argv[3:])
     elif cmd == "join" and n == 3:
         join.join(argv[1], argv[2])
     elif cmd == "report" and n == 2:

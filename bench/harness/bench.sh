@@ -204,10 +204,12 @@ declare -A eta ncmd
 total=0
 times+=("set-up (checks, env.txt): $(since "$t_start") s")
 t_plan=$(now)
+current="planning"
+files=()
+for s in "${sweeps[@]}"; do files+=("$ROOT/bench/sweeps/$s.sweep"); done
+"${HARNESS[@]}" plan "$run" "${files[@]}" "${qflag[@]}" ||
+  die "cannot plan the sweeps (see above); $run is left marked INCOMPLETE"
 for s in "${sweeps[@]}"; do
-  current="planning $s"
-  "${HARNESS[@]}" plan "$run" "$ROOT/bench/sweeps/$s.sweep" "${qflag[@]}" >"$run/raw/$s.plan.tsv" ||
-    die "cannot plan sweep $s (see above); $run is left marked INCOMPLETE"
   IFS=$'\t' read -r _ _ _ _ e n <"$run/raw/$s.plan.tsv"
   eta[$s]=$e ncmd[$s]=$n
   total=$((total + e))

@@ -4,6 +4,7 @@ import csv
 import io
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .util import PLOTS, first_line, write_atomic
@@ -198,11 +199,14 @@ def draw_all(ctx, sweeps, claims_by_id):
     """Every chart of every sweep, in the sweeps' order; {chart: error} for those that failed."""
     errors = {}
     ctx.looks = looks(ctx, sweeps)
+    todo = []
     for sweep in sweeps.values():
         mod = claims_by_id.get(sweep.plan["claim"])
         table = getattr(mod, "CHARTS", {}) if mod else {}
-        for chart in sweep.plan["charts"]:
-            e = draw(ctx, sweep, chart, table.get(chart))
+        todo += [(sweep, chart, table.get(chart)) for chart in sweep.plan["charts"]]
+    # gnuplot is a process per chart: one per core at a time (each writes its own files).
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for (_, chart, _), e in zip(todo, pool.map(lambda t: draw(ctx, *t), todo)):
             if e:
                 errors[chart] = e
     return errors

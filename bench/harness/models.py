@@ -31,15 +31,27 @@ def ask_simul():
     die(f"{simul} list --format json: {why}: rebuild simul with 'make'")
 
 
-def for_sweep(spec):
+def saved_lists(run_dir):
+    """(simul's list, the peers' models) as the run saved them (save()); asked now where the
+    run has none (a plan outside bench.sh)."""
+    p = os.path.join(run_dir, "raw", LIST_FILE)
+    q = os.path.join(run_dir, "raw", PEERS_FILE)
+    doc = read_json(p) if os.path.exists(p) else None
+    found = (read_json(q).get("models", []) if os.path.exists(q) else None)
+    return doc, found
+
+
+def for_sweep(spec, lists=(None, None)):
     """What a sweep's '{model: WORDS}' lines are expanded from (sweeps.expand_models): simul's
-    list, and {program: its models} when a peer line selects (the programs are asked then only)."""
+    list, and {program: its models} when a peer line selects; lists: saved_lists(), where the
+    run has them (else the programs are asked, and the peers only when a peer line selects)."""
+    doc, found = lists
     peer_lists = None
     if any(line.select and line.program for line in spec.lines):
         peer_lists = {}
-        for m in peers.ask_lists()[0].values():
+        for m in (found if found is not None else peers.ask_lists()[0].values()):
             peer_lists.setdefault(m["peer"], []).append(m)
-    return ask_simul(), peer_lists
+    return doc or ask_simul(), peer_lists
 
 
 def save(run_dir):

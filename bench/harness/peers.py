@@ -23,6 +23,7 @@ class Program:
     key: str
     what: str       # how a reader knows it
     install: str    # what to do when it is absent
+    batch: bool = False  # `predict --batch` answers many commands in one process
 
     def argv(self):
         if self.key == "python":
@@ -40,7 +41,7 @@ class Program:
 
 PROGRAMS = {
     "python": Program("python", "the documents' Python (CPython)",
-                      "apt-get install python3 python3-requests python3-aiohttp python3-uvloop"),
+                      "apt-get install python3 python3-requests python3-aiohttp python3-uvloop", batch=True),
     "go": Program("go", "the Go peer (go-simul)", "apt-get install golang-go, then make build"),
 }
 
@@ -58,14 +59,8 @@ def _call(argv, timeout):
         return -1, "", f"{argv[0]} took over {timeout} s"
 
 
-def predict(key, args):
-    """(record, error, skip): the peer's own prediction for a run, or why there is none; skip
-    is the one line that says what to install when the peer cannot run here (not a failure)."""
-    prog = PROGRAMS[key]
-    why = prog.absent()
-    if why:
-        return None, "", why
-    code, out, err = _call(prog.argv() + ["predict"] + list(args) + ["--format", "json"], 120)
+def _judge(prog, code, out, err):
+    """(record, error, skip) from what one `predict` exited with and printed."""
     line = first_line(err)
     m = NEEDS.search(line) if code == 1 else None
     if m:
@@ -79,6 +74,36 @@ def predict(key, args):
     except ValueError:
         return None, f"{prog.argv()[0]} predict printed no JSON record", ""
     return rec, "" if "predicted_s" in rec else f"{prog.argv()[0]} predict printed no predicted_s", ""
+
+
+def predict(key, args):
+    """(record, error, skip): the peer's own prediction for a run, or why there is none; skip
+    is the one line that says what to install when the peer cannot run here (not a failure)."""
+    prog = PROGRAMS[key]
+    why = prog.absent()
+    if why:
+        return None, "", why
+    return _judge(prog, *_call(prog.argv() + ["predict"] + list(args) + ["--format", "json"], 120))
+
+
+def predict_many(key, arg_lists):
+    """predict() for each of arg_lists, in one `predict --batch` process where the program has
+    one (an interpreter's start is most of a quick plan's time), else one process each."""
+    prog = PROGRAMS[key]
+    why = prog.absent()
+    if why or not prog.batch or not arg_lists:
+        return [predict(key, a) for a in arg_lists]
+    lines = "".join(json.dumps(list(a) + ["--format", "json"]) + "\n" for a in arg_lists)
+    try:
+        p = subprocess.run(prog.argv() + ["predict", "--batch"], input=lines, capture_output=True, text=True,
+                           timeout=120 + 10 * len(arg_lists))
+        answers = [json.loads(x) for x in p.stdout.splitlines() if x.strip()]
+    except (OSError, subprocess.TimeoutExpired, ValueError) as e:
+        return [(None, f"{prog.argv()[0]} predict --batch: {e}", "")] * len(arg_lists)
+    if len(answers) != len(arg_lists):
+        why = first_line(p.stderr) or f"{len(answers)} answers to {len(arg_lists)} commands"
+        return [(None, f"{prog.argv()[0]} predict --batch: {why}", "")] * len(arg_lists)
+    return [_judge(prog, a.get("code", 1), a.get("out", ""), a.get("err", "")) for a in answers]
 
 
 def ask_lists():

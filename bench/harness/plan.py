@@ -61,8 +61,14 @@ def substitute(text, combo, trace):
     return text.replace("{trace}", trace).replace("{root}", shlex.quote(ROOT))
 
 
-def expand(spec, line, combo, idx, raw, simul):
-    """One planned command: its label, arguments, prediction, and what hyperfine runs."""
+def peer_args(line, combo, raw, spec, idx):
+    """A peer line's arguments for one point (what follows `PROGRAM run`)."""
+    return shlex.split(substitute(line.args, combo, os.path.join(raw, f"{spec.name}.{idx}.trace.csv")))
+
+
+def expand(spec, line, combo, idx, raw, simul, peer_answer=None):
+    """One planned command: its label, arguments, prediction, and what hyperfine runs;
+    peer_answer: a peer line's (record, error, skip), asked for with the others (predict_many)."""
     trace = os.path.join(raw, f"{spec.name}.{idx}.trace.csv")
     c = {"idx": idx, "kind": line.kind, "series": line.series, "params": combo,
          "name": line.series + "".join(f" {k}={v}" for k, v in combo.items()),
@@ -71,10 +77,10 @@ def expand(spec, line, combo, idx, raw, simul):
     if line.program:
         # A peer: its own prediction, and its command line as simul's (run, then --format json).
         c["program"], c["trace"] = line.program, ""
-        args = shlex.split(substitute(line.args, combo, trace))
+        args = peer_args(line, combo, raw, spec, idx)
         c["command"] = " ".join(shlex.quote(a) for a in peers.PROGRAMS[line.program].argv() + ["run"] + args +
                                 ["--format", "json"])
-        rec, c["error"], skip = peers.predict(line.program, args)
+        rec, c["error"], skip = peer_answer or peers.predict(line.program, args)
         c["argv"] = []
     elif line.kind == "exec":
         c["command"] = substitute(line.args, combo, trace)
@@ -162,23 +168,51 @@ def schedule(spec, runs, rng):
     return invocations, total
 
 
-def plan(run_dir, sweep_file, quick, full=False):
-    """Writes raw/NAME.plan.json and prints, for bench.sh, the settings, one line per hyperfine
-    invocation (tab-separated: R, its number, warm-up, runs, the commands' positions among the
-    C lines in the order they run), then one line per command hyperfine runs (C, its name, its
+def plan(run_dir, sweep_files, quick, full=False):
+    """Plans every sweep in one process: the lists saved in the run (models.save), every
+    command's prediction asked with the others (simul's a process each, one per core at a
+    time; a peer's in one batch per core), then per sweep raw/NAME.plan.json and, for
+    bench.sh, raw/NAME.plan.tsv: the settings, one line per hyperfine invocation
+    (tab-separated: R, its number, warm-up, runs, the commands' positions among the C lines
+    in the order they run), then one line per command hyperfine runs (C, its name, its
     shell line)."""
-    spec = sweeps.parse(sweep_file, quick, full)
-    spec = sweeps.expand_models(spec, *models.for_sweep(spec))  # '{model: WORDS}' lines, one per model
-    if not claims.by_id().get(spec.claim):
-        die(f"{sweep_file}: claim '{spec.claim}' has no module in bench/harness/claims/: "
-            f"add one or fix the claim line", 2)
+    lists = models.saved_lists(run_dir)
+    specs = []
+    for sweep_file in sweep_files:
+        spec = sweeps.parse(sweep_file, quick, full)
+        spec = sweeps.expand_models(spec, *models.for_sweep(spec, lists))  # '{model: WORDS}' lines, one per model
+        if not claims.by_id().get(spec.claim):
+            die(f"{sweep_file}: claim '{spec.claim}' has no module in bench/harness/claims/: "
+                f"add one or fix the claim line", 2)
+        specs.append(spec)
     raw = os.path.join(run_dir, "raw")
     simul = simul_bin()
-    todo = [(line, combo) for line in spec.lines for combo in sweeps.product(line.params)]
-    # The predictions are separate programs (a peer's starts an interpreter: most of a quick
-    # plan's time): one per core at a time.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        cmds = list(pool.map(lambda t: expand(spec, t[1][0], t[1][1], t[0], raw, simul), enumerate(todo)))
+    todo = [(spec, idx, line, combo) for spec in specs
+            for idx, (line, combo) in enumerate((line, combo) for line in spec.lines
+                                                for combo in sweeps.product(line.params))]
+    workers = os.cpu_count() or 1
+    answers = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        # The peers' predictions: each program's commands in one batch per core.
+        jobs = []
+        for key in peers.PROGRAMS:
+            mine = [(spec.name, idx, peer_args(line, combo, raw, spec, idx))
+                    for spec, idx, line, combo in todo if line.program == key]
+            for k in range(workers):
+                part = mine[k::workers]
+                if part:
+                    jobs.append((part, pool.submit(peers.predict_many, key, [a for _, _, a in part])))
+        for part, fut in jobs:
+            answers.update({(name, idx): ans for (name, idx, _), ans in zip(part, fut.result())})
+        cmds = list(pool.map(lambda t: (t[0].name, expand(t[0], t[2], t[3], t[1], raw, simul,
+                                                          answers.get((t[0].name, t[1])))), todo))
+    for spec in specs:
+        write_plan(run_dir, spec, [c for name, c in cmds if name == spec.name], quick, full)
+
+
+def write_plan(run_dir, spec, cmds, quick, full):
+    """A sweep's commands scheduled (schedule()) into raw/NAME.plan.json and raw/NAME.plan.tsv."""
+    raw = os.path.join(run_dir, "raw")
     seed, rng = seed_of(spec.name)
     invocations, eta = schedule(spec, [c for c in cmds if c.get("shell")], rng)
     for c in cmds:
@@ -197,11 +231,11 @@ def plan(run_dir, sweep_file, quick, full=False):
         print(f"simul bench: {spec.name}: {len(over)} commands over its time-budget of {spec.time_budget:g} s "
               f"are predicted, not run: {', '.join(over)}", file=sys.stderr)
     write_atomic(os.path.join(raw, f"{spec.name}.plan.json"), json.dumps(doc, indent=1))
-    print(f"S\t{spec.warmup}\t{spec.runs}\t{spec.rounds}\t{eta:.0f}\t{len(runs)}")
+    tsv = [f"S\t{spec.warmup}\t{spec.runs}\t{spec.rounds}\t{eta:.0f}\t{len(runs)}"]
     for k, inv in enumerate(invocations, 1):
-        print(f"R\t{k}\t{inv['warmup']}\t{inv['runs']}\t{' '.join(str(pos[i]) for i in inv['order'])}")
-    for c in runs:
-        print(f"C\t{c['name']}\t{c['shell']}")
+        tsv.append(f"R\t{k}\t{inv['warmup']}\t{inv['runs']}\t{' '.join(str(pos[i]) for i in inv['order'])}")
+    tsv += [f"C\t{c['name']}\t{c['shell']}" for c in runs]
+    write_atomic(os.path.join(raw, f"{spec.name}.plan.tsv"), "\n".join(tsv) + "\n")
 
 
 def extra_round(run_dir, name, idxs, runs, warmup=0):

@@ -82,11 +82,22 @@ def resample_row(row, smp, rng, cv):
         return r
     # Measured once: every time of the row moves together, as a slow run is slow throughout.
     f = math.exp(rng.gauss(0.0, cv))
-    for k, v in row.items():
-        x = fnum(v) if is_time(k) else None
-        if x is not None and k != "sd_s":
-            r[k] = fmt(x * f)
+    for k, x in time_fields(row):
+        r[k] = fmt(x * f)
     return r
+
+
+_TIME_FIELDS = {}
+
+
+def time_fields(row):
+    """[(key, value)] of a row's time fields but sd_s, parsed once per row, not per resample
+    (the row is kept with them: its id stays its own)."""
+    got = _TIME_FIELDS.get(id(row))
+    if got is None or got[0] is not row:
+        fields = [(k, fnum(v)) for k, v in row.items() if k != "sd_s" and is_time(k)]
+        got = _TIME_FIELDS[id(row)] = (row, [(k, x) for k, x in fields if x is not None])
+    return got[1]
 
 
 def resampled(sweeps, samples, cvs, rng, only=None):

@@ -4,16 +4,20 @@
 """usage: peer.py run WORKLOAD --model MODEL [options] [--format text|csv|json]
        peer.py predict WORKLOAD --model MODEL [options] [--format text|csv|json]
        peer.py list [--format text|json]
+       peer.py predict --batch
 
 Workloads: sleep, sumsq, fetch, chess; models: python-sequential, python-threads,
 python-processes, python-asyncio, python-uvloop. 'peer.py run WORKLOAD --help' lists the
 options. predict: the run's set-up (its server, its calibration) and its prediction only,
 as `simul predict`. list: the models and workloads, as `simul list` (the bench's harness
-reads it). Exit status: 0 done and verified; 1 the run failed, or a library is missing
+reads it). predict --batch: one JSON array of predict's arguments a line on standard input,
+one JSON object a line out ({"code", "out", "err"}: what that predict would have exited with
+and printed), so that planning a bench starts one interpreter, not one a command. Exit status: 0 done and verified; 1 the run failed, or a library is missing
 (the line says what to install); 2 the command line was wrong."""
 import asyncio
 import contextlib
 import importlib
+import io
 import json
 import os
 import signal
@@ -144,6 +148,28 @@ def list_models(argv):
     return 0
 
 
+def batch():
+    """predict --batch: every line's prediction in this one interpreter."""
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            args = json.loads(line)
+            if not (isinstance(args, list) and all(isinstance(a, str) for a in args)):
+                raise ValueError("not an array of strings")
+        except ValueError as e:
+            code = 2
+            err.write(f"peer.py predict --batch: a line is not a JSON array of arguments ({e})\n")
+        else:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(["peer.py", "predict"] + args)
+            signal.setitimer(signal.ITIMER_REAL, 0)  # this command's --timeout ends with it
+            record.ON_ABORT.clear()
+        print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue()}), flush=True)
+    return 0
+
+
 def main(argv):
     startup_s, t_ready = record.since_process_start(), time.monotonic()
     if len(argv) < 2:  # a command line that is wrong: the usage is an error's, on stderr
@@ -154,6 +180,8 @@ def main(argv):
         return 0
     if argv[1] == "list":
         return list_models(argv[2:])
+    if argv[1:] == ["predict", "--batch"]:
+        return batch()
     if argv[1] not in ("run", "predict"):
         print(f"peer.py: unknown command '{argv[1]}': use run, predict or list\n{USAGE}", file=sys.stderr)
         return 2

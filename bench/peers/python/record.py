@@ -120,7 +120,8 @@ def predict_fields(c, predicted_s):
             ("limit", str(c.limit), False), ("gil", "true", False), ("runtime", runtime_name(), True)]
 
 
-def emit(c, cols, out=sys.stdout):
+def emit(c, cols, out=None):
+    out = out or sys.stdout  # looked up now: a batch of predictions redirects it per command
     if c.format == "csv":
         if c.header:
             out.write(",".join(n for n, _, _ in cols) + "\n")
