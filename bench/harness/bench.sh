@@ -41,7 +41,7 @@ orders; env.txt keeps the seed, raw/NAME.plan.json each order); a sweep's 'time-
 what it cannot afford. At the end it prints where the time went (also in the run's times.txt).
 
 Environment: SETTLE=seconds to wait for a busy machine (60; 0: not at all); RERUN_S=seconds
-of more runs for points whose check is undecided (60, quick 8; 0: none); SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
+of more runs for points whose check is undecided (40, quick 5; 0: none); SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
 Python peers run on Debian's /usr/bin/python3). Exit status: 0 the run is complete
 (its report may still mark claims failed), 1 it could not run or was interrupted, 2 bad usage.
 EOF
@@ -76,7 +76,7 @@ for tool in hyperfine:hyperfine gnuplot:gnuplot-nox python3:python3; do
     die "${tool%%:*} is missing: install it with 'apt-get install ${tool#*:}' (or run 'make deps' as root)"
 done
 [[ -x $SIMUL ]] || die "$SIMUL is missing: build it with 'make' (or set SIMUL=path/to/simul)"
-rerun_s=${RERUN_S:-$([[ $quick == 1 ]] && echo 8 || echo 60)}
+rerun_s=${RERUN_S:-$([[ $quick == 1 ]] && echo 5 || echo 40)}
 [[ $rerun_s =~ ^[0-9]{1,4}$ ]] || die "RERUN_S='$rerun_s': give whole seconds for more runs of undecided points, 0 to 9999 (0: none)" 2
 [[ $settle =~ ^[0-9]{1,4}$ ]] || die "SETTLE='$settle': give whole seconds to wait for a busy machine, 0 to 9999 (0: do not wait)" 2
 
