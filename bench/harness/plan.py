@@ -8,8 +8,8 @@ import shlex
 import subprocess
 import sys
 
-from . import claims, models, peers, sweeps
-from .util import ROOT, die, first_line, simul_bin, write_atomic
+from . import claims, fingerprint, models, peers, results, sweeps
+from .util import ROOT, die, first_line, fnum, simul_bin, write_atomic
 
 
 def predict(simul, argv):
@@ -122,10 +122,47 @@ def seed_of(name):
     return seed, random.Random(f"{seed}:{name}")
 
 
+# What creating one task costs, which the predictions leave out (they predict the workload,
+# and a spawn run's own prediction already counts it): a multiple of the run's fingerprint
+# primitive, by program and kind of worker, as a full run here measured them (a simul
+# process per task 1.0-1.8 fork()s, a thread 1-2.5 thread creations, a coroutine about a loop
+# turn; CPython's multiprocessing.Process some 15 forks, its Thread 5 thread creations, an
+# asyncio task 30 loop turns; a goroutine 4).
+SPAWN = {("", "processes"): ("fork_ns", 1.5), ("", "threads"): ("thread_ns", 2.0), ("", "none"): ("loop_turn_ns", 1.5),
+         ("python", "processes"): ("fork_ns", 15.0), ("python", "threads"): ("thread_ns", 5.0),
+         ("python", "none"): ("loop_turn_ns", 30.0), ("go", "none"): ("loop_turn_ns", 4.0)}
+SPAWN_FALLBACK_NS = {"fork_ns": 1.5e6, "thread_ns": 1e5, "loop_turn_ns": 1.5e3}  # a run without a fingerprint
+
+
+def option(argv, name):
+    """The value of --NAME in an argument list, '' without it."""
+    return next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == name), "")
+
+
+def spawn_s(c, props, prims):
+    """The plan's estimate of creating a run's tasks: tasks x one creation (SPAWN) when each task
+    is a worker of its own (a coroutine, or --workers 0), else 0."""
+    try:  # a peer's or another program's own command line: its model is the one that runs
+        argv = shlex.split(c["command"]) if c.get("command") else c["argv"]
+    except ValueError:
+        argv = c["argv"]
+    workload = option(argv, "run") or (argv[0] if argv else "")
+    m = props.get(option(argv, "--model")) or {}
+    tasks = fnum(option(argv, "--tasks")) or 0
+    if not m or m.get("serial") or workload == "spawn":
+        return 0.0
+    kind = m.get("workers_kind", "none")
+    if kind != "none" and option(argv, "--workers") != "0":
+        return 0.0
+    prim, times = SPAWN.get((m.get("peer", ""), kind), (None, 0))
+    return tasks * times * prims.get(prim, SPAWN_FALLBACK_NS.get(prim, 0)) / 1e9
+
+
 def cost(spec, c):
-    """The plan's estimate of one run of a command: its prediction (or the sweep's `expect`)
-    and the start-up its prediction leaves out (a peer's interpreter, a server, a calibration)."""
-    return max(c["predicted_s"] or 0, spec.expect) + (0.2 if c.get("program") else 0.02)
+    """The plan's estimate of one run of a command: its prediction, its tasks' creation or the
+    sweep's `expect`, whichever is most, and the start-up its prediction leaves out (a peer's
+    interpreter, a server, a calibration)."""
+    return max(c["predicted_s"] or 0, c.get("spawn_s", 0), spec.expect) + (0.2 if c.get("program") else 0.02)
 
 
 def schedule(spec, runs, rng):
@@ -206,6 +243,12 @@ def plan(run_dir, sweep_files, quick, full=False):
             answers.update({(name, idx): ans for (name, idx, _), ans in zip(part, fut.result())})
         cmds = list(pool.map(lambda t: (t[0].name, expand(t[0], t[2], t[3], t[1], raw, simul,
                                                           answers.get((t[0].name, t[1])))), todo))
+    # The creation of each command's tasks, from the run's start fingerprint (env.txt).
+    props = {m["name"]: m for m in (lists[0] or {}).get("models", [])}
+    props.update({m["name"]: m for m in (lists[1] or [])})
+    prims = fingerprint.figures(results.read_env(run_dir), "start")
+    for _, c in cmds:
+        c["spawn_s"] = round(spawn_s(c, props, prims), 3)
     for spec in specs:
         write_plan(run_dir, spec, [c for name, c in cmds if name == spec.name], quick, full)
 
