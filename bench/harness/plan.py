@@ -125,10 +125,10 @@ def seed_of(name):
 # What creating one task costs, which the predictions leave out (they predict the workload,
 # and a spawn run's own prediction already counts it): a multiple of the run's fingerprint
 # primitive, by program and kind of worker, as a full run here measured them (a simul
-# process per task 1.0-1.8 fork()s, a thread 1-2.5 thread creations, a coroutine about a loop
+# process per task 1.0-1.8 fork()s, 1.0-1.2 from 1,000 on, a thread 1-2.5 thread creations, a coroutine about a loop
 # turn; CPython's multiprocessing.Process some 15 forks, its Thread 5 thread creations, an
 # asyncio task 30 loop turns; a goroutine 4).
-SPAWN = {("", "processes"): ("fork_ns", 1.5), ("", "threads"): ("thread_ns", 2.0), ("", "none"): ("loop_turn_ns", 1.5),
+SPAWN = {("", "processes"): ("fork_ns", 1.2), ("", "threads"): ("thread_ns", 2.0), ("", "none"): ("loop_turn_ns", 1.5),
          ("python", "processes"): ("fork_ns", 15.0), ("python", "threads"): ("thread_ns", 5.0),
          ("python", "none"): ("loop_turn_ns", 30.0), ("go", "none"): ("loop_turn_ns", 4.0)}
 SPAWN_FALLBACK_NS = {"fork_ns": 1.5e6, "thread_ns": 1e5, "loop_turn_ns": 1.5e3}  # a run without a fingerprint
@@ -139,9 +139,18 @@ def option(argv, name):
     return next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == name), "")
 
 
-def spawn_s(c, props, prims):
+def capacity(env, kind):
+    """How many threads or processes the kernel lets a run have (env.txt's pid_max and
+    max_map_count): simul refuses a run over it at once, before creating any."""
+    pid_max = fnum(env.get("pid_max")) or float("inf")
+    maps = fnum(env.get("max_map_count")) or float("inf")
+    return {"threads": min(pid_max, maps / 2), "processes": pid_max}.get(kind, float("inf"))
+
+
+def spawn_s(c, props, prims, env=None):
     """The plan's estimate of creating a run's tasks: tasks x one creation (SPAWN) when each task
-    is a worker of its own (a coroutine, or --workers 0), else 0."""
+    is a worker of its own (a coroutine, or --workers 0), else 0 (and 0 for more threads or
+    processes than the kernel allows: simul's refusal is immediate)."""
     try:  # a peer's or another program's own command line: its model is the one that runs
         argv = shlex.split(c["command"]) if c.get("command") else c["argv"]
     except ValueError:
@@ -152,7 +161,7 @@ def spawn_s(c, props, prims):
     if not m or m.get("serial") or workload == "spawn":
         return 0.0
     kind = m.get("workers_kind", "none")
-    if kind != "none" and option(argv, "--workers") != "0":
+    if kind != "none" and (option(argv, "--workers") != "0" or tasks > capacity(env or {}, kind)):
         return 0.0
     prim, times = SPAWN.get((m.get("peer", ""), kind), (None, 0))
     return tasks * times * prims.get(prim, SPAWN_FALLBACK_NS.get(prim, 0)) / 1e9
@@ -246,9 +255,10 @@ def plan(run_dir, sweep_files, quick, full=False):
     # The creation of each command's tasks, from the run's start fingerprint (env.txt).
     props = {m["name"]: m for m in (lists[0] or {}).get("models", [])}
     props.update({m["name"]: m for m in (lists[1] or [])})
-    prims = fingerprint.figures(results.read_env(run_dir), "start")
+    env = results.read_env(run_dir)
+    prims = fingerprint.figures(env, "start")
     for _, c in cmds:
-        c["spawn_s"] = round(spawn_s(c, props, prims), 3)
+        c["spawn_s"] = round(spawn_s(c, props, prims, env), 3)
     for spec in specs:
         write_plan(run_dir, spec, [c for name, c in cmds if name == spec.name], quick, full)
 
