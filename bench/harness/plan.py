@@ -260,11 +260,14 @@ def plan(run_dir, sweep_files, quick, full=False):
     for _, c in cmds:
         c["spawn_s"] = round(spawn_s(c, props, prims, env), 3)
     for spec in specs:
-        write_plan(run_dir, spec, [c for name, c in cmds if name == spec.name], quick, full)
+        tsv = write_plan(run_dir, spec, [c for name, c in cmds if name == spec.name], quick, full)
+        if len(specs) == 1:  # one sweep (a test, a look at one plan): its TSV on stdout too
+            sys.stdout.write(tsv)
 
 
 def write_plan(run_dir, spec, cmds, quick, full):
-    """A sweep's commands scheduled (schedule()) into raw/NAME.plan.json and raw/NAME.plan.tsv."""
+    """A sweep's commands scheduled (schedule()) into raw/NAME.plan.json and raw/NAME.plan.tsv;
+    returns the TSV."""
     raw = os.path.join(run_dir, "raw")
     seed, rng = seed_of(spec.name)
     invocations, eta = schedule(spec, [c for c in cmds if c.get("shell")], rng)
@@ -288,7 +291,9 @@ def write_plan(run_dir, spec, cmds, quick, full):
     for k, inv in enumerate(invocations, 1):
         tsv.append(f"R\t{k}\t{inv['warmup']}\t{inv['runs']}\t{' '.join(str(pos[i]) for i in inv['order'])}")
     tsv += [f"C\t{c['name']}\t{c['shell']}" for c in runs]
-    write_atomic(os.path.join(raw, f"{spec.name}.plan.tsv"), "\n".join(tsv) + "\n")
+    text = "\n".join(tsv) + "\n"
+    write_atomic(os.path.join(raw, f"{spec.name}.plan.tsv"), text)
+    return text
 
 
 def extra_round(run_dir, name, idxs, runs, warmup=0):
