@@ -207,7 +207,7 @@ t_plan=$(now)
 current="planning"
 files=()
 for s in "${sweeps[@]}"; do files+=("$ROOT/bench/sweeps/$s.sweep"); done
-"${HARNESS[@]}" plan "$run" "${files[@]}" "${qflag[@]}" ||
+"${HARNESS[@]}" plan "$run" "${files[@]}" "${qflag[@]}" >/dev/null ||
   die "cannot plan the sweeps (see above); $run is left marked INCOMPLETE"
 for s in "${sweeps[@]}"; do
   IFS=$'\t' read -r _ _ _ _ e n <"$run/raw/$s.plan.tsv"
