@@ -24,7 +24,7 @@ SUMMARY = "N empty tasks made, started and finished: what a task costs under eac
 TASKS = 1000
 MODELS = ("python-sequential", "python-threads", "python-processes", "python-asyncio", "python-uvloop")
 OPTIONS = [("pin", "flag", 0, 0, "run on one CPU (the first this process may use), as taskset -c would", None)]
-PRIMITIVE = {"python-sequential": "a call", "python-threads": "a thread", "python-processes": "a process",
+PRIMITIVE = {"python-sequential": "a function call", "python-threads": "a thread", "python-processes": "a process",
              "python-asyncio": "a coroutine", "python-uvloop": "a coroutine"}
 
 
