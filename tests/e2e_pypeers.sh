@@ -52,8 +52,8 @@ for m in python-asyncio python-uvloop python-threads python-processes; do one sw
 
 # The list: each model runs what it says, and the executors carry simul's offload word.
 l=$("${PEER[@]}" list --format json)
-[[ $(jq -r '.models[] | select(.name == "python-asyncio-processpool") | [.family, (.caps | index("offload") != null), (.workloads | join(","))] | join(" ")' <<<"$l") == "loop-offload true lag" ]] \
-  && ok "python-asyncio-processpool: family loop-offload, caps offload, runs lag" || bad "list: $l"
+[[ $(jq -r '.models[] | select(.name == "python-asyncio-processpool") | [.family, (.caps | index("offload") != null), (.workloads | join(","))] | join(" ")' <<<"$l") == "loop-offload true sleep,lag" ]] \
+  && ok "python-asyncio-processpool: family loop-offload, caps offload, runs sleep and lag" || bad "list: $l"
 [[ $(jq -r '.models[] | select(.name == "python-threads") | .workloads | join(",")' <<<"$l") == *spawn,switch* ]] \
   && ok "python-threads lists spawn and switch" || bad "list: $l"
 
@@ -72,7 +72,7 @@ fi
 expect_exit 2 "lag with one task" -- "${PEER[@]}" run lag --model python-asyncio --tasks 1
 expect_exit 2 "lag under python-threads (not one of its models)" -- "${PEER[@]}" run lag --model python-threads
 grep -q "choose one of python-asyncio" "$T_TMP/err" && ok "the models it runs are named" || bad "$(cat "$T_TMP/err")"
-expect_exit 2 "sleep under an executor model" -- "${PEER[@]}" run sleep --model python-asyncio-threadpool
+expect_exit 2 "sumsq under an executor model" -- "${PEER[@]}" run sumsq --model python-asyncio-threadpool
 expect_exit 2 "switch with three tasks" -- "${PEER[@]}" run switch --model python-threads --tasks 3
 expect_exit 2 "switch --direct" -- "${PEER[@]}" run switch --model python-asyncio --direct
 expect_exit 2 "switch --rounds 1" -- "${PEER[@]}" run switch --model python-asyncio --rounds 1

@@ -149,7 +149,7 @@ def list_models(argv):
     if fmt == "json":
         print(json.dumps({"models": ms, "workloads": ws}, separators=(",", ":")))
     else:
-        print("models:\n" + "\n".join(f"  {m['name']:<18} {m['summary']}" for m in ms))
+        print("models:\n" + "\n".join(f"  {m['name']:<27} {m['summary']}" for m in ms))
         print("workloads:\n" + "\n".join(f"  {w['name']:<18} {w['summary']}" for w in ws))
     return 0
 
