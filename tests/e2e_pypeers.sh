@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# e2e_pypeers.sh: the CPython peers of lag, spawn and switch run tiny, verify, print simul's fields, refuse what they cannot do, leave no child behind.
+# e2e_pypeers.sh: the CPython peers of lag, spawn, switch and mixed run tiny, verify, print simul's fields, refuse what they cannot do, leave no child behind.
 source "$SIMUL_ROOT/tests/lib.sh"
 PY=/usr/bin/python3
 PEER=("$PY" "$SIMUL_ROOT/bench/peers/python/peer.py")
@@ -16,9 +16,9 @@ common() { names | jq -c '.[: index("mem_method") + 1]'; }
 own() { names | jq -c '.[index("mem_method") + 1 :]'; }
 
 declare -A ARGS=([lag]="--tasks 2 --tick-ms 5 --block-ms 30 --rest-ms 10 --duration-s 0.2" [spawn]="--tasks 20"
-                 [switch]="--rounds 200")
+                 [switch]="--rounds 200" [mixed]="--tasks 4 --latency-ms 5 --cpu-ms 2")
 declare -A SIMUL_COMMON SIMUL_OWN
-for w in lag spawn switch; do
+for w in lag spawn switch mixed; do
   # shellcheck disable=SC2086
   r=$(run_json $w --model threadpool ${ARGS[$w]})
   SIMUL_COMMON[$w]=$(common <<<"$r") SIMUL_OWN[$w]=$(own <<<"$r")
@@ -49,11 +49,13 @@ one spawn python-processes --workers 0 --pin
 [[ $(json made <<<"$LAST") == 20 && $(json pinned <<<"$LAST") == true && $(json cpu <<<"$LAST") -ge 0 ]] \
   && ok "a multiprocessing.Process per task, pinned: 20 made on one CPU" || bad "$LAST"
 for m in python-asyncio python-uvloop python-threads python-processes; do one switch $m; done
+for m in python-sequential python-threads python-processes python-asyncio python-uvloop python-asyncio-threadpool \
+         python-asyncio-processpool; do one mixed $m; done
 
 # The list: each model runs what it says, and the executors carry simul's offload word.
 l=$("${PEER[@]}" list --format json)
-[[ $(jq -r '.models[] | select(.name == "python-asyncio-processpool") | [.family, (.caps | index("offload") != null), (.workloads | join(","))] | join(" ")' <<<"$l") == "loop-offload true sleep,lag" ]] \
-  && ok "python-asyncio-processpool: family loop-offload, caps offload, runs sleep and lag" || bad "list: $l"
+[[ $(jq -r '.models[] | select(.name == "python-asyncio-processpool") | [.family, (.caps | index("offload") != null), (.workloads | join(","))] | join(" ")' <<<"$l") == "loop-offload true sleep,lag,mixed" ]] \
+  && ok "python-asyncio-processpool: family loop-offload, caps offload, runs sleep, lag and mixed" || bad "list: $l"
 [[ $(jq -r '.models[] | select(.name == "python-threads") | .workloads | join(",")' <<<"$l") == *spawn,switch* ]] \
   && ok "python-threads lists spawn and switch" || bad "list: $l"
 

@@ -25,6 +25,7 @@ sys.dont_write_bytecode = True  # our modules leave no __pycache__ in the source
 import chess  # noqa: E402 - our modules after that line, on purpose
 import fetch  # noqa: E402
 import lag  # noqa: E402
+import mixed  # noqa: E402
 import models  # noqa: E402
 import options  # noqa: E402
 import record  # noqa: E402
@@ -36,7 +37,7 @@ from options import UsageError  # noqa: E402
 from record import RunFailed  # noqa: E402
 
 WORKLOADS = {"sleep": sleep, "sumsq": sumsq, "fetch": fetch, "chess": chess, "lag": lag, "spawn": spawn,
-             "switch": switch}
+             "switch": switch, "mixed": mixed}
 USAGE = ("usage: peer.py run|predict WORKLOAD --model MODEL [options], or peer.py list; "
          "'peer.py run WORKLOAD --help' lists the options")
 
