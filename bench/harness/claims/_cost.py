@@ -126,6 +126,7 @@ def cost_csv(ctx, panel, groups):
 def cost_chart(switch_sweep, ctx):
     """plots/cost.gp: creation (C7's sweep, if it ran) and switch (C8's) per model, log scale."""
     spawn = other_sweep(ctx, "c7_spawn")
+    spawn, switch_sweep = spawn and spawn.only(""), switch_sweep.only("")  # simul's models: the peers are in the tables
     sp = bars(least_points(spawn, spawn_points(spawn), "spawn_ns"), "spawn_ns") if spawn and spawn.ok_rows() else []
     sw = bars(least_points(switch_sweep, [last_point(switch_sweep.ok_rows(), x) for x in switch_sweep.series()],
                            "switch_ns"), "switch_ns")

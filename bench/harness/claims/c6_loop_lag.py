@@ -3,6 +3,7 @@
 from ..charts import gp_array, series_vars
 from ..util import fnum
 from . import Judgement
+from ._peers import NOTE, line, views
 
 ID = "C6"
 TITLE = "blocking the loop for more than 100 ms stalls every task; an executor keeps it responsive"
@@ -91,13 +92,18 @@ def sentence_of(s, ctx):
                     f"{BLOCKING_MS} ms as soon as the block is.")
     off = [r for r in rest if kind(r, ctx) == "offload"]
     if off and all(fnum(r["late_max_ms"]) < RESPONSIVE_MS for r in off):
-        out += (" Handed to libuv's pool (run_in_executor), the same block left the loop free: "
-                f"{', '.join(str(int(fnum(r['pool_threads']))) for r in off)} pool thread(s) ran it.")
+        if any(ctx.models.peer(r) for r in off):  # the documents' own executors: threads or processes
+            out += " Handed to an executor (loop.run_in_executor), the same block left the loop free"
+        else:
+            out += (" Handed to libuv's pool (run_in_executor), the same block left the loop free: "
+                    f"{', '.join(str(int(fnum(r['pool_threads']))) for r in off)} pool thread(s) ran it.")
     return out
 
 
 def judge(sweeps, ctx):
-    s = sweeps["c6_loop_lag"]
+    whole = sweeps["c6_loop_lag"]
+    s = whole.only("")
+    lines = [line(ctx, key, sentence_of(v, ctx).rstrip("."), checks_of(v, ctx)) for key, v in views(whole)]
     rows = s.ok_rows()
     if not rows:
         return Judgement("", "", "")
@@ -112,7 +118,8 @@ def judge(sweeps, ctx):
                     f"{ON_LOOP[0]}–{ON_LOOP[1]}× the longest block as measured (its wall time, which a busy core "
                     f"stretches past B); offloaded or on threads under {RESPONSIVE_MS} ms past the same series' "
                     f"worst lateness at its smallest block (its own timer noise, measured in this run)"),
-        checks=checks_of(s, ctx), table=table_of(s), sentence=sentence_of(s, ctx))
+        checks=checks_of(s, ctx), table=table_of(whole), sentence=sentence_of(s, ctx),
+        peers=(lines + [NOTE]) if lines else [])
 
 
 def chart(s, ctx):

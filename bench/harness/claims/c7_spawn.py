@@ -3,6 +3,7 @@
 from ..charts import series_vars
 from ..util import fnum
 from . import Judgement
+from ._peers import NOTE, line, views
 from ._cost import least_points, ns, pick, pinned, ratio, spawn_points
 
 ID = "C7"
@@ -41,7 +42,7 @@ def checks_of(points):
     return out
 
 
-def sentence_of(points):
+def sentence_of(points, target=True):
     parts = []
     for pin in (False, True):
         p, t, c = (pick(points, k, pin) for k in ("process", "thread", "coroutine"))
@@ -55,7 +56,7 @@ def sentence_of(points):
     out = f"Per task, {int(fnum(points[0]['p_tasks'])):,} tasks a run, " + "; ".join(parts) + "."
     c = pick(points, "coroutine", False)
     t = pick(points, "thread", False)
-    if c and t:
+    if c and t and target:  # the project's target is simul's coroutine's
         fc, ft = fnum(c["spawn_ns"]), fnum(t["spawn_ns"])
         met = fc <= CORO_NS and ft / fc >= CORO_VS_THREAD
         out += (f" The project's target for a coroutine (at most {CORO_NS:.0f} ns, at least {CORO_VS_THREAD:.0f}× "
@@ -66,13 +67,20 @@ def sentence_of(points):
 
 
 def judge(sweeps, ctx):
-    s = sweeps["c7_spawn"]
-    rows = s.ok_rows()
+    whole = sweeps["c7_spawn"]
+    s = whole.only("")
+    rows = whole.ok_rows()
     points = least_points(s, spawn_points(s), "spawn_ns")
+    lines, shown = [], list(points)
+    for key, v in views(whole):
+        pp = least_points(v, spawn_points(v), "spawn_ns")
+        shown += pp
+        lines.append(line(ctx, key, sentence_of(pp, target=False).rstrip(".") or "no point with all three kinds",
+                          checks_of(pp)))
     tbl = ["| series | pinned | tasks | per task (run wall / N), least of the runs | median | one more task "
            "(slope, medians) | bare primitive | × the primitive |",
            "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for p in points:
+    for p in shown:
         m = marginal(rows, p["series"])
         tbl.append(f"| {p['series']} | {'yes' if pinned(p) else 'no'} | {int(fnum(p['p_tasks'])):,} | "
                    f"{ns(fnum(p['spawn_ns']))} | {ns(fnum(p['spawn_ns_median']))} | {ns(m)} | "
@@ -87,7 +95,8 @@ def judge(sweeps, ctx):
         prediction="N × the bare primitive, measured before each run: pthread_create + join, fork + _exit + "
                    "waitpid, a coroutine made on a pooled stack, switched to and finished",
         thresholds=f"a process ≥ {FACTOR:g}× a thread and a thread ≥ {FACTOR:g}× a coroutine, per task, pinned "
-                   f"and unpinned", checks=checks_of(points), table=tbl, sentence=sentence_of(points))
+                   f"and unpinned", checks=checks_of(points), table=tbl, sentence=sentence_of(points),
+        peers=(lines + [NOTE]) if lines else [])
 
 
 def chart(s, ctx):

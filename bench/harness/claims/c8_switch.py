@@ -2,6 +2,7 @@
 # c8_switch.py: claim C8: switching between waiting threads (or processes) costs time an event loop's coroutines do not.
 from ..util import fnum
 from . import Judgement
+from ._peers import NOTE, line, views
 from ._cost import cost_chart, kind, last_point, least_points, ns, pinned
 
 ID = "C8"
@@ -18,8 +19,13 @@ def points_of(s):
     return least_points(s, [last_point(s.ok_rows(), x) for x in s.series()], "switch_ns")
 
 
+# The documents' Python's ways of waiting, judged as simul's: a turn of the loop, or the kernel's wake-up.
+ALIKE = {"loop": ("asyncio.Event",), "futex": ("threading.Condition", "multiprocessing.Pipe")}
+
+
 def find(points, k, via, pin):
-    return next((p for p in points if kind(p) == k and p.get("via") == via and pinned(p) == pin), None)
+    return next((p for p in points if kind(p) == k and p.get("via") in (via,) + ALIKE.get(via, ())
+                 and pinned(p) == pin), None)
 
 
 def checks_of(points):
@@ -67,8 +73,15 @@ def sentence_of(points):
 
 
 def judge(sweeps, ctx):
-    s = sweeps["c8_switch"]
-    points = points_of(s)
+    whole = sweeps["c8_switch"]
+    points = points_of(whole.only(""))
+    lines = []
+    for key, v in views(whole):
+        pp = points_of(v)
+        points += pp
+        lines.append(line(ctx, key, sentence_of(pp).rstrip(".") or "no thread and coroutine to compare",
+                          checks_of(pp)))
+    simul_points = [p for p in points if not whole.peer_of(p)]
     tbl = ["| series | pinned | via | rounds | per one-way switch, least of the runs | median | bare mechanism | "
            "× the bare mechanism |", "|---|---|---|---:|---:|---:|---:|---:|"]
     for p in points:
@@ -85,7 +98,8 @@ def judge(sweeps, ctx):
                    "same futex tokens, or one raw coroutine switch",
         thresholds=f"a thread's and a process's switch each ≥ {FACTOR:g}× a coroutine's through the loop, pinned "
                    f"and unpinned (--direct, the switch straight to the other coroutine, is shown, not judged)",
-        checks=checks_of(points), table=tbl, sentence=sentence_of(points))
+        checks=checks_of(simul_points), table=tbl, sentence=sentence_of(simul_points),
+        peers=(lines + [NOTE]) if lines else [])
 
 
 CHARTS = {"cost": cost_chart}

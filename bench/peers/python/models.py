@@ -14,7 +14,7 @@ import resource
 from options import UsageError, concurrency
 from record import ON_ABORT, child_peak_kib, child_private_kib
 
-ASYNC = ("python-asyncio", "python-uvloop")
+ASYNC = ("python-asyncio", "python-uvloop", "python-asyncio-threadpool", "python-asyncio-processpool")
 
 # What each model needs beyond the standard library, and the Debian package that has it.
 NEEDS = {"python-uvloop": ("uvloop", "python3-uvloop")}

@@ -22,7 +22,17 @@ MODELS = {
                                    "--limit)", serial=False, pool=False, parallel=False, family="loop"),
     "python-uvloop": dict(summary="the same coroutines on uvloop's loop", serial=False, pool=False, parallel=False,
                           family="loop"),
+    # The documents' fix for a blocking call (Vexs, “Why asyncio?”, 2021): hand it to an executor
+    # with loop.run_in_executor; both of concurrent.futures' executors, as eventloop-offload.
+    "python-asyncio-threadpool": dict(summary="asyncio, the blocking calls through loop.run_in_executor on a "
+                                              "ThreadPoolExecutor", serial=False, pool=False, parallel=False,
+                                      family="loop-offload", offload=True),
+    "python-asyncio-processpool": dict(summary="asyncio, the blocking calls through loop.run_in_executor on a "
+                                               "ProcessPoolExecutor", serial=False, pool=False, parallel=True,
+                                       family="loop-offload", offload=True),
 }
+# The models a workload runs unless its module names its own (MODELS).
+BASIC = ("python-sequential", "python-threads", "python-processes", "python-asyncio", "python-uvloop")
 POOLS = ("python-threads", "python-processes")
 MAX_TASKS = 1000000
 
@@ -125,6 +135,8 @@ def finish(workload, mod, table, got):
         raise UsageError("--model is missing: choose one of " + ", ".join(MODELS))
     if model not in MODELS:
         raise UsageError(f"unknown model '{model}': choose one of " + ", ".join(MODELS))
+    if model not in models_of(mod):
+        raise UsageError(f"{workload} does not run under {model}: choose one of " + ", ".join(models_of(mod)))
     fmt = got.get("format", "text")
     if fmt not in ("text", "csv", "json"):
         raise UsageError(f"--format '{fmt}' is unknown: use text, csv or json")
@@ -145,6 +157,11 @@ def finish(workload, mod, table, got):
         setattr(c, name.replace("-", "_"), v)
         setattr(c, name.replace("-", "_") + "_given", name in got)
     return c
+
+
+def models_of(mod):
+    """The models a workload's module runs."""
+    return getattr(mod, "MODELS", BASIC)
 
 
 def default_workers(model):

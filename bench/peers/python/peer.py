@@ -6,8 +6,9 @@
        peer.py list [--format text|json]
        peer.py predict --batch
 
-Workloads: sleep, sumsq, fetch, chess; models: python-sequential, python-threads,
-python-processes, python-asyncio, python-uvloop. 'peer.py run WORKLOAD --help' lists the
+Workloads: sleep, sumsq, fetch, chess, lag, spawn, switch; models: python-sequential,
+python-threads, python-processes, python-asyncio, python-uvloop, and for lag
+python-asyncio-threadpool and python-asyncio-processpool (run_in_executor). 'peer.py run WORKLOAD --help' lists the
 options. predict: the run's set-up (its server, its calibration) and its prediction only,
 as `simul predict`. list: the models and workloads, as `simul list` (the bench's harness
 reads it). predict --batch: one JSON array of predict's arguments a line on standard input,
@@ -27,15 +28,20 @@ import time
 sys.dont_write_bytecode = True  # our modules leave no __pycache__ in the source tree
 import chess  # noqa: E402 - our modules after that line, on purpose
 import fetch  # noqa: E402
+import lag  # noqa: E402
+import mixed  # noqa: E402
 import models  # noqa: E402
 import options  # noqa: E402
 import record  # noqa: E402
 import sleep  # noqa: E402
+import spawn  # noqa: E402
 import sumsq  # noqa: E402
+import switch  # noqa: E402
 from options import UsageError  # noqa: E402
 from record import RunFailed  # noqa: E402
 
-WORKLOADS = {"sleep": sleep, "sumsq": sumsq, "fetch": fetch, "chess": chess}
+WORKLOADS = {"sleep": sleep, "sumsq": sumsq, "fetch": fetch, "chess": chess, "lag": lag, "spawn": spawn,
+             "switch": switch, "mixed": mixed}
 USAGE = ("usage: peer.py run|predict WORKLOAD --model MODEL [options], or peer.py list; "
          "'peer.py run WORKLOAD --help' lists the options")
 
@@ -91,10 +97,14 @@ def prepared(c, mod):
 def run(c, mod, startup_s, t_ready):
     """t_ready: when the interpreter, its imports and our own were done (startup_s after exec)."""
     with prepared(c, mod) as (runner, st), contextlib.ExitStack() as stack:
-        pool = stack.enter_context(models.process_pool(c)) if c.model == "python-processes" else None
+        timed = getattr(mod, "timed", None)  # a workload that runs each model its own way (spawn, switch)
+        pool = stack.enter_context(models.process_pool(c)) if c.model == "python-processes" and not timed else None
+        pool = pool or getattr(st, "prestarted", None)
         setup_s = time.monotonic() - t_ready  # checks (chess asks simul), servers, calibration, pools
         with record.Measure() as m:
-            if runner:
+            if timed:
+                results = timed(c, st, runner, m)
+            elif runner:
                 results = runner.run(mod.gather_all(c, st))
                 m.stop()
             else:
@@ -124,7 +134,8 @@ def caps(name, m):
     kind = m.get("workers_kind", "none")
     words = [("serial", m["serial"]), ("concurrent", not m["serial"]), ("per-task", not m["serial"]),
              ("parallel", m["parallel"]), ("pool", m["pool"]), ("threads", kind == "threads"),
-             ("processes", kind == "processes"), ("gil", True), ("coroutines", name in models.ASYNC)]
+             ("processes", kind == "processes"), ("gil", True), ("coroutines", name in models.ASYNC),
+             ("offload", m.get("offload", False))]
     return [w for w, has in words if has]
 
 
@@ -137,13 +148,15 @@ def list_models(argv):
     ms = [dict(name=name, summary=m["summary"], detail="", pool=m["pool"], serial=m["serial"],
                parallel=m["parallel"], default_workers=options.default_workers(name),
                workers_kind=m.get("workers_kind", "none"), gil=True, stack_kib=False, family=m["family"],
-               caps=caps(name, m), workloads=list(WORKLOADS), runtime=record.runtime_name())
+               offload=m.get("offload", False), callbacks=False, caps=caps(name, m),
+               workloads=[w for w, mod in WORKLOADS.items() if name in options.models_of(mod)],
+               runtime=record.runtime_name())
           for name, m in options.MODELS.items()]
     ws = [dict(name=name, summary=mod.SUMMARY, default_tasks=mod.TASKS) for name, mod in WORKLOADS.items()]
     if fmt == "json":
         print(json.dumps({"models": ms, "workloads": ws}, separators=(",", ":")))
     else:
-        print("models:\n" + "\n".join(f"  {m['name']:<18} {m['summary']}" for m in ms))
+        print("models:\n" + "\n".join(f"  {m['name']:<27} {m['summary']}" for m in ms))
         print("workloads:\n" + "\n".join(f"  {w['name']:<18} {w['summary']}" for w in ws))
     return 0
 

@@ -7,11 +7,14 @@ import multiprocessing
 import time
 from array import array
 
-from options import concurrency
+from options import BASIC, concurrency
 from record import quantile
 
 SUMMARY = "each task sleeps --ms, --rounds times: pure waiting (C1, C10)"
 TASKS = 3
+# The executor models too, as simul's eventloop-offload: a sleep is no blocking call, it stays
+# on the loop (asyncio.sleep); only lag's blocking calls go to their executor.
+MODELS = BASIC + ("python-asyncio-threadpool", "python-asyncio-processpool")
 OPTIONS = [  # name, kind, min, max, help, default (as simul's)
     ("ms", "int", 0, 86400000, "milliseconds each sleep lasts", 1000),
     ("rounds", "int", 1, 1000000, "sleeps per task, one after another", 1),
