@@ -6,10 +6,10 @@
        peer.py list [--format text|json]
        peer.py predict --batch
 
-Workloads: sleep, sumsq, fetch, chess, lag, spawn, switch; models: python-sequential,
-python-threads, python-processes, python-asyncio, python-uvloop, and for lag
-python-asyncio-threadpool and python-asyncio-processpool (run_in_executor). 'peer.py run WORKLOAD --help' lists the
-options. predict: the run's set-up (its server, its calibration) and its prediction only,
+Workloads: sleep, sumsq, fetch, chess, lag, spawn, switch, mixed; models: python-sequential,
+python-threads, python-processes, python-asyncio, python-uvloop, and for sleep, lag and mixed
+python-asyncio-threadpool and python-asyncio-processpool (run_in_executor). 'peer.py run
+WORKLOAD --help' lists the options. predict: the run's set-up (its server, its calibration) and its prediction only,
 as `simul predict`. list: the models and workloads, as `simul list` (the bench's harness
 reads it). predict --batch: one JSON array of predict's arguments a line on standard input,
 one JSON object a line out ({"code", "out", "err"}: what that predict would have exited with
@@ -175,9 +175,11 @@ def batch():
             code = 2
             err.write(f"peer.py predict --batch: a line is not a JSON array of arguments ({e})\n")
         else:
+            cpus = os.sched_getaffinity(0)
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = main(["peer.py", "predict"] + args)
             signal.setitimer(signal.ITIMER_REAL, 0)  # this command's --timeout ends with it
+            os.sched_setaffinity(0, cpus)  # and its --pin (spawn's, switch's set-up pins this process)
             record.ON_ABORT.clear()
         print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue()}), flush=True)
     return 0
