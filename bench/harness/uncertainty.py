@@ -11,7 +11,10 @@ ONE_RUN_CV when none ran twice). A check then
   does not hold   when it failed on the measurement and in at least DECIDED of them,
   is undecided    otherwise: the measurement's noise straddles its threshold.
 
-The resamples are seeded by the claim, so a report rendered twice says the same."""
+A peer's line (claims/_peers.py: "In the documents' Python, here: ...") keeps its own checks;
+they are judged on the same resamples, apart from the claim's, and the line says holds, does
+not hold or undecided by the same rule. The resamples are seeded by the claim, so a report
+rendered twice says the same."""
 import copy
 import json
 import math
@@ -112,15 +115,28 @@ def resampled(sweeps, samples, cvs, rng, only=None):
     return out
 
 
-def keyed(checks):
+def keyed(checks, prefix=()):
     """Each check by its words without their numbers (which the resamples move), numbered when
-    two read alike."""
+    two read alike; prefix: a peer line's program, so its checks count apart from the claim's."""
     seen = {}
     out = []
     for text, ok in checks:
         k = re.sub(r"[-+]?\d[\d,.]*(e[-+]?\d+)?", "#", str(text))
         seen[k] = seen.get(k, 0) + 1
-        out.append(((k, seen[k]), text, ok))
+        out.append((prefix + (k, seen[k]), text, ok))
+    return out
+
+
+def peer_lines(d):
+    """The judgement's peer lines that carry checks (claims/_peers.Line); the note carries none."""
+    return [p for p in (d.peers if d else []) if hasattr(p, "judged")]
+
+
+def all_keyed(d):
+    """keyed() of the claim's checks, then of each peer line's."""
+    out = keyed(d.checks if d else [])
+    for p in peer_lines(d):
+        out += keyed(p.checks, (p.key,))
     return out
 
 
@@ -132,7 +148,7 @@ def outcomes(judge, sweeps, ctx, samples, cvs, rng, n, only=None):
             d = judge(resampled(sweeps, samples, cvs, rng, only), ctx)
         except Exception:  # a resample the judge cannot read counts for no check
             continue
-        for key, _, ok in keyed(d.checks if d else []):
+        for key, _, ok in all_keyed(d):
             c = counts.setdefault(key, [0, 0])
             c[0] += 1 if ok else 0
             c[1] += 1
@@ -151,24 +167,29 @@ def state(ok, held, total):
     return None
 
 
+def decided(checks, counts, prefix=()):
+    """[(text with the share of resamples it held in, True | False | None)]."""
+    out = []
+    for key, text, ok in keyed(checks, prefix):
+        held, total = counts.get(key, (0, 0))
+        note = f" [{held * 100 // total}% of {total} resamples]" if total else " [no resample: judged as measured]"
+        out.append((str(text) + note, state(ok, held, total)))
+    return out
+
+
 def judge(mod, sweeps, ctx):
     """The module's judgement with each check's outcome over its resamples: checks become
-    (text with the share of resamples it held in, True | False | None)."""
+    (text with the share of resamples it held in, True | False | None), the peer lines' too."""
     d = mod.judge(sweeps, ctx)
-    if not d or not d.checks:
+    if not d or not (d.checks or any(p.checks for p in peer_lines(d))):
         return d
     n = RESAMPLES
     samples = {k: load_samples(s) for k, s in sweeps.items()}
     cvs = {k: pooled_cv(v) for k, v in samples.items()}
     rng = random.Random(mod.ID)
     counts = outcomes(mod.judge, sweeps, ctx, samples, cvs, rng, n)
-    checks = []
-    for key, text, ok in keyed(d.checks):
-        held, total = counts.get(key, (0, 0))
-        st = state(ok, held, total)
-        note = f" [{held * 100 // total}% of {total} resamples]" if total else " [no resample: judged as measured]"
-        checks.append((str(text) + note, st))
-    d.checks = checks
+    d.checks = decided(d.checks, counts)
+    d.peers = [p.judged(decided(p.checks, counts, (p.key,))) if hasattr(p, "judged") else p for p in d.peers]
     d.noise = {k: cvs[k] for k in cvs}
     d.sampled = any(samples.values())
     return d

@@ -39,18 +39,48 @@ def views(s):
     return [(k, s.only(k)) for k in keys]
 
 
-def verdict(checks):
-    """The clause that ends a peer's line: whether the claim held for it, and if not, where."""
+def state_of(checks):
+    """A peer line's verdict from its checks, each (text, True | False | None), None being
+    undecided (uncertainty.py): as verdicts.py decides a claim's."""
     if not checks:
         return "nothing to judge"
-    bad = [name for name, ok in checks if not ok]
-    return "the claim holds there" if not bad else "it does not hold there (" + "; ".join(bad) + ")"
+    if any(ok is False for _, ok in checks):
+        return "does not hold"
+    return "undecided" if any(ok is None for _, ok in checks) else "holds"
+
+
+def verdict(checks):
+    """The clause that ends a peer's line: whether the claim held for it, and if not, where."""
+    st = state_of(checks)
+    if st == "does not hold":
+        return "it does not hold there (" + "; ".join(name for name, ok in checks if ok is False) + ")"
+    if st == "undecided":
+        return "undecided there, within the runs' noise (" + "; ".join(name for name, ok in checks if ok is None) + ")"
+    return "the claim holds there" if st == "holds" else st
+
+
+class Line(str):
+    """A peer's line in the report, which keeps its checks: the interval judge (uncertainty.py)
+    re-judges them on the same resamples as the claim's own and re-words the line (judged())."""
+
+    def __new__(cls, key, lead, text, checks):
+        self = super().__new__(cls, f"**{lead}:** {text}; {verdict(checks)}.")
+        self.key, self.lead, self.text, self.checks = key, lead, text, list(checks)
+        self.state = state_of(self.checks)
+        return self
+
+    def judged(self, checks):
+        """The same line with its checks as the resamples decided them ((text, True | False | None))."""
+        return Line(self.key, self.lead, self.text, checks)
+
+    def __reduce__(self):  # copied or pickled whole, not as the bare text
+        return Line, (self.key, self.lead, self.text, self.checks)
 
 
 def line(ctx, key, text, checks):
     runtime = ctx.models.runtime(key)
     lead = LEAD.get(key, f"In {key}, here") + (f" ({runtime})" if runtime else "")
-    return f"**{lead}:** {text}; {verdict(checks)}."
+    return Line(key, lead, text, checks)
 
 
 NOTE = ("Rows of the documents' own programs (python-…, go-…) show the program's own wall time of the "
