@@ -31,6 +31,7 @@ ONE_RUN_CV = 0.05   # a point measured once varies by this much (sd / mean) when
 CV_RANGE = (0.02, 0.5)
 RESAMPLES = 200     # per claim: every judge here takes well under 10 ms, so 2 s at most
 TIME_SUFFIXES = ("_s", "_ms", "_us", "_ns")
+RECS = "_resampled_recs"  # a resampled row's runs' records, in place of its raw/NAME.IDX.jsonl
 
 
 def is_time(key):
@@ -75,6 +76,7 @@ def resample_row(row, smp, rng, cv):
         recs = smp.get("recs") or []
         if len(recs) == len(times):
             rs = [recs[i] for i in pick]
+            r[RECS] = rs  # a judge that reads a point's runs one by one (C7's and C8's least) reads these
             for k in recs[0]:
                 col = rec_column(k)
                 if col in r:
@@ -87,6 +89,7 @@ def resample_row(row, smp, rng, cv):
     f = math.exp(rng.gauss(0.0, cv))
     for k, x in time_fields(row):
         r[k] = fmt(x * f)
+    r[RECS] = []  # no runs of its own to read: the row's (moved) figures stand for them
     return r
 
 

@@ -6,6 +6,7 @@ import os
 
 from ..charts import gp_path, gp_str
 from ..results import Sweep
+from ..uncertainty import RECS
 from ..util import fnum, read_jsonl, write_atomic
 
 # The record's `primitive` field (the workloads say what the model's tasks are made of).
@@ -47,8 +48,10 @@ def pick(points, k, pin):
 
 def least(s, row, key):
     """The least of a command's records for key: other programs on this shared machine only
-    ever add to a cost, so the least run is the one they disturbed least."""
-    recs = read_jsonl(os.path.join(s.run_dir, "raw", f"{s.name}.{row['idx']}.jsonl"))
+    ever add to a cost, so the least run is the one they disturbed least. A resample's row
+    (uncertainty.py) brings its own runs' records, or none, so that the interval judge moves
+    this figure too."""
+    recs = row[RECS] if RECS in row else read_jsonl(os.path.join(s.run_dir, "raw", f"{s.name}.{row['idx']}.jsonl"))
     vals = [fnum(r.get(key)) for r in recs if fnum(r.get(key)) is not None]
     return min(vals) if vals else fnum(row.get(key))
 
