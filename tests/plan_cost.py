@@ -84,5 +84,17 @@ if len(answers) == 3:
           answers[1])
     check("predict --batch: a line that is not JSON exits 2, said so", answers[2]["code"] == 2 and "JSON" in answers[2]["err"],
           answers[2])
+
+# A --pin in the batch (spawn's set-up pins the process) ends with its command: the next
+# prediction sees every CPU again (a process pool's default size is the CPUs this process may use).
+lines = [["sleep", "--model", "python-processes", "--tasks", "3", "--ms", "50", "--format", "json"],
+         ["spawn", "--model", "python-asyncio", "--tasks", "2", "--pin", "--format", "json"],
+         ["sleep", "--model", "python-processes", "--tasks", "3", "--ms", "50", "--format", "json"]]
+p = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "peers", "python", "peer.py"), "predict", "--batch"],
+                   input="".join(json.dumps(a) + "\n" for a in lines), capture_output=True, text=True, timeout=60)
+answers = [json.loads(x) for x in p.stdout.splitlines()]
+recs = [json.loads(a["out"]) if a["code"] == 0 else {} for a in answers]
+check("predict --batch after a --pin: the pool's default size as before it",
+      len(recs) == 3 and recs[0].get("workers") and recs[0].get("workers") == recs[2].get("workers"), answers)
 print(f"{failed} failed" if failed else "all passed")
 sys.exit(1 if failed else 0)
