@@ -9,11 +9,16 @@ env and model lists) with a few points changed, and the verdict the claim must t
   "fail":  [SWEEP, SERIES, {PARAM: VALUE}]           the rows failed, as a run that failed
   "cut":   [SWEEP, LINES]                            the CSV cut after LINES lines (malformed)
   "runs":  [SWEEP, CV]                               each point run five times, spread by CV (sd / mean)
+  "peer":  [SWEEP, SERIES, MODEL]                    the series' rows again as the documents' Python's
+                                                     under MODEL (its plan's program python): a Python
+                                                     line whose figures, and so whose verdict, are known
 
 Without "runs", a point of the base counts as measured once, with the harness's noise for one
 run (uncertainty.ONE_RUN_CV).
 
-The verdict comes from the harness's own judge_claim (with its intervals over the runs), and
+The verdict comes from the harness's own judge_claim (with its intervals over the runs); a
+case's "python" is what the claim's "In the documents' Python" line must then say (holds, does
+not hold, undecided), judged by the same intervals apart from the claim's verdict; and
 every chart the claim's sweeps draw has its variables computed (it must not raise). A case
 whose fixture cannot be read fails with the claim's and the case's name, never a traceback.
 Usage: run.py [CLAIM ...]; prints a line per case and 'N passed, N failed'."""
@@ -69,9 +74,30 @@ def runs(run, name, cv):
         json.dump(doc, f)
 
 
+def as_peer(run, name, series, model):
+    """The series' rows appended again as the documents' Python's under model: new indices,
+    and plan commands that say program python (what the judges tell a peer's row by)."""
+    p = os.path.join(run, name + ".csv")
+    fields, rows = rows_of(p)
+    q = os.path.join(run, "raw", name + ".plan.json")
+    with open(q) as f:
+        plan = json.load(f)
+    for r in matching(rows, series, {}):
+        idx = len(plan["commands"])
+        params = {k[2:]: v for k, v in r.items() if k.startswith("p_") and v != ""}
+        plan["commands"].append({"idx": idx, "series": model, "params": params, "program": "python", "kind": "exec",
+                                 "predicted_s": results.fnum(r["predicted_s"]), "name": model, "error": ""})
+        rows.append(dict(r, idx=str(idx), series=model, model=model))
+    write_rows(p, fields, rows)
+    with open(q, "w") as f:
+        json.dump(plan, f)
+
+
 def apply(run, op, args):
     if op == "runs":
         return runs(run, args[0], args[1])
+    if op == "peer":
+        return as_peer(run, *args)
     if op == "cut":
         p = os.path.join(run, args[0] + ".csv")
         with open(p) as f:
@@ -127,7 +153,9 @@ def run_case(claim_id, name, case):
         for ch in sorted(case.get("changes", []), key=lambda ch: ch[0] == "runs"):
             apply(run, ch[0], ch[1:])
         res, drawn = verdict(run, claim_id)
-        return res.verdict, res.why, drawn
+        python = next((p.state for p in (res.detail.peers if res.detail else [])
+                       if getattr(p, "key", "") == "python"), "no line")
+        return res.verdict, res.why, drawn, python
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -143,17 +171,19 @@ def main(argv):
             continue
         for name, case in by_name.items():
             try:
-                got, why, drawn = run_case(claim_id, name, case)
+                got, why, drawn, python = run_case(claim_id, name, case)
             except Exception as e:  # a fixture that cannot be read: said with the claim's name
                 failed += 1
                 where = traceback.extract_tb(e.__traceback__)[-1]
                 print(f"FAIL {claim_id} {name}: the fixture could not be judged: {type(e).__name__}: {e} "
                       f"({os.path.basename(where.filename)}:{where.lineno})")
                 continue
-            ok = got == case["expect"]
+            ok = got == case["expect"] and python == case.get("python", python)
             passed += ok
             failed += not ok
-            print(f"{'ok  ' if ok else 'FAIL'} {claim_id} {name}: {got}" + ("" if ok else f", want {case['expect']}")
+            print(f"{'ok  ' if ok else 'FAIL'} {claim_id} {name}: {got}" + ("" if got == case["expect"] else f", want {case['expect']}")
+                  + (f"; Python's line: {python}" + ("" if python == case["python"] else f", want {case['python']}")
+                     if "python" in case else "")
                   + (f" ({why[:150]})" if why else "") + f"; {drawn} chart(s)' variables")
     print(f"claims on fixtures: {time.monotonic() - t0:.1f} s")
     print(f"{passed} passed, {failed} failed")
