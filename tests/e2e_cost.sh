@@ -45,9 +45,11 @@ for m in "threadpool" "threadpool --workers 0" "multiprocess" "multiprocess --wo
       *direct) want=direct ;; eventloop*) want=loop ;; *) want=futex ;;
     esac
     [[ $via == "$want" ]] && ok "switch under $m: via $via" || bad "switch under $m: via $via, want $want"
-    # The kernel's switches are counted as voluntary context switches; the loop's are not.
+    # The kernel's switches are counted as voluntary context switches; the loop's are not. A
+    # hand-off whose partner already posted does not block, so 300 rounds give 155 to over
+    # 600 of them on 2 cores: at least 100, against under 30 for the loop.
     if [[ $want == futex ]]; then
-      check "switch under $m: the kernel switched ($(json voluntary_ctx <<<"$r") voluntary)" "$(json voluntary_ctx <<<"$r") >= 300"
+      check "switch under $m: the kernel switched ($(json voluntary_ctx <<<"$r") voluntary)" "$(json voluntary_ctx <<<"$r") >= 100"
     else
       check "switch under $m: no kernel switch per hand-off" "$(json voluntary_ctx <<<"$r") < 30"
     fi
