@@ -79,12 +79,12 @@ fi
 # reads it); predict: the run's set-up and prediction only, as simul predict.
 LIST_KEYS='["default_workers","gil","name","parallel","pool","runtime","serial","summary","workers_kind"]'
 list_ok() {
-  local p=$1 want=$2 j; shift 2
+  local p=$1 want=$2 works=$3 j; shift 3
   j=$("$@" list --format json)
   [[ $(jq -c '[.models[].name]' <<<"$j") == "$want" ]] && ok "$p list: its models $want" || bad "$p list: $j"
   [[ $(jq -c --argjson k "$LIST_KEYS" '[.models[] | [keys[] | select(. as $x | $k | index($x))] | length] | unique' <<<"$j") == "[9]" ]] &&
     ok "$p list: simul list's fields on every model" || bad "$p list fields: $j"
-  [[ $(jq -c '[.workloads[].name] | sort' <<<"$j") == '["chess","fetch","sleep","sumsq"]' ]] && ok "$p list: its workloads" || bad "$p list: $j"
+  [[ $(jq -c '[.workloads[].name] | sort' <<<"$j") == "$works" ]] && ok "$p list: its workloads $works" || bad "$p list: $j"
 }
 predict_ok() {
   local p=$1 m=$2 r; shift 2
@@ -93,14 +93,15 @@ predict_ok() {
     ok "$p predict: 3 sleeps of 0.1 s one after another predicted 0.3 s, nothing run" || bad "$p predict: $r"
 }
 if [[ $have_py == 1 ]]; then
-  list_ok python '["python-sequential","python-threads","python-processes","python-asyncio","python-uvloop"]' "${PEER[@]}"
+  list_ok python '["python-sequential","python-threads","python-processes","python-asyncio","python-uvloop","python-asyncio-threadpool","python-asyncio-processpool"]' \
+    '["chess","fetch","lag","mixed","sleep","spawn","sumsq","switch"]' "${PEER[@]}"
   predict_ok python python-sequential "${PEER[@]}"
   r=$("${PEER[@]}" predict fetch --model python-threads --tasks 20 --latency-ms 50 --format json)
   check "python predict: 20 GETs by ThreadPoolExecutor(4): 5 round trips ($(json predicted_s <<<"$r") s)" \
     "$(json predicted_s <<<"$r") >= 0.25 && $(json predicted_s <<<"$r") < 0.3"
 fi
 if [[ $have_go == 1 ]]; then
-  list_ok go '["go-goroutines"]' "$GO"
+  list_ok go '["go-goroutines"]' '["chess","fetch","sleep","sumsq"]' "$GO"
   r=$("$GO" predict sleep --model go-goroutines --tasks 3 --ms 100 --format json)
   [[ $(json predicted_s <<<"$r") == 0.1* ]] && ok "go predict: 3 goroutines sleeping 0.1 s predicted 0.1 s" || bad "go predict: $r"
 fi
