@@ -41,6 +41,13 @@ def checks_of(points):
     return out
 
 
+def times_less(r):
+    """A ratio in words a reader can check against the figures: 28× less, 1.4× less, or more."""
+    if r < 1:
+        return f"{1 / r:.1f}× more than"
+    return f"{r:.0f}× less than" if r >= 10 else f"{r:.1f}× less than"
+
+
 def one(points, pin):
     t, p = find(points, "thread", "futex", pin), find(points, "process", "futex", pin)
     lo, d = find(points, "coroutine", "loop", pin), find(points, "coroutine", "direct", pin)
@@ -49,7 +56,7 @@ def one(points, pin):
     ft, fl = fnum(t["switch_ns"]), fnum(lo["switch_ns"])
     out = (f"{'pinned to one CPU' if pin else 'unpinned'}, a thread's switch took {ns(ft)}"
            + (f", a process's {ns(fnum(p['switch_ns']))}" if p else "")
-           + f", a coroutine's through the loop {ns(fl)} ({ft / fl:.0f}× less than a thread's)")
+           + f", a coroutine's through the loop {ns(fl)} ({times_less(ft / fl)} a thread's)")
     if d:
         out += f" and straight to the other coroutine {ns(fnum(d['switch_ns']))}"
     return out
