@@ -18,6 +18,10 @@ expect_exit 2 "unknown sweep name" -- "${BENCH[@]}" --only no_such_sweep --out "
 grep -q "choose from" "$T_TMP/err" && ok "unknown sweep: names the choices" || bad "unknown sweep: $(cat "$T_TMP/err")"
 expect_exit 2 "unknown option" -- "${BENCH[@]}" --frobnicate
 expect_exit 2 "--quick with --full" -- "${BENCH[@]}" --quick --full --out "$T_TMP/bad3"
+mkdir -p "$T_TMP/full" && touch "$T_TMP/full/x" "$T_TMP/afile"
+expect_exit 2 "--out a folder that is not empty" -- "${BENCH[@]}" --quick --out "$T_TMP/full"
+grep -q "is not empty: remove it first" "$T_TMP/err" && ok "... says so and how to fix it" || bad "--out not empty: $(cat "$T_TMP/err")"
+expect_exit 2 "--out a file" -- "${BENCH[@]}" --quick --out "$T_TMP/afile"
 # The full tier replaces a sweep's default lines (the whole decision map), the quick one too.
 HPLAN=$(mktemp -d)
 mkdir -p "$HPLAN/raw"

@@ -113,9 +113,9 @@ export SIMUL_BENCH_SEED=${SIMUL_BENCH_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr 
 results=$ROOT/results
 if [[ -n $out ]]; then
   run=$out
-  if [[ -e $run && ! -d $run ]]; then die "--out $run is a file: give a folder"; fi
+  if [[ -e $run && ! -d $run ]]; then die "--out $run is a file: give a folder" 2; fi
   if [[ -d $run && -n $(ls -A "$run" 2>/dev/null) ]]; then
-    die "--out $run is not empty: remove it first (rm -r $run) or choose another folder"
+    die "--out $run is not empty: remove it first (rm -r $run) or choose another folder" 2
   fi
   mkdir -p "$run" 2>/dev/null || die "cannot create $run: choose a writable folder with --out"
 else
