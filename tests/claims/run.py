@@ -9,6 +9,8 @@ env and model lists) with a few points changed, and the verdict the claim must t
   "fail":  [SWEEP, SERIES, {PARAM: VALUE}]           the rows failed, as a run that failed
   "cut":   [SWEEP, LINES]                            the CSV cut after LINES lines (malformed)
   "runs":  [SWEEP, CV]                               each point run five times, spread by CV (sd / mean)
+  "copy":  [SWEEP, SERIES, {PARAM: VALUE}, NEW, {FIELD: V}]  the rows again as series NEW (an exec
+                                                     line), those fields set
   "peer":  [SWEEP, SERIES, MODEL]                    the series' rows again as the documents' Python's
                                                      under MODEL (its plan's program python): a Python
                                                      line whose figures, and so whose verdict, are known
@@ -93,7 +95,28 @@ def as_peer(run, name, series, model):
         json.dump(plan, f)
 
 
+def copy_rows(run, name, series, params, new, fields_set):
+    """The matching rows appended again as series `new` (an exec line of simul's), with fields set:
+    a baseline such as C5's two sequential programs at once."""
+    p = os.path.join(run, name + ".csv")
+    fields, rows = rows_of(p)
+    q = os.path.join(run, "raw", name + ".plan.json")
+    with open(q) as f:
+        plan = json.load(f)
+    for r in matching(rows, series, params):
+        idx = len(plan["commands"])
+        ps = {k[2:]: v for k, v in r.items() if k.startswith("p_") and v != ""}
+        plan["commands"].append({"idx": idx, "series": new, "params": ps, "kind": "exec",
+                                 "predicted_s": results.fnum(r["predicted_s"]), "name": new, "error": ""})
+        rows.append(dict(r, idx=str(idx), series=new, **fields_set))
+    write_rows(p, fields + [k for k in fields_set if k not in fields], rows)
+    with open(q, "w") as f:
+        json.dump(plan, f)
+
+
 def apply(run, op, args):
+    if op == "copy":
+        return copy_rows(run, *args)
     if op == "runs":
         return runs(run, args[0], args[1])
     if op == "peer":

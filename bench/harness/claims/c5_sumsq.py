@@ -8,7 +8,7 @@ from ..charts import gp_path, series_vars
 from ..results import secs
 from ..util import fnum, write_atomic
 from . import Judgement
-from ._peers import NOTE, line, timed, timed_ms, views
+from ._peers import NOTE, line, timed, timed_ms, views, wall
 
 ID = "C5"
 TITLE = "CPU-bound work gains nothing from an event loop; processes use every core; threads gain nothing under the GIL"
@@ -24,13 +24,21 @@ ONE_CORE = (0.85, 1.15)   # the band a model that runs on one core must land in
 # (the lock's hand-offs between cores cost more on some minutes than others): slower is still
 # nothing gained, and a floor made C5's verdict a coin toss.
 GIL_GAIN = ONE_CORE[1]
+# A parallel model must reach this share of what the machine gave two independent programs in
+# the same rounds (the pair series, bench/harness/pair.py); without that baseline, of the cores.
+OF_MACHINE, OF_CORES = 0.85, 0.8
+
+
+def is_pair(r):
+    """The machine's baseline (two sequential runs at once), not a model: no speed-up of its own."""
+    return (fnum(r.get("copies")) or 0) > 1
 
 
 def kind(r, ctx):
     """'gil' (threads under a GIL: simul's emulated one, or CPython's), 'parallel' (a model that
     its list says runs tasks on several cores), 'one core' (the rest but sequential, the
     baseline); None for sequential."""
-    if ctx.models.role(r) == "serial":
+    if ctx.models.role(r) == "serial" or is_pair(r):
         return None
     threads = (ctx.models.props(r.get("model")) or {}).get("workers_kind") == "threads"
     if r.get("gil") == "true" and threads:
@@ -41,7 +49,7 @@ def kind(r, ctx):
 def base_of(s, ctx, r):
     """What a speed-up divides: the same program's sequential row at the same task count (simul's
     sequential, python-sequential), or, for a program with none (Go), its own one-task row."""
-    same = [b for b in s.ok_rows() if s.peer_of(b) == s.peer_of(r)]
+    same = [b for b in s.ok_rows() if s.peer_of(b) == s.peer_of(r) and not is_pair(b)]
     b = next((b for b in same if b["p_tasks"] == r["p_tasks"] and ctx.models.role(b) == "serial"), None)
     if b or any(ctx.models.role(x) == "serial" for x in same):
         return b
@@ -62,7 +70,7 @@ def speedups(s, ctx):
     two busy cores burst less than one. A peer is timed by its own clock (start-up excluded)."""
     out = {}
     for r in s.ok_rows():
-        b = base_of(s, ctx, r)
+        b = None if is_pair(r) else base_of(s, ctx, r)
         out[(r["series"], int(r["p_tasks"]))] = timed(s, b) / timed(s, r) if b else None
     return out
 
@@ -71,7 +79,7 @@ def table_of(s, ctx):
     tbl = ["| series | tasks | predicted | measured (mean ± sd) | fastest run | speed-up, fastest runs | speed-up, means |",
            "|---|---:|---:|---:|---:|---:|---:|"]
     for r in s.ok_rows():
-        b = base_of(s, ctx, r)
+        b = None if is_pair(r) else base_of(s, ctx, r)
         sp = fnum(b["min_s"]) / fnum(r["min_s"]) if b and not s.peer_of(r) else None
         spm = timed(s, b) / timed(s, r) if b else None
         fast = "—" if s.peer_of(r) else f"{fnum(r['min_s']):.3f} s"
@@ -151,15 +159,39 @@ def gil_check(ours, cpython):
                f"and at least one gained more than {GIL_GAIN:.2f}×: the emulation does not behave as CPython's lock here."))
 
 
+def capacity(s, ctx, at):
+    """What two independent sequential programs got from the machine at `at` tasks, in the same
+    rounds, by their own clocks: sequential's time / the pair's, at most the cores; None without
+    a pair row."""
+    p = next((r for r in s.ok_rows() if is_pair(r) and int(r["p_tasks"]) == at), None)
+    b = next((r for r in s.ok_rows() if ctx.models.role(r) == "serial" and not is_pair(r)
+              and not s.peer_of(r) and int(r["p_tasks"]) == at), None)
+    if not p or not b or not wall(p):
+        return None
+    return min(wall(b) / wall(p), float(min(ctx.cores, at)))
+
+
+def machine_words(machine, want, ctx, at):
+    if machine is None:
+        return (f" No baseline of the machine's own parallelism ran: the threshold is "
+                f"{OF_CORES:g} × {min(ctx.cores, at)} cores.")
+    return (f" Two independent sequential programs, run at once in the same rounds, finished "
+            f"{machine:.2f}× as fast as one: what this machine's cores gave then; the threshold is "
+            f"{OF_MACHINE:g} of it, {want:.2f}×.")
+
+
 def judge(sweeps, ctx):
     whole = sweeps["c5_sumsq"]
     s = whole.only("")
     rows = s.ok_rows()
     tasks = sorted({int(r["p_tasks"]) for r in rows})
     at = next((t for t in tasks if t >= ctx.cores), tasks[-1] if tasks else 0)
-    want = 0.8 * min(ctx.cores, at)
+    machine = capacity(s, ctx, at)
+    want = OF_MACHINE * machine if machine else OF_CORES * min(ctx.cores, at)
     js = judged(s, ctx, at)
     checks, sentence = checks_of(s, ctx, at, want, js), sentence_of(s, ctx, at, want, js)
+    if sentence:
+        sentence += machine_words(machine, want, ctx, at)
     lines = []
     for key, v in views(whole):
         pj = judged(v, ctx, at)
@@ -179,8 +211,9 @@ def judge(sweeps, ctx):
                    "min(tasks, pool, cores) for threads and processes)",
         thresholds=(f"speed-up = sequential's mean / the model's mean over the interleaved rounds, same task count; "
                     f"at {at} tasks (the first count ≥ the cores): eventloop within 0.85–1.15; --gil at most "
-                    f"{GIL_GAIN:.2f} (slower is nothing gained too); threads and processes at least 0.8 × "
-                    f"min(cores, tasks) = {want:.2f}; threadpool --gil and python-threads (CPython's own GIL, "
+                    f"{GIL_GAIN:.2f} (slower is nothing gained too); threads and processes at least "
+                    f"{OF_MACHINE:g} × what two independent sequential programs got from the machine at once in "
+                    f"the same rounds (without that baseline, {OF_CORES:g} × min(cores, tasks)) = {want:.2f}; threadpool --gil and python-threads (CPython's own GIL, "
                     f"the documents' Python at n = 10**7, timed by its own clock) both at most {GIL_GAIN:.2f}"),
         checks=checks, table=table_of(whole, ctx), sentence=sentence,
         peers=(lines + [NOTE]) if lines else [])
@@ -193,7 +226,7 @@ def chart(s, ctx):
     wr = csv.writer(buf)
     wr.writerow(["series", "status", "p_tasks", "speedup", "speedup_mean", "speedup_sd", "speedup_pred"])
     for r in rows:
-        b = base_of(s, ctx, r)
+        b = None if is_pair(r) else base_of(s, ctx, r)
         if not b:
             continue
         sdk = "run_sd_s" if s.peer_of(r) else "sd_s"
