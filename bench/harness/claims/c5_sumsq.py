@@ -8,6 +8,7 @@ from ..charts import gp_path, series_vars
 from ..results import secs
 from ..util import fnum, write_atomic
 from . import Judgement
+from ._machine import is_pair
 from ._peers import NOTE, line, timed, timed_ms, views, wall
 
 ID = "C5"
@@ -27,11 +28,6 @@ GIL_GAIN = ONE_CORE[1]
 # A parallel model must reach this share of what the machine gave two independent programs in
 # the same rounds (the pair series, bench/harness/pair.py); without that baseline, of the cores.
 OF_MACHINE, OF_CORES = 0.85, 0.8
-
-
-def is_pair(r):
-    """The machine's baseline (two sequential runs at once), not a model: no speed-up of its own."""
-    return (fnum(r.get("copies")) or 0) > 1
 
 
 def kind(r, ctx):
