@@ -48,18 +48,20 @@ def row_checks(r, gil=False, x=None):
     run; the documents claim nothing of Python threads at the exhibition, so the --gil row (why
     their clones would not give 30 min) is not judged, unless gil: CPython's own threads, set
     against the prediction of simul's --gil, as the clone models are (15%). A clone row's
-    prediction and bounds carry the CPU time the machine's shared cores add (machine_extra)."""
+    upper tolerance and bound carry the CPU time the machine's shared cores add (machine_extra)."""
+    # The pair was measured beside the clones, not during them: the machine may have given the
+    # clones their cores in full, so the shared cores' time widens the upper side only.
     d = machine_extra(r, x)
-    m, p = fnum(r["run_mean_s"]), fnum(r["predicted_s"]) + d
+    m, p = fnum(r["run_mean_s"]), fnum(r["predicted_s"])
     lo, hi = fnum(r.get("bound_lo_s")), fnum(r.get("bound_hi_s"))
-    lo, hi = (lo + d if lo is not None else None), (hi + d if hi is not None else None)
     clone = r.get("story") in ("clones", "gil")
     tol = 0.15 if clone else 0.10
     out = []
     if r.get("story") != "gil" or gil:
-        out.append((f"{r['series']} within {tol * 100:.0f}% of its prediction", abs(m / p - 1) <= tol))
+        out.append((f"{r['series']} within {tol * 100:.0f}% of its prediction" + (" (+ the shared cores' time)" if d else ""),
+                    p * (1 - tol) <= m <= (p + d) * (1 + tol)))
     if r.get("story") == "clones" and lo is not None and hi is not None and hi > lo:
-        out.append((f"{r['series']} inside its bounds", lo * 0.98 <= m <= hi * 1.02))
+        out.append((f"{r['series']} inside its bounds", lo * 0.98 <= m <= (hi + d) * 1.02))
     return out
 
 
@@ -90,8 +92,9 @@ def sentence_of(rows, got, x=None):
     if cl and x:
         d = machine_extra(cl[0], x)
         out += (f" Two sequential programs run at once in the same rounds got {x:.2f}× one's speed from the "
-                f"machine, not {int(fnum(cl[0].get('cores')) or 0)}×: the clones' CPU work takes that much longer, so "
-                f"their prediction is judged with {d:.3f} s added ({d / fnum(cl[0]['predicted_s']) * 100:.0f}%)."
+                f"machine, not {int(fnum(cl[0].get('cores')) or 0)}×: the clones' CPU work may take that much longer, so "
+                f"up to {d:.3f} s more ({d / fnum(cl[0]['predicted_s']) * 100:.0f}%) is allowed above their prediction "
+                f"and bounds."
                 if d > 0 else f" Two sequential programs run at once in the same rounds got {x:.2f}× one's speed: "
                 "the cores were the clones' in full.")
     over = [(r["series"], fnum(r["run_mean_s"]) / (fnum(r["predicted_s"]) + machine_extra(r, x)) - 1) for r in cl
@@ -159,8 +162,8 @@ def judge(sweeps, ctx):
                    "table P·(m + o) with a core per clone, and on fewer cores a scheduler simulation between "
                    "the CPU bound and the lock-step bound (the chess workload's own model)",
         thresholds="each model's run wall time (simul's, set-up excluded) within 10% of its prediction (15%, and "
-                   "inside the bounds with 2% slack, for the clone models, whose CPU bound is stretched by cores / the "
-                   "speed two sequential programs got at once in the same rounds); synchronous / asynchronous within "
+                   "inside the bounds with 2% slack, for the clone models, whose upper side is raised by their CPU bound "
+                   "× (cores / the speed two sequential programs got at once in the same rounds − 1)); synchronous / asynchronous within "
                    "10% of its prediction for these parameters (the documents' 12 at 30 move pairs); the --gil row is shown, not judged (the documents claim nothing of it)",
         checks=checks, table=tbl, sentence=sentence_of(rows, got, x),
         peers=(peer_lines(whole, ctx) + [NOTE]) if views(whole) else [])
