@@ -66,15 +66,18 @@ def wall(r):
 
 def short_reason(err, tasks):
     """A stop's first error line, said in a few words for the chart and the table."""
-    m = re.search(r"would need \d+ (threads|processes) at once but (.+?) on this machine", err)
+    m = re.search(r"would need \d+ (threads|processes) at once but (only (\d+) more fit|none fit), by ([^(:]+)", err)
     if m:
-        return f"{tasks:,} refused up front: {m.group(2)}"
+        room = f"only {int(m.group(3)):,} more fit" if m.group(3) else "none fit"
+        return f"{tasks:,} refused up front: {room}, by {m.group(4).strip()}"
     m = re.search(r"could make only (\d+) of \d+ (threads|processes) \(\w+: [^)]*\); the likely limit is (.+?): use", err)
     if m:
         return f"{tasks:,} failed: {int(m.group(1)):,} {m.group(2)} made, then {m.group(3)}"
     if "watchdog" in err:
         return f"{tasks:,} killed by the watchdog"
-    return f"{tasks:,} failed: {err[:70]}" if err else f"{tasks:,} failed"
+    if len(err) > 70:  # cut at a word, and say so: a number cut in two reads as another number
+        err = err[:70].rsplit(" ", 1)[0] + " …"
+    return f"{tasks:,} failed: {err}" if err else f"{tasks:,} failed"
 
 
 def reach_of(s, ctx, series):
