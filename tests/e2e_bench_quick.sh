@@ -30,8 +30,6 @@ nf=$("${HARNESS[@]}" plan "$HPLAN" "$SIMUL_ROOT/bench/sweeps/c9_decision.sweep" 
 nq=$("${HARNESS[@]}" plan "$HPLAN" "$SIMUL_ROOT/bench/sweeps/c9_decision.sweep" --quick | awk -F"\t" 'NR == 1 { print $6 }')
 rm -rf "$HPLAN"
 [[ $nq -lt $nd && $nd -lt $nf ]] && ok "c9_decision: quick $nq < default $nd < full $nf commands" || bad "c9 tiers: $nq $nd $nf"
-mkdir -p "$T_TMP/full" && touch "$T_TMP/full/x"
-expect_exit 1 "--out into a non-empty folder" -- "${BENCH[@]}" --quick --out "$T_TMP/full"
 expect_exit 1 "a missing simul binary" -- env SIMUL="$T_TMP/nope" "${BENCH[@]}" --quick --out "$T_TMP/bad2"
 grep -q "make" "$T_TMP/err" && ok "missing simul: says to build it" || bad "missing simul: $(cat "$T_TMP/err")"
 if [[ $(id -u) -ne 0 ]]; then

@@ -2,6 +2,7 @@
 # results.py: a run folder read back: its environment, each sweep's plan and CSV rows, and how figures are written.
 import copy
 import csv
+import io
 import os
 
 from .util import fnum, read_json
@@ -17,11 +18,20 @@ class Sweep:
         p = os.path.join(run_dir, f"{name}.csv")
         self.joined = os.path.exists(p)
         self.rows = []
+        self.cut = ""
         if self.joined:
             with open(p, newline="") as f:
-                self.rows = list(csv.DictReader(f))
+                text = f.read()
+            self.rows = list(csv.DictReader(io.StringIO(text)))
+            short = next((i for i, r in enumerate(self.rows) if None in r.values() or None in r), None)
+            if (text and not text.endswith("\n")) or short is not None:
+                # A run killed while writing, or a full disk: the last row's figures would be wrong.
+                self.cut = (f"{name}.csv is cut short (at its row {len(self.rows) if short is None else short + 1}): "
+                            f"the run was interrupted or the disk was full; run the sweep again")
 
     def ok_rows(self):
+        if self.cut:
+            raise ValueError(self.cut)
         return [r for r in self.rows if r["status"] == "ok"]
 
     def series(self):

@@ -161,7 +161,7 @@ def verdict(run, claim_id):
     for n in names:
         for chart in next(s.charts for s in specs if s.name == n):
             fn = getattr(mod, "CHARTS", {}).get(chart)
-            if fn and n in loaded:
+            if fn and n in loaded and not loaded[n].cut:  # a cut CSV: the report says why, no chart
                 fn(loaded[n], ctx)  # must not raise; None (nothing to draw) is fine
                 drawn += 1
     return res, drawn
