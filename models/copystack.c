@@ -220,33 +220,31 @@ static int bring_in(struct sim_copystack *cs, struct sim_coro *co)
 	return 0;
 }
 
-int sim_copystack_run(struct sim_copystack *cs, struct sim_coro *via, struct sim_coro *co)
+int sim_copystack_enter(struct sim_copystack *cs, struct sim_coro *via, struct sim_coro *co)
 {
 	const char *here = __builtin_frame_address(0);
 	if (here >= cs->map && here < cs->top)
 		run_from_the_run_stack();
 	cs->via = via;
-	for (;;) {
-		int e = bring_in(cs, co);
-		if (e < 0)
-			return e;
+	int e = bring_in(cs, co);
+	if (e == 0)
 		cs->current = co;
-		sim_coro_switch(via, co);
-		if (co->done)
-			release(cs, co);
-		else if ((e = save(cs, co)) < 0)
-			return e;
-		co = cs->next;
-		cs->next = NULL;
-		if (!co)
-			return 0;
-	}
+	return e;
 }
 
-void sim_copystack_handoff(struct sim_copystack *cs, struct sim_coro *co, struct sim_coro *to)
+int sim_copystack_leave(struct sim_copystack *cs, struct sim_coro **co)
 {
-	cs->next = to;
-	sim_coro_switch(co, cs->via);
+	struct sim_coro *c = *co;
+	int e = 0;
+	if (c->done)
+		release(cs, c);
+	else if ((e = save(cs, c)) < 0)
+		return e;
+	*co = c = cs->next;
+	cs->next = NULL;
+	if (c && (e = bring_in(cs, c)) == 0)
+		cs->current = c;
+	return e;
 }
 
 void sim_copystack_drop(struct sim_copystack *cs, struct sim_coro *co) { release(cs, co); }

@@ -150,8 +150,9 @@ static void fail_run(struct sim_coroloop *L, int e)
 	L->failed = e;
 }
 
-/* Run slot s until it yields. From the loop's context only, so switches never nest. */
-static void resume(struct sim_coroloop *L, struct slot *s)
+/* Run slot s until it yields. From the loop's context only, so switches never nest. Inlined
+ * into the loop, as the stacks' run is into it: a switch back lands in run_loop's frame. */
+static inline __attribute__((always_inline)) void resume(struct sim_coroloop *L, struct slot *s)
 {
 	sim_cl_running = s;
 	int e = sim_stacks_run(&L->stacks, &L->main, &s->co);

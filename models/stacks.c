@@ -73,33 +73,6 @@ static void release(struct sim_stacks *st, struct sim_coro *co)
 	co->stack = NULL;
 }
 
-int sim_stacks_run(struct sim_stacks *st, struct sim_coro *via, struct sim_coro *co)
-{
-	if (st->kind == SIM_STACK_COPY) {
-		int e = sim_copystack_run(&st->copy, via, co);
-		st->current = st->copy.current;
-		if (e == 0 && st->current->done)
-			sim_coro_destroy(st->current); /* its buffer is already freed */
-		return e;
-	}
-	st->current = co;
-	sim_coro_switch(via, co);
-	co = st->current;
-	if (co->done)
-		release(st, co);
-	return 0;
-}
-
-void sim_stacks_handoff(struct sim_stacks *st, struct sim_coro *co, struct sim_coro *to)
-{
-	if (st->kind == SIM_STACK_COPY) {
-		sim_copystack_handoff(&st->copy, co, to);
-		return;
-	}
-	st->current = to;
-	sim_coro_switch(co, to);
-}
-
 void sim_stacks_drop(struct sim_stacks *st, struct sim_coro *co) { release(st, co); }
 
 bool sim_stacks_in_guard(const struct sim_stacks *st, const void *addr)

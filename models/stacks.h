@@ -33,11 +33,11 @@ int sim_stacks_make(struct sim_stacks *st, struct sim_coro *co, sim_coro_fn fn, 
  * sanitizer state destroyed. 0, or -ENOMEM / -EOVERFLOW: st->current could not be copied
  * out and is lost (sim_stacks_drop it); the run must fail. (An overflow never gets here: it
  * faults on a guard page, which sim_stacks_guard_arm turns into st->overflow.) */
-int sim_stacks_run(struct sim_stacks *st, struct sim_coro *via, struct sim_coro *co);
+static inline int sim_stacks_run(struct sim_stacks *st, struct sim_coro *via, struct sim_coro *co);
 
 /* Inside co: continue with to (switched out). Guarded stacks switch straight there; on the
  * copied stack the switch goes through via, which copies. */
-void sim_stacks_handoff(struct sim_stacks *st, struct sim_coro *co, struct sim_coro *to);
+static inline void sim_stacks_handoff(struct sim_stacks *st, struct sim_coro *co, struct sim_coro *to);
 
 /* A coroutine that will never run again (or never ran): its stack and state released. */
 void sim_stacks_drop(struct sim_stacks *st, struct sim_coro *co);
@@ -58,5 +58,33 @@ const char *sim_stacks_describe(void);
  * 0 or -errno. */
 int sim_stacks_guard_arm(const struct sim_stacks *st);
 void sim_stacks_guard_disarm(void);
+
+/* Inline, so that the switch back lands in the loop's frame (copystack.h says why). */
+static inline int sim_stacks_run(struct sim_stacks *st, struct sim_coro *via, struct sim_coro *co)
+{
+	if (st->kind == SIM_STACK_COPY) {
+		int e = sim_copystack_run(&st->copy, via, co);
+		st->current = st->copy.current;
+		if (e == 0 && st->current->done)
+			sim_coro_destroy(st->current); /* its buffer is already freed */
+		return e;
+	}
+	st->current = co;
+	sim_coro_switch(via, co);
+	co = st->current;
+	if (co->done)
+		sim_stacks_drop(st, co);
+	return 0;
+}
+
+static inline void sim_stacks_handoff(struct sim_stacks *st, struct sim_coro *co, struct sim_coro *to)
+{
+	if (st->kind == SIM_STACK_COPY) {
+		sim_copystack_handoff(&st->copy, co, to);
+		return;
+	}
+	st->current = to;
+	sim_coro_switch(co, to);
+}
 
 #endif
