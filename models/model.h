@@ -114,7 +114,10 @@ struct sim_token {
 #define SIM_TOKEN_EMPTY 0u
 #define SIM_TOKEN_PASSED 1u
 #define SIM_TOKEN_SLEEPER 2u /* empty, and a thread sleeps on the futex */
-struct sim_token *sim_token_at(uint32_t k); /* NULL: no such token, or no table */
+/* NULL: no such token, or no table. Inline: a coroutine's hand-off looks up two a switch. */
+extern struct sim_token *sim_tokens_table;
+extern uint32_t sim_tokens_count;
+static inline struct sim_token *sim_token_at(uint32_t k) { return k < sim_tokens_count ? &sim_tokens_table[k] : NULL; }
 int sim_token_futex_wait(uint32_t k);
 int sim_token_futex_pass(uint32_t k);
 

@@ -13,31 +13,29 @@
 /* MAP_SHARED, so a worker forked after the set-up waits on the same words as its parent
  * and its siblings; the futexes are not FUTEX_PRIVATE for the same reason (the kernel
  * keys a shared one by the page, not by the process). */
-static struct sim_token *table;
-static uint32_t count;
+struct sim_token *sim_tokens_table;
+uint32_t sim_tokens_count;
 
 int sim_tokens_open(uint32_t n)
 {
 	sim_tokens_close();
 	if (n == 0)
 		return -EINVAL;
-	void *p = mmap(NULL, (size_t)n * sizeof *table, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, (size_t)n * sizeof *sim_tokens_table, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	table = p;
-	count = n;
+	sim_tokens_table = p;
+	sim_tokens_count = n;
 	return 0;
 }
 
 void sim_tokens_close(void)
 {
-	if (table)
-		munmap(table, (size_t)count * sizeof *table);
-	table = NULL;
-	count = 0;
+	if (sim_tokens_table)
+		munmap(sim_tokens_table, (size_t)sim_tokens_count * sizeof *sim_tokens_table);
+	sim_tokens_table = NULL;
+	sim_tokens_count = 0;
 }
-
-struct sim_token *sim_token_at(uint32_t k) { return k < count ? &table[k] : NULL; }
 
 static long futex(_Atomic uint32_t *word, int op, uint32_t val)
 {
