@@ -22,4 +22,5 @@ plot hours using ($1 - 0.19):'pred_h':(0.36) with boxes lc rgb '#c6dbef' title '
      hours using ($1 + 0.19):(column('meas_h') - column('sd_h')):(0):(2 * column('sd_h')) with vectors nohead lw 2 lc rgb '#000000' notitle, \
      hours using 'i':(1e-9):xtic(twoline(strcol('label'))."\n(".strcol('story').")") with points ps 0 notitle, \
      hours using (column('i') - 0.45):'docs_h':(0.9):(0) with vectors nohead lw 4 lc rgb '#000000' title "the documents' arithmetic for these parameters (12 h, 1 h, 30 min at 30 pairs)", \
+     hours using ($1 - 0.19):(column('replay_h') > 0 ? column('replay_h') : NaN) with points pt 12 ps 2 lw 2 lc rgb '#08306b' title "replayed from the clones' start times in the run", \
      hours using ($1 + 0.19):(column('meas_h') + column('sd_h')):(sprintf('%.2f h', column('meas_h'))) with labels offset 0, 0.8 font ',10' notitle

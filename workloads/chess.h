@@ -48,6 +48,9 @@ struct chess_pred {
 /* This run's prediction in wall seconds, from the moves it plays and the costs measured
  * (all zero: an ideal machine). */
 void chess_predict_run(const struct sim_run *run, const struct chess_costs *costs, struct chess_pred *out);
+/* The clones' prediction with each clone starting when the run saw it start (the latest such
+ * start into *last_start); -1 for no clones. */
+double chess_replay_run(const struct sim_run *run, const struct sim_result *rs, double *last_start);
 
 struct chess_state {
 	struct chess_costs costs;

@@ -176,6 +176,10 @@ static bool sched_ok(const struct chess_params *p, const struct chess_sched *s)
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (!(t[i] >= 0) || !isfinite(t[i]))
 			return false;
+	uint32_t nw = s->workers == 0 || s->workers > p->opponents ? p->opponents : s->workers;
+	for (uint32_t i = 0; s->starts && i < nw; i++)
+		if (!(s->starts[i] >= 0) || !isfinite(s->starts[i]))
+			return false;
 	return p->opponents > 0 && p->pairs > 0 && s->cores > 0 && p->m > 0 && isfinite(p->m);
 }
 
@@ -205,16 +209,18 @@ int chess_simulate(const struct chess_params *p, const struct chess_sched *s, do
 	double now = 0, end = 0;
 
 	/* The workers are made one after another, by a creator that holds a core meanwhile (on
-	 * one core, it only staggers them): worker i starts i creations after the first. */
-	bool creator = s->create > 0 && nw > 1;
+	 * one core, it only staggers them): worker i starts i creations after the first. A
+	 * replay starts each when the run saw it start. */
+	bool creator = !s->starts && s->create > 0 && nw > 1;
 	if (creator && cores > 1)
 		idle--;
 	for (uint32_t i = 0; i < nw; i++, next_game++) {
 		w[i].cpu_left = p->m;
-		if (i == 0 || !creator)
-			ready[(rhead + rlen++) % nw] = i;
+		double at = s->starts ? s->starts[i] : creator ? i * s->create : 0;
+		if (at > 0)
+			heap_push(&h, at, i, EV_START);
 		else
-			heap_push(&h, i * s->create, i, EV_START);
+			ready[(rhead + rlen++) % nw] = i;
 	}
 	for (;;) {
 		while (idle > 0 && rlen > 0) {
@@ -242,7 +248,7 @@ int chess_simulate(const struct chess_params *p, const struct chess_sched *s, do
 		}
 		if (e.kind == EV_START) {
 			ready[(rhead + rlen++) % nw] = e.worker;
-			idle += e.worker == nw - 1 && cores > 1; /* the last made: the creator's core is free */
+			idle += creator && e.worker == nw - 1 && cores > 1; /* the last made: the creator's core is free */
 			continue;
 		}
 		/* The opponent has answered: the next pair, or the game is over. */

@@ -45,6 +45,9 @@ struct chess_sched {
 	double wake;      /* added to each opponent's move (0: none) */
 	double cswitch;   /* a core's time to take a worker, when the cores are shared (0: none) */
 	double create;    /* making a worker: worker i starts its first game i of these after worker 0 */
+	/* NULL, or when each worker first ran, as a run measured it (its results' start times):
+	 * the replay of a run's own start-up, no creator then, and `create` unused. */
+	const double *starts;
 };
 
 /* The round-robin time slice the clone predictions use, in seconds; see chess_predict.c. */

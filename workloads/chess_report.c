@@ -46,6 +46,11 @@ void chess_fields(const struct sim_run *run, const struct sim_result *rs, struct
 	/* How late opponents' timers woke, past the move asked: the models' wake-up cost. */
 	sim_field_add(out, "opponent_late_p99_ms", false, "%.3f",
 	              (sim_hist_quantile(&run->tally->lat, 0.99) - (double)mv.o_ms / 1000.0) * 1e3);
+	/* When the last clone started, and the prediction replayed from the clones' own starts:
+	 * both 0 where nothing was replayed (no clones). */
+	double last = 0, replay = chess_replay_run(run, rs, &last);
+	sim_field_add(out, "started_ms", false, "%.3f", replay >= 0 ? last * 1e3 : 0.0);
+	sim_field_add(out, "replayed_s", false, "%.6f", replay >= 0 ? replay : 0.0);
 }
 
 /* A duration in the story's units: hours from 1.5 h, minutes below, seconds below 2 min. */

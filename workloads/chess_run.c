@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,7 +32,7 @@ void chess_moves_of(const struct chess_cfg *c, struct chess_moves *mv)
  * each (1, or the scale for exhibition seconds): time slices and costs are wall time.
  * cores = 0 means "enough cores": one per clone. */
 static void predict_with(const struct sim_run *run, const struct chess_params *pp, double unit, uint32_t cores,
-                         const struct chess_costs *k, struct chess_pred *out)
+                         const struct chess_costs *k, const double *starts, struct chess_pred *out)
 {
 	memset(out, 0, sizeof *out);
 	uint32_t w = sim_run_concurrency(run);
@@ -78,6 +79,7 @@ static void predict_with(const struct sim_run *run, const struct chess_params *p
 		s.wake = k->wake_s / unit;
 		s.cswitch = k->switch_s / unit;
 		s.create = k->create_s / unit;
+		s.starts = starts;
 		/* The bounds with every cost in the move: a woken clone's answer comes later, and
 		 * a shared core spends a switch on each move it runs; the last clone starts w - 1
 		 * creations late, and plays its games after that. */
@@ -96,13 +98,47 @@ static void predict_with(const struct sim_run *run, const struct chess_params *p
 		out->lo = out->hi = out->t;
 }
 
-void chess_predict_run(const struct sim_run *run, const struct chess_costs *costs, struct chess_pred *out)
+static void predict_here(const struct sim_run *run, const struct chess_costs *costs, const double *starts,
+                         struct chess_pred *out)
 {
 	const struct chess_cfg *c = run->cfg;
 	struct chess_moves mv;
 	chess_moves_of(c, &mv);
 	struct chess_params p = { (uint32_t)c->opponents, (uint32_t)c->pairs, mv.m_s, (double)mv.o_ms / 1000.0 };
-	predict_with(run, &p, 1.0, run->cores, costs, out);
+	predict_with(run, &p, 1.0, run->cores, costs, starts, out);
+}
+
+void chess_predict_run(const struct sim_run *run, const struct chess_costs *costs, struct chess_pred *out)
+{
+	predict_here(run, costs, NULL, out);
+}
+
+/* The clones' prediction again, each clone starting when this run saw it start (its first
+ * game's start time): what the play itself should have taken, the run's own start-up
+ * given. Making a clone beside running ones costs more than the idle measurement before
+ * the run says (a busy core, the address space's locks), and a short exhibition is mostly
+ * start-up. -1 where the story has no clones or the starts cannot be read. */
+double chess_replay_run(const struct sim_run *run, const struct sim_result *rs, double *last_start)
+{
+	const struct chess_state *st = chess_state_of(run);
+	uint32_t w = st->now.workers;
+	if (chess_story_of(run) != ST_CLONES || w == 0)
+		return -1;
+	double *starts = malloc(w * sizeof *starts);
+	if (!starts)
+		return -1;
+	for (uint32_t k = 0; k < w; k++)
+		starts[k] = INFINITY;
+	for (uint32_t i = 0; i < run->tasks; i++)
+		if (rs[i].worker < w && rs[i].start_s < starts[rs[i].worker])
+			starts[rs[i].worker] = rs[i].start_s;
+	*last_start = 0;
+	for (uint32_t k = 0; k < w; k++)
+		*last_start = fmax(*last_start, starts[k]);
+	struct chess_pred out;
+	predict_here(run, &st->costs, starts, &out); /* a worker never seen: refused as not finite */
+	free(starts);
+	return out.err == 0 ? out.t : -1;
 }
 
 /* The documents' figure: the same model in exhibition seconds, unrounded, an ideal machine,
@@ -111,7 +147,7 @@ static void predict_docs(const struct sim_run *run, struct chess_pred *out)
 {
 	const struct chess_cfg *c = run->cfg;
 	struct chess_params p = { (uint32_t)c->opponents, (uint32_t)c->pairs, c->master_s, c->opponent_s };
-	predict_with(run, &p, c->scale, 0, &(struct chess_costs){ 0 }, out);
+	predict_with(run, &p, c->scale, 0, &(struct chess_costs){ 0 }, NULL, out);
 }
 
 const struct chess_state *chess_state_of(const struct sim_run *run)

@@ -138,6 +138,7 @@ def apply(run, op, args):
                     r[k] = "%.6g" % (x * args[3])
         elif op == "set":
             r[args[3]] = str(args[4])
+            fields += [args[3]] if args[3] not in fields else []  # a field the base run's records lack
         elif op == "fail":
             r.update(status="failed", first_error="the fixture failed this point on purpose")
             for k in ("mean_s", "sd_s", "median_s", "min_s", "max_s"):

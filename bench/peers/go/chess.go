@@ -171,5 +171,7 @@ func (w *chessW) fields(c *config, m *measure) []field {
 	}
 	late := quantile(all, 0.99) - float64(w.opponentMS)/1000
 	return append(own, field{"measured_h", fmt.Sprintf("%.4f", end/w.scale/3600), false},
-		field{"opponent_late_p99_ms", fmt.Sprintf("%.3f", late*1e3), false})
+		field{"opponent_late_p99_ms", fmt.Sprintf("%.3f", late*1e3), false},
+		// simul replays its clones' start-up through its own simulation; a peer does not
+		field{"started_ms", "0.000", false}, field{"replayed_s", "0.000000", false})
 }

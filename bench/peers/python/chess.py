@@ -150,4 +150,6 @@ def fields(c, st, results, m):
     end = max(r[4] for r in results) - m.t0  # when the last game ended
     late = quantile((w for r in results for w in r[3]), 0.99) - o_ms / 1000
     return own + [("measured_h", f"{end / c.scale / 3600:.4f}", False),
-                  ("opponent_late_p99_ms", f"{late * 1e3:.3f}", False)]
+                  ("opponent_late_p99_ms", f"{late * 1e3:.3f}", False),
+                  # simul replays its clones' start-up through its own simulation; a peer does not
+                  ("started_ms", "0.000", False), ("replayed_s", "0.000000", False)]
