@@ -62,7 +62,7 @@ def judge_claim(mod, names, selected, loaded, ctx):
         res.why = f"no sweep yet: the {mod.WORKLOAD} workload is its own issue"
         return res
     # NEEDS: the sweeps a claim's judge cannot do without (default: every one naming it); the
-    # others, when not selected, are left out (c1_million only adds points at scale to C1).
+    # others, when not selected, are left out.
     if any(n not in selected for n in getattr(mod, "NEEDS", names)):
         res.why = "not selected (--only)"
         return res
