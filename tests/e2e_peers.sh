@@ -19,27 +19,43 @@ keys() { jq -c --argjson x "$PEER_EXTRA" '[keys_unsorted[] | select(. as $k | $x
 # Simul's record for each workload at the same small sizes, for its field names.
 declare -A ARGS=([sleep]="--tasks 3 --ms 100" [sumsq]="--tasks 2 --n 1000000" [fetch]="--tasks 5 --latency-ms 20"
                  [chess]="--opponents 4 --pairs 3")
-declare -A SIMUL_KEYS SUM
+declare -A SIMUL_KEYS SIMUL_REC SUM
 for w in sleep sumsq fetch chess; do
   # shellcheck disable=SC2086
   r=$(run_json $w --model sequential ${ARGS[$w]})
   SIMUL_KEYS[$w]=$(keys <<<"$r")
+  SIMUL_REC[$w]=$r
   [[ $w == sumsq ]] && SUM[sumsq]=$(json sum <<<"$r")
 done
+CONTRACT=("$PY" "$SIMUL_ROOT/tests/peer_contract.py")
 
-# one_peer NAME MODEL WORKLOAD CMD...: exit 0, verified, its model, simul's fields in simul's order.
+# one_peer NAME MODEL WORKLOAD CMD...: exit 0, verified, its model, and the peers' contract
+# against simul's record (tests/peer_contract.py: simul's fields in simul's order, their types
+# and units, then the peers' own).
 one_peer() {
-  local model=$1 w=$2 r; shift 2
+  local model=$1 w=$2 r why; shift 2
   r=$("$@" --format json 2>"$T_TMP/err")
   local st=$?
   if [[ $st -ne 0 || $(json verified <<<"$r" 2>/dev/null) != true || $(json model <<<"$r") != "$model" ]]; then
     bad "$w under $model: exit $st: $r $(head -c 300 "$T_TMP/err")"; return
   fi
-  [[ $(keys <<<"$r") == "${SIMUL_KEYS[$w]}" ]] && ok "$w under $model: verified, simul's fields in simul's order" \
-    || bad "$w under $model: fields $(keys <<<"$r"), simul's ${SIMUL_KEYS[$w]}"
+  why=$("${CONTRACT[@]}" "${SIMUL_REC[$w]}" "$r") && ok "$w under $model: verified; simul's fields in simul's order, types and units" \
+    || bad "$w under $model: the contract: $why"
   [[ $w != sumsq || $(json sum <<<"$r") == "${SUM[sumsq]}" ]] || bad "$w under $model: sum $(json sum <<<"$r"), simul's ${SUM[sumsq]}"
   LAST=$r
 }
+
+# The contract fails what it must: a wall time in milliseconds, memory in bytes, a number as a
+# string, two fields swapped, a peer's own field missing.
+if [[ $have_py == 1 || $have_go == 1 ]]; then
+  r=$(if [[ $have_py == 1 ]]; then "${PEER[@]}" run sleep --model python-asyncio --tasks 3 --ms 100 --format json
+      else "$GO" run sleep --model go-goroutines --tasks 3 --ms 100 --format json; fi)
+  for bad_rec in '.wall_s *= 1000' '.mem_kib *= 1024' '.tasks |= tostring' 'to_entries | .[0:4] + [.[5], .[4]] + .[6:] | from_entries' \
+                 'del(.runtime)'; do
+    why=$(jq -c "$bad_rec" <<<"$r" | xargs -0 "${CONTRACT[@]}" "${SIMUL_REC[sleep]}") \
+      && bad "the contract passed a record changed by $bad_rec" || ok "the contract fails a record changed by $bad_rec: $why"
+  done
+fi
 
 if [[ $have_py == 1 ]]; then
   for m in python-sequential python-threads python-processes python-asyncio python-uvloop; do
