@@ -183,12 +183,12 @@ void sim_task_begin(uint32_t i, uint32_t worker, struct sim_result *out)
 	sim_cur.task = i;
 	sim_cur.worker = worker;
 	out->worker = worker;
-	out->start_s = sim_now();
+	out->start_s = (float)sim_now();
 }
 
 void sim_task_end(struct sim_result *out)
 {
-	out->end_s = sim_now();
+	out->took_s = (float)(sim_now() - (double)out->start_s);
 	/* A line missing from the trace fails a task, so its result (which crosses from a forked
 	 * worker too) fails the run, and no incomplete trace is renamed into place. */
 	if (trace_fd >= 0) {

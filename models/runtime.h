@@ -63,18 +63,22 @@ struct sim_hist {
 };
 
 /* Small, because a run keeps one per task (a million of them at scale): the latencies and
- * the failure's message go to the run's tally (model.h), not here. */
+ * the failure's message go to the run's tally (model.h), not here; times are floats (a
+ * float's 24 bits keep 0.1 us at 1 s from the start, 4 ms at 12 h): 40 bytes a task, where
+ * doubles and 64-bit counts took 56, more than eventloop-callbacks' whole slot above the
+ * libuv floor's. */
 struct sim_result {
 	int32_t status;     /* 0, or -errno / a workload's negative code */
 	uint32_t worker;    /* which worker (thread, process, coroutine slot) ran it */
-	double start_s, end_s;
+	float start_s;      /* when it began, seconds from the run's start (sim_now) */
+	float took_s;       /* how long it ran, start to end */
 	uint64_t value;     /* workload-defined (sumsq: the partial sum) */
-	uint64_t count;     /* workload-defined (sleeps done, requests done, moves made) */
 	union {             /* workload-defined, one or the other: */
 		uint64_t bytes; /* body bytes received (fetch, mixed) */
 		uint64_t steps; /* chess: the master's LCG steps (its work, checked against the end state) */
 	};
-	double max_lat_s;   /* longest single operation (fetch: request latency) */
+	uint32_t count;     /* workload-defined (sleeps done, requests done, moves made) */
+	float max_lat_s;    /* longest single operation (fetch: request latency) */
 };
 
 /* Fail a task: its status and a one-line message (the first failure is kept). The run

@@ -145,9 +145,9 @@ static void test_results_and_misuse(void **state)
 	assert_int_equal(obs[3].result[4], -ENOTCONN);
 	for (uint32_t i = 0; i < 4; i++) {
 		assert_int_equal(rs[i].worker, i);
-		assert_true(rs[i].end_s >= rs[i].start_s);
+		assert_true(rs[i].took_s >= 0);
 	}
-	assert_true(rs[2].end_s - rs[2].start_s >= 0.030);
+	assert_true(rs[2].took_s >= 0.030);
 	free(rs);
 	close(lfd);
 }

@@ -39,8 +39,8 @@ void chess_fields(const struct sim_run *run, const struct sim_result *rs, struct
 		return;
 	double end = 0;
 	for (uint32_t i = 0; i < run->tasks; i++)
-		if (rs[i].end_s > end)
-			end = rs[i].end_s;
+		if ((double)rs[i].start_s + rs[i].took_s > end)
+			end = (double)rs[i].start_s + rs[i].took_s;
 	/* Measured: when the last game ended (the text format uses the whole run's wall time). */
 	sim_field_add(out, "measured_h", false, "%.4f", hours(run, end));
 	/* How late opponents' timers woke, past the move asked: the models' wake-up cost. */

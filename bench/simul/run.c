@@ -53,7 +53,7 @@ static int measure(struct job *j)
 	if (!j->rs)
 		return failed(j, "simul: %s under %s: %s", "out of memory for the results: use fewer --tasks");
 	/* Touched before the clock starts: the results are the command's, and their first-touch
-	 * page faults (56 bytes a task) would otherwise be charged to whichever model writes them.
+	 * page faults (40 bytes a task) would otherwise be charged to whichever model writes them.
 	 * Through a volatile pointer: gcc drops a memset of zeros on calloc's memory as
 	 * redundant, and the faults came back inside the timed region (half of a coroutine's
 	 * creation cost at a million tasks). */
