@@ -56,14 +56,16 @@ __attribute__((no_sanitize_address)) static void raw_copy(void *d, const void *s
 
 static size_t shadow_len(size_t len) { return len >> shadow_scale; }
 static void san_init(void) { __asan_get_shadow_mapping(&shadow_scale, &shadow_offset); }
-static void san_poison(const struct sim_copystack *cs) { ASAN_POISON_MEMORY_REGION(cs->lo, cs->top - cs->lo); }
-static void san_unpoison(const struct sim_copystack *cs) { ASAN_UNPOISON_MEMORY_REGION(cs->lo, cs->top - cs->lo); }
+static void san_poison(const struct sim_runstack *r) { ASAN_POISON_MEMORY_REGION(r->lo, r->top - r->lo); }
+static void san_unpoison(const struct sim_runstack *r) { ASAN_UNPOISON_MEMORY_REGION(r->lo, r->top - r->lo); }
 static void san_save(void *into, const char *sp, size_t len) { raw_copy(into, shadow_of(sp), shadow_len(len)); }
-static void san_restore(const struct sim_copystack *cs, const char *sp, const void *from, size_t len)
+static void san_restore(const struct sim_runstack *r, const char *sp, const void *from, size_t len)
 {
-	ASAN_UNPOISON_MEMORY_REGION(cs->lo, sp - cs->lo);
+	ASAN_UNPOISON_MEMORY_REGION(r->lo, sp - r->lo);
 	raw_copy(shadow_of(sp), from, shadow_len(len));
 }
+/* Every switch out copies: the shadow of a stack left in place would be stale. */
+#define CS_LAZY 0
 #else
 #define raw_copy memcpy
 static size_t shadow_len(size_t len)
@@ -72,13 +74,15 @@ static size_t shadow_len(size_t len)
 	return 0;
 }
 static void san_init(void) {}
-static void san_poison(const struct sim_copystack *cs) { (void)cs; }
-static void san_unpoison(const struct sim_copystack *cs) { (void)cs; }
+static void san_poison(const struct sim_runstack *r) { (void)r; }
+static void san_unpoison(const struct sim_runstack *r) { (void)r; }
 static void san_save(void *into, const char *sp, size_t len) { (void)into, (void)sp, (void)len; }
-static void san_restore(const struct sim_copystack *cs, const char *sp, const void *from, size_t len)
+static void san_restore(const struct sim_runstack *r, const char *sp, const void *from, size_t len)
 {
-	(void)cs, (void)sp, (void)from, (void)len;
+	(void)r, (void)sp, (void)from, (void)len;
 }
+/* A coroutine switched out leaves its frames in place until its run stack is wanted. */
+#define CS_LAZY 1
 #endif
 
 /* Buffers grow in steps of 16 bytes, malloc's own: a suspended task keeps its frames and
@@ -91,37 +95,51 @@ size_t sim_copystack_cost(size_t len)
 	return (need + 8 + 15) / 16 * 16; /* malloc's chunk: the bytes and its 8-byte header, to 16 */
 }
 
-int sim_copystack_init(struct sim_copystack *cs, size_t size)
+static int runstack_init(struct sim_runstack *r, size_t size, size_t page)
 {
-	memset(cs, 0, sizeof *cs);
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t page = pg > 0 ? (size_t)pg : 4096;
-	if (size == 0 || size > ((size_t)1 << 32) - page)
-		return -EINVAL; /* saved lengths are 32 bits */
-	size = (size + page - 1) / page * page;
 	char *map = mmap(NULL, page + size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (map == MAP_FAILED)
 		return -errno;
-	/* One guard for the one stack: an overflow faults (stackguard.c names --stack-kib). */
+	/* One guard for each stack: an overflow faults (stackguard.c names --stack-kib). */
 	if (mprotect(map, page, PROT_NONE) < 0) {
 		int e = errno;
 		munmap(map, page + size);
 		return -e;
 	}
-	cs->map = map;
-	cs->map_len = page + size;
-	cs->lo = map + page;
-	cs->top = cs->lo + size;
-	san_init();
-	san_poison(cs);
+	r->map = map;
+	r->map_len = page + size;
+	r->lo = map + page;
+	r->top = r->lo + size;
+	san_poison(r);
 	return 0;
 }
 
+int sim_copystack_init_n(struct sim_copystack *cs, size_t size, uint32_t n)
+{
+	memset(cs, 0, sizeof *cs);
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t page = pg > 0 ? (size_t)pg : 4096;
+	if (size == 0 || size > ((size_t)1 << 32) - page || n == 0 || n > SIM_COPYSTACKS)
+		return -EINVAL; /* saved lengths are 32 bits */
+	size = (size + page - 1) / page * page;
+	san_init();
+	for (; cs->n < n; cs->n++) {
+		int e = runstack_init(&cs->rs[cs->n], size, page);
+		if (e < 0) {
+			sim_copystack_fini(cs);
+			return e;
+		}
+	}
+	return 0;
+}
+
+int sim_copystack_init(struct sim_copystack *cs, size_t size) { return sim_copystack_init_n(cs, size, SIM_COPYSTACKS); }
+
 void sim_copystack_fini(struct sim_copystack *cs)
 {
-	if (cs->map) {
-		san_unpoison(cs);
-		munmap(cs->map, cs->map_len);
+	for (uint32_t k = 0; k < cs->n; k++) {
+		san_unpoison(&cs->rs[k]);
+		munmap(cs->rs[k].map, cs->rs[k].map_len);
 	}
 	memset(cs, 0, sizeof *cs);
 }
@@ -129,18 +147,38 @@ void sim_copystack_fini(struct sim_copystack *cs)
 bool sim_copystack_in_guard(const struct sim_copystack *cs, const void *addr)
 {
 	const char *a = addr;
-	return cs->map && a >= cs->map && a < cs->lo;
+	for (uint32_t k = 0; k < cs->n; k++)
+		if (a >= cs->rs[k].map && a < cs->rs[k].lo)
+			return true;
+	return false;
+}
+
+bool sim_copystack_contains(const struct sim_copystack *cs, const void *addr)
+{
+	const char *a = addr;
+	for (uint32_t k = 0; k < cs->n; k++)
+		if (a >= cs->rs[k].lo && a < cs->rs[k].top)
+			return true;
+	return false;
+}
+
+static struct sim_runstack *runstack_of(struct sim_copystack *cs, const struct sim_coro *co)
+{
+	for (uint32_t k = 0; k + 1 < cs->n; k++)
+		if (cs->rs[k].lo == co->stack)
+			return &cs->rs[k];
+	return &cs->rs[cs->n - 1];
 }
 
 /* co has switched out: its frames, from its stack pointer to the top, into its buffer. */
-static int save(struct sim_copystack *cs, struct sim_coro *co)
+static int save(struct sim_copystack *cs, struct sim_runstack *r, struct sim_coro *co)
 {
 	char *sp = sim_coro__sp(co->ctx);
 	if (!sp)
-		sp = cs->lo; /* a switch that cannot say: all of it */
-	if (sp < cs->lo || sp > cs->top)
+		sp = r->lo; /* a switch that cannot say: all of it */
+	if (sp < r->lo || sp > r->top)
 		return -EOVERFLOW;
-	size_t len = (size_t)(cs->top - sp), need = len + shadow_len(len);
+	size_t len = (size_t)(r->top - sp), need = len + shadow_len(len);
 	if (need > co->saved_cap) {
 		size_t cap = (need + SAVE_STEP - 1) / SAVE_STEP * SAVE_STEP;
 		free(co->saved);
@@ -154,16 +192,29 @@ static int save(struct sim_copystack *cs, struct sim_coro *co)
 	co->saved_len = (uint32_t)len;
 	if (len > cs->saved_max)
 		cs->saved_max = len;
-	san_poison(cs);
+	san_poison(r);
 	return 0;
 }
 
-static void restore(struct sim_copystack *cs, struct sim_coro *co)
+static void restore(struct sim_runstack *r, struct sim_coro *co)
 {
 	size_t len = co->saved_len;
-	char *sp = cs->top - len;
+	char *sp = r->top - len;
 	raw_copy(sp, co->saved, len);
-	san_restore(cs, sp, (char *)co->saved + len, len);
+	san_restore(r, sp, (char *)co->saved + len, len);
+}
+
+/* r is wanted: its owner's frames go to the owner's buffer first. The owner is cs->current
+ * meanwhile, so that a failure says whom it lost. */
+static int evict(struct sim_copystack *cs, struct sim_runstack *r)
+{
+	if (!r->owner)
+		return 0;
+	cs->current = r->owner;
+	int e = save(cs, r, r->owner);
+	if (e == 0)
+		r->owner = NULL;
+	return e;
 }
 
 static void release(struct sim_copystack *cs, struct sim_coro *co)
@@ -171,30 +222,30 @@ static void release(struct sim_copystack *cs, struct sim_coro *co)
 	free(co->saved);
 	co->saved = NULL;
 	co->saved_len = co->saved_cap = 0;
-	if (cs->resident == co)
-		cs->resident = NULL;
-	san_poison(cs);
+	struct sim_runstack *r = co->stack ? runstack_of(cs, co) : NULL;
+	if (r && r->owner == co)
+		r->owner = NULL;
+	if (r)
+		san_poison(r);
 }
 
 int sim_copystack_make(struct sim_copystack *cs, struct sim_coro *co, sim_coro_fn fn, void *arg)
 {
-	/* A new coroutine's first frame is written straight onto the run stack and stays
-	 * there until it first runs, which is at once in the event loop: nothing to copy. */
-	if (cs->resident) {
-		int e = save(cs, cs->resident);
-		if (e < 0)
-			return e;
-		cs->resident = NULL;
-	}
-	int e = sim_coro_make(co, cs->lo, (size_t)(cs->top - cs->lo), fn, arg);
+	/* A new coroutine's first frame is written straight onto its run stack and stays there
+	 * until it first runs, which is at once in the event loop: nothing to copy. */
+	struct sim_runstack *r = &cs->rs[cs->turn];
+	int e = evict(cs, r);
 	if (e < 0)
 		return e;
+	if ((e = sim_coro_make(co, r->lo, (size_t)(r->top - r->lo), fn, arg)) < 0)
+		return e;
+	cs->turn = (cs->turn + 1) % cs->n;
 	co->copied = true;
-	cs->resident = co;
+	r->owner = co;
 	return 0;
 }
 
-/* A loud stop for a caller that is itself on the run stack: it would copy over itself. */
+/* A loud stop for a caller that is itself on a run stack: it would copy over itself. */
 static _Noreturn __attribute__((cold, noinline)) void run_from_the_run_stack(void)
 {
 	static const char msg[] = "simul: internal error: sim_copystack_run called from a coroutine on the "
@@ -203,48 +254,45 @@ static _Noreturn __attribute__((cold, noinline)) void run_from_the_run_stack(voi
 	abort();
 }
 
+/* co's frames onto its run stack, unless they are there. */
 static int bring_in(struct sim_copystack *cs, struct sim_coro *co)
 {
-	if (cs->resident == co) {
-		cs->resident = NULL;
-		return 0;
-	}
-	if (cs->resident) {
-		cs->current = cs->resident;
-		int e = save(cs, cs->resident);
+	struct sim_runstack *r = runstack_of(cs, co);
+	if (r->owner != co) {
+		int e = evict(cs, r);
 		if (e < 0)
 			return e;
-		cs->resident = NULL;
+		restore(r, co);
+		r->owner = co;
 	}
-	restore(cs, co);
+	co->caller = cs->via;
+	cs->current = co;
 	return 0;
 }
 
 int sim_copystack_enter(struct sim_copystack *cs, struct sim_coro *via, struct sim_coro *co)
 {
-	const char *here = __builtin_frame_address(0);
-	if (here >= cs->map && here < cs->top)
+	if (sim_copystack_contains(cs, __builtin_frame_address(0)))
 		run_from_the_run_stack();
 	cs->via = via;
-	int e = bring_in(cs, co);
-	if (e == 0)
-		cs->current = co;
-	return e;
+	return bring_in(cs, co);
 }
 
 int sim_copystack_leave(struct sim_copystack *cs, struct sim_coro **co)
 {
-	struct sim_coro *c = *co;
-	int e = 0;
-	if (c->done)
+	struct sim_coro *c = cs->current; /* the one that switched back: *co, or one it handed to */
+	if (c->done) {
 		release(cs, c);
-	else if ((e = save(cs, c)) < 0)
-		return e;
+	} else if (!CS_LAZY) {
+		struct sim_runstack *r = runstack_of(cs, c);
+		int e = save(cs, r, c);
+		if (e < 0)
+			return e;
+		r->owner = NULL;
+	}
 	*co = c = cs->next;
 	cs->next = NULL;
-	if (c && (e = bring_in(cs, c)) == 0)
-		cs->current = c;
-	return e;
+	return c ? bring_in(cs, c) : 0;
 }
 
 void sim_copystack_drop(struct sim_copystack *cs, struct sim_coro *co) { release(cs, co); }

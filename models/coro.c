@@ -169,7 +169,7 @@ int sim_coro_make(struct sim_coro *co, void *stack, size_t size, sim_coro_fn fn,
 _Noreturn __attribute__((cold, noinline)) void sim_coro__direct_copied_switch(void)
 {
 	static const char msg[] = "simul: internal error: a direct switch between two coroutines on one copied "
-	                          "stack; switch through the loop (sim_stacks_handoff)\n";
+	                          "run stack; switch through the loop (sim_stacks_handoff)\n";
 	(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
 	abort();
 }
@@ -177,9 +177,10 @@ _Noreturn __attribute__((cold, noinline)) void sim_coro__direct_copied_switch(vo
 #ifdef SIM_CORO_SAN
 void sim_coro_switch(struct sim_coro *from, struct sim_coro *to)
 {
-	if (__builtin_expect(from->copied && to->copied, 0))
+	if (__builtin_expect(from->copied && to->copied && from->stack == to->stack, 0))
 		sim_coro__direct_copied_switch();
-	to->caller = from;
+	if (!to->copied)
+		to->caller = from; /* a copied one returns to the context that copies (copystack.h) */
 	san_leave(from, to, false);
 	sim_coro__switch(&from->ctx, to->ctx);
 	/* Never a tail call: clang's TSan would pop its shadow call stack before the jump,

@@ -26,13 +26,14 @@ typedef void (*sim_coro_fn)(void *arg);
 struct sim_coro {
 	void *ctx;               /* the switch's saved state: a stack pointer, or a ucontext_t */
 	void *stack;             /* lowest address of the stack (NULL for a thread) */
-	struct sim_coro *caller; /* who switched in last: where control goes when fn returns */
+	struct sim_coro *caller; /* who switched in last (on a copied stack: the context that copies):
+	                          * where control goes when fn returns */
 	void *saved;             /* copystack.h: its frames while switched out */
 	uint32_t stack_size;
 	uint32_t saved_len;      /* copystack.h: bytes of its frames in `saved` */
 	uint32_t saved_cap;
 	bool done;               /* fn has returned; the stack may be reused */
-	bool copied;             /* runs on a copied stack (copystack.h): never switched to directly */
+	bool copied;             /* runs on a copied run stack (copystack.h): never switched to from its run stack */
 	uint8_t user;            /* free for whoever embeds it (the loop: what its task waits on) */
 #ifdef SIM_CORO_SAN
 	void *san_fake_stack;    /* ASan's fake stack while switched out */
@@ -58,10 +59,11 @@ void sim_coro_switch(struct sim_coro *from, struct sim_coro *to);
 #else
 static inline void sim_coro_switch(struct sim_coro *from, struct sim_coro *to)
 {
-	/* Both on one copied stack: to's frames would land on from's, which are running. */
-	if (__builtin_expect(from->copied && to->copied, 0))
+	/* Both on one copied run stack: to's frames would land on from's, which are running. */
+	if (__builtin_expect(from->copied && to->copied && from->stack == to->stack, 0))
 		sim_coro__direct_copied_switch();
-	to->caller = from;
+	if (!to->copied)
+		to->caller = from; /* a copied one returns to the context that copies (copystack.h) */
 	sim_coro__switch(&from->ctx, to->ctx);
 }
 #endif

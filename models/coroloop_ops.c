@@ -48,8 +48,7 @@ static int co_wait_fd(int fd, short events, int timeout_ms)
  * run stack (another task's frames are there by then): such a buffer goes through the heap. */
 static bool on_run_stack(const void *p)
 {
-	const struct sim_copystack *cs = &sim_cl_cur->stacks.copy;
-	return sim_cl_cur->stacks.kind == SIM_STACK_COPY && (const char *)p >= cs->lo && (const char *)p < cs->top;
+	return sim_cl_cur->stacks.kind == SIM_STACK_COPY && sim_copystack_contains(&sim_cl_cur->stacks.copy, p);
 }
 
 static int co_connect(int fd, const struct sockaddr *addr, socklen_t len, int timeout_ms)
