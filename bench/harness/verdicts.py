@@ -2,7 +2,7 @@
 # verdicts.py: each claim's verdict (holds, does not hold, undecided, failed, not run) from its sweeps and its module's judge.
 from dataclasses import dataclass, field
 
-from . import uncertainty
+from . import fingerprint, uncertainty
 from .util import fnum
 
 
@@ -45,6 +45,19 @@ def verdict_of(checks):
     return "holds", ""
 
 
+def busy(env):
+    """Why a check that fails here may be the machine's doing rather than the code's: the run
+    began with the load above half the cores, or a primitive of its fingerprint drifted beyond
+    its bound (fingerprint.py); '' on a quiet, steady machine. A claim that does not hold on
+    such a run is undecided instead, with this reason: a run beside two busy loops must not
+    turn a claim from holds to does not hold."""
+    b, moved = fingerprint.busy_start(env), fingerprint.drifted(env)
+    parts = ([f"the machine was busy at the start (load average {b[0]:.2f} on {b[1]} cores)"] if b else []) + \
+        ([f"the machine changed during the run ({', '.join(f'{fingerprint.short(k)} {fingerprint.pct(d[2])}' for k, d in moved.items())})"]
+         if moved else [])
+    return " and ".join(parts) + ": judge it again on a quiet machine" if parts else ""
+
+
 def run_judge(mod, names, loaded, ctx):
     """The module's judgement, or the error that kept it from judging (a failure, said plainly)."""
     judge = getattr(mod, "judge", None)
@@ -81,6 +94,13 @@ def judge_claim(mod, names, selected, loaded, ctx):
         res.why = f"{len(fails)} command(s) failed; the first ({fails[0]['series']}): {fails[0]['first_error']}"
     elif d and d.checks:
         res.verdict, res.why = verdict_of(d.checks)
+        why = busy(ctx.env)
+        if res.verdict == "does not hold" and why:
+            failed = [text for text, ok in d.checks if ok is False]
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            res.verdict, res.why = "undecided", f"{failed[0]}{more} failed, but {why}"
+        if why and d.peers:
+            d.peers = [p.busy(why) if hasattr(p, "busy") else p for p in d.peers]
     else:
         res.why = "no measured point to judge"
     if d and d.sentence:

@@ -11,6 +11,8 @@ env and model lists) with a few points changed, and the verdict the claim must t
   "runs":  [SWEEP, CV]                               each point run five times, spread by CV (sd / mean)
   "copy":  [SWEEP, SERIES, {PARAM: VALUE}, NEW, {FIELD: V}]  the rows again as series NEW (an exec
                                                      line), those fields set
+  "env":   [KEY, VALUE]                              a line of the run's env.txt set (the base's load
+                                                     average is a quiet one: loadavg_start makes it busy)
   "peer":  [SWEEP, SERIES, MODEL]                    the series' rows again as the documents' Python's
                                                      under MODEL (its plan's program python): a Python
                                                      line whose figures, and so whose verdict, are known
@@ -114,7 +116,17 @@ def copy_rows(run, name, series, params, new, fields_set):
         json.dump(plan, f)
 
 
+def set_env(run, key, value):
+    p = os.path.join(run, "env.txt")
+    with open(p) as f:
+        lines = [ln for ln in f.read().splitlines() if not ln.startswith(key + ":")]
+    with open(p, "w") as f:
+        f.write("\n".join(lines + [f"{key}: {value}"]) + "\n")
+
+
 def apply(run, op, args):
+    if op == "env":
+        return set_env(run, *args)
     if op == "copy":
         return copy_rows(run, *args)
     if op == "runs":

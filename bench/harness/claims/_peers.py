@@ -61,20 +61,30 @@ def verdict(checks):
 
 class Line(str):
     """A peer's line in the report, which keeps its checks: the interval judge (uncertainty.py)
-    re-judges them on the same resamples as the claim's own and re-words the line (judged())."""
+    re-judges them on the same resamples as the claim's own and re-words the line (judged());
+    on a busy machine a failing line is undecided, as a claim's is (verdicts.py, busy())."""
 
-    def __new__(cls, key, lead, text, checks):
-        self = super().__new__(cls, f"**{lead}:** {text}; {verdict(checks)}.")
-        self.key, self.lead, self.text, self.checks = key, lead, text, list(checks)
-        self.state = state_of(self.checks)
+    def __new__(cls, key, lead, text, checks, busy=""):
+        st = state_of(checks)
+        end = verdict(checks)
+        if busy and st == "does not hold":
+            st, end = "undecided", (f"undecided there: {'; '.join(n for n, ok in checks if ok is False)} failed, "
+                                    f"but {busy}")
+        self = super().__new__(cls, f"**{lead}:** {text}; {end}.")
+        self.key, self.lead, self.text, self.checks, self.busy_why = key, lead, text, list(checks), busy
+        self.state = st
         return self
 
     def judged(self, checks):
         """The same line with its checks as the resamples decided them ((text, True | False | None))."""
-        return Line(self.key, self.lead, self.text, checks)
+        return Line(self.key, self.lead, self.text, checks, self.busy_why)
+
+    def busy(self, why):
+        """The same line on a machine busy for the reason why."""
+        return Line(self.key, self.lead, self.text, self.checks, why)
 
     def __reduce__(self):  # copied or pickled whole, not as the bare text
-        return Line, (self.key, self.lead, self.text, self.checks)
+        return Line, (self.key, self.lead, self.text, self.checks, self.busy_why)
 
 
 def line(ctx, key, text, checks):
