@@ -42,13 +42,16 @@ def shell_line(c, simul, raw, name, expect=0.0, least=20):
     """What hyperfine runs for a command: its records appended to .N.jsonl, its stderr to .N.err."""
     out = shlex.quote(os.path.join(raw, f"{name}.{c['idx']}.jsonl"))
     err = shlex.quote(os.path.join(raw, f"{name}.{c['idx']}.err"))
+    # The limit counts the tasks' creation too, which the prediction leaves out: 10,000
+    # processes at a slow day's 1.8 ms a fork outlast a 20 s limit on a 0.1 s prediction.
+    busy_s = max(c["predicted_s"] or 0, c.get("spawn_s", 0))
     if c["kind"] == "exec":
         # A peer has no --timeout of its own: coreutils' timeout is its watchdog.
-        cmd = f"timeout -k 5 {watchdog(c['predicted_s'], expect, least)} sh -c {shlex.quote(c['command'])}"
+        cmd = f"timeout -k 5 {watchdog(busy_s, expect, least)} sh -c {shlex.quote(c['command'])}"
     else:
         argv = list(c["argv"])
         if "--timeout" not in argv:
-            argv += ["--timeout", watchdog(c["predicted_s"], expect, least)]
+            argv += ["--timeout", watchdog(busy_s, expect, least)]
         cmd = " ".join(shlex.quote(a) for a in [simul, "run"] + argv + ["--format", "json"])
     return f"{cmd} >> {out} 2>> {err}"
 
@@ -257,8 +260,12 @@ def plan(run_dir, sweep_files, quick, full=False):
     props.update({m["name"]: m for m in (lists[1] or [])})
     env = results.read_env(run_dir)
     prims = fingerprint.figures(env, "start")
-    for _, c in cmds:
+    by_name = {spec.name: spec for spec in specs}
+    for name, c in cmds:
         c["spawn_s"] = round(spawn_s(c, props, prims, env), 3)
+        if c.get("shell"):  # its watchdog again, now that the creation is known
+            spec = by_name[name]
+            c["shell"] = shell_line(c, simul, raw, spec.name, spec.expect, spec.watchdog)
     for spec in specs:
         tsv = write_plan(run_dir, spec, [c for name, c in cmds if name == spec.name], quick, full)
         if len(specs) == 1:  # one sweep (a test, a look at one plan): its TSV on stdout too
