@@ -144,23 +144,18 @@ void sim_copystack_fini(struct sim_copystack *cs)
 	memset(cs, 0, sizeof *cs);
 }
 
-bool sim_copystack_in_guard(const struct sim_copystack *cs, const void *addr)
+/* addr lies on a run stack's guard page (guard) or on the stack itself (!guard). */
+static bool on_a_runstack(const struct sim_copystack *cs, const void *addr, bool guard)
 {
 	const char *a = addr;
 	for (uint32_t k = 0; k < cs->n; k++)
-		if (a >= cs->rs[k].map && a < cs->rs[k].lo)
+		if (a >= (guard ? cs->rs[k].map : cs->rs[k].lo) && a < (guard ? cs->rs[k].lo : cs->rs[k].top))
 			return true;
 	return false;
 }
 
-bool sim_copystack_contains(const struct sim_copystack *cs, const void *addr)
-{
-	const char *a = addr;
-	for (uint32_t k = 0; k < cs->n; k++)
-		if (a >= cs->rs[k].lo && a < cs->rs[k].top)
-			return true;
-	return false;
-}
+bool sim_copystack_in_guard(const struct sim_copystack *cs, const void *addr) { return on_a_runstack(cs, addr, true); }
+bool sim_copystack_contains(const struct sim_copystack *cs, const void *addr) { return on_a_runstack(cs, addr, false); }
 
 static struct sim_runstack *runstack_of(struct sim_copystack *cs, const struct sim_coro *co)
 {
