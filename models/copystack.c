@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* copystack.c: one run stack for many coroutines; frames copied to the heap on the way out, back on the way in. */
+/* copystack.c: a few run stacks for many coroutines; frames copied to the heap when another needs the stack, back on the way in. */
 #include "copystack.h"
 
 #include <errno.h>

@@ -25,7 +25,7 @@ typedef void (*sim_task_fn)(const struct sim_run *run, uint32_t i, struct sim_re
 
 /* How a model with SIM_CAP_STACK gives its coroutines stacks (--stack; stacks.h). */
 enum sim_stack_kind {
-	SIM_STACK_COPY,    /* one run stack; a suspended task's frames copied out to fit (the default) */
+	SIM_STACK_COPY,    /* two run stacks; a suspended task's frames copied out to fit (the default) */
 	SIM_STACK_GUARDED, /* a stack of --stack-kib each, with a guard page below it */
 };
 extern const char *const sim_stack_names[]; /* "copy", "guarded", NULL: in that order */

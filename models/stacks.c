@@ -101,8 +101,10 @@ const char *sim_stacks_describe(void)
 {
 	static char line[400];
 	snprintf(line, sizeof line,
-	         "stacks (--stack): copy, the default: one %u KiB run stack (--stack-kib) with a guard page, a "
-	         "suspended task's frames copied to a buffer sized to fit; guarded: %u KiB each from a slab pool, %s",
-	         SIM_STACK_KIB_DEFAULT, SIM_STACK_KIB_DEFAULT, sim_stackpool_guards());
+	         "stacks (--stack): copy, the default: %u run stack%s of %u KiB (--stack-kib) with a guard page, a "
+	         "suspended task's frames copied to a buffer sized to fit when another needs its stack; guarded: %u KiB "
+	         "each from a slab pool, %s",
+	         SIM_COPYSTACKS, SIM_COPYSTACKS > 1 ? "s" : "", SIM_STACK_KIB_DEFAULT, SIM_STACK_KIB_DEFAULT,
+	         sim_stackpool_guards());
 	return line;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* stacks.h: where a model's coroutines run: one copied run stack, or a guarded stack each (--stack copy|guarded). */
+/* stacks.h: where a model's coroutines run: a few copied run stacks, or a guarded stack each (--stack copy|guarded). */
 #ifndef SIMUL_STACKS_H
 #define SIMUL_STACKS_H
 

@@ -9,7 +9,7 @@ min() { awk -v a="$1" -v b="$2" 'BEGIN { print (b < a) ? b : a }'; }
 out=$("$SIMUL" list)
 grep -Eq '^  eventloop +stackful coroutines' <<<"$out" && ok "list: eventloop's summary" || bad "list: $out"
 grep -Eq 'switch: (x86-64 assembly|ucontext|aarch64)' <<<"$out" && ok "list: names the switch in use" || bad "list: $out"
-grep -q 'stacks (--stack): copy, the default: one 64 KiB run stack' <<<"$out" && grep -q 'guarded: 64 KiB each' <<<"$out" &&
+grep -Eq 'stacks \(--stack\): copy, the default: [12] run stacks? of 64 KiB' <<<"$out" && grep -q 'guarded: 64 KiB each' <<<"$out" &&
   ok "list: names the stacks, copy the default" || bad "list stacks: $out"
 
 # C1: 20 sleeps of 50 ms: one after another 1 s, on the loop about 50 ms.

@@ -84,11 +84,11 @@ static const struct sim_option common[] = {
 	  .help = "a global lock held while computing, handed over every " STR(SIM_GIL_INTERVAL_MS) " ms" },
 	{ .name = "stack", .kind = SIM_OPT_CHOICE, .offset = C(stack), .def = "copy", .choices = sim_stack_names,
 	  .arg = "S", .applies = SIM_CAP_STACK,
-	  .help = "copy: tasks take turns on one run stack, a waiting task's frames copied out to fit; guarded: "
+	  .help = "copy: tasks take turns on two run stacks, a waiting task's frames copied out to fit when another needs its stack; guarded: "
 	          "a stack of --stack-kib each, with a guard page" },
 	{ .name = "stack-kib", .kind = SIM_OPT_U64, .offset = C(stack_kib), .def = STR(SIM_STACK_KIB_DEFAULT),
 	  .min = 16, .max = 65536, .arg = "K", .applies = SIM_CAP_STACK,
-	  .help = "the run stack's size (--stack copy), or each task's (guarded)" },
+	  .help = "each run stack's size (--stack copy), or each task's (guarded)" },
 	{ .name = "cores", .kind = SIM_OPT_MAYBE, .offset = C(cores), .min = 1, .max = 65536, .arg = "C",
 	  .help = "cores the prediction assumes", .help_more = help_cores },
 	{ .name = "format", .kind = SIM_OPT_CHOICE, .offset = C(format), .def = "text", .choices = formats,
