@@ -109,6 +109,9 @@ def part(j, first, want, ctx, at, gil_models, base):
     inside = ONE_CORE[0] <= sp <= ONE_CORE[1]
     if k == "gil" and sp < ONE_CORE[0]:
         return head + ", slower than one core: the lock's hand-offs cost, and nothing is gained"
+    if k == "parallel" and sp >= want and sp <= ONE_CORE[1]:
+        return head + f", no more than one core gives, but all the threshold ({want:.2f}×) asks of a machine whose " \
+                      "cores other work held"
     if k == "parallel" and sp >= want:
         return head + f", using {min(ctx.cores, at)} cores" + (": threads scale here because C has no GIL"
                                                               if model in gil_models else "")
