@@ -22,7 +22,7 @@ do for [P in 'spawn switch'] {
     set title "C7: create, start and finish one task\n(the run's wall time / N, N = ".spawn_n." tasks)" font ',12'
     set ylabel 'per task (log scale)'
   } else {
-    set title "C8: one switch between two waiting tasks\n(a futex for threads and processes, the loop for coroutines, a channel for goroutines)" font ',12'
+    set title "C8: one switch between two waiting tasks\n(a futex: threads, processes; the loop: coroutines; a chan: Go)" font ',12'
     set ylabel 'per one-way switch (log scale)'
   }
   set xrange [-0.6:(n > 0 ? n : 1) - 0.4]

@@ -150,7 +150,7 @@ def goroutine_points(whole, key, n):
         p = next((r for r in rs if n and tasks(r) == n), None) or last_point(rs, x)
         q = least_points(v, [p], key)[0]
         if n and tasks(p) != n:
-            q["what"] = f"{p.get('primitive', '')}, N = {tasks(p):,}"
+            q["what"] = f"N = {tasks(p)}"  # short, under a bar; no comma: gnuplot splits the CSV field
         out.append(q)
     return out
 
