@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 # cost.gp: claims C7 and C8 side by side: creating a task and switching between two, per model, pinned and not, log scale.
-kcolor(k) = k eq 'process' ? 0x2ca02c : k eq 'thread' ? 0xff7f0e : k eq 'coroutine' ? 0x1f77b4 : 0x777777
+# A kind's colour is its family's (common.gp): Go's goroutines their own brown.
+kcolor(k) = k eq 'process' ? 0x2ca02c : k eq 'thread' ? 0xff7f0e : k eq 'coroutine' ? 0x1f77b4 : \
+            k eq 'goroutine' ? 0x8c564b : 0x777777
 fmt(x) = x >= 1e6 ? sprintf('%.1fms', x / 1e6) : x >= 1e3 ? sprintf('%.1fµs', x / 1e3) : sprintf('%.0fns', x)
 set logscale y
 set yrange [ymin:ymax]
@@ -20,7 +22,7 @@ do for [P in 'spawn switch'] {
     set title "C7: create, start and finish one task\n(the run's wall time / N, N = ".spawn_n." tasks)" font ',12'
     set ylabel 'per task (log scale)'
   } else {
-    set title "C8: one switch between two waiting tasks\n(a futex for threads and processes, the loop for coroutines)" font ',12'
+    set title "C8: one switch between two waiting tasks\n(a futex: threads, processes; the loop: coroutines; a chan: Go)" font ',12'
     set ylabel 'per one-way switch (log scale)'
   }
   set xrange [-0.6:(n > 0 ? n : 1) - 0.4]

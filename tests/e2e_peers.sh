@@ -117,7 +117,7 @@ if [[ $have_py == 1 ]]; then
     "$(json predicted_s <<<"$r") >= 0.25 && $(json predicted_s <<<"$r") < 0.3"
 fi
 if [[ $have_go == 1 ]]; then
-  list_ok go '["go-goroutines"]' '["chess","fetch","sleep","sumsq"]' "$GO"
+  list_ok go '["go-goroutines"]' '["chess","fetch","lag","mixed","sleep","spawn","sumsq","switch"]' "$GO"
   r=$("$GO" predict sleep --model go-goroutines --tasks 3 --ms 100 --format json)
   [[ $(json predicted_s <<<"$r") == 0.1* ]] && ok "go predict: 3 goroutines sleeping 0.1 s predicted 0.1 s" || bad "go predict: $r"
 fi

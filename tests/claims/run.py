@@ -16,13 +16,17 @@ env and model lists) with a few points changed, and the verdict the claim must t
   "peer":  [SWEEP, SERIES, MODEL]                    the series' rows again as the documents' Python's
                                                      under MODEL (its plan's program python): a Python
                                                      line whose figures, and so whose verdict, are known
+           [SWEEP, SERIES, MODEL, PROGRAM, {FIELD: V}]  the same as another peer program's (go), as a
+                                                     series named MODEL SUFFIX where MODEL has a space,
+                                                     with those record fields set (a goroutine's primitive)
 
 Without "runs", a point of the base counts as measured once, with the harness's noise for one
 run (uncertainty.ONE_RUN_CV).
 
 The verdict comes from the harness's own judge_claim (with its intervals over the runs); a
 case's "python" is what the claim's "In the documents' Python" line must then say (holds, does
-not hold, undecided), judged by the same intervals apart from the claim's verdict; and
+not hold, undecided), judged by the same intervals apart from the claim's verdict, and its
+"go" what the "In Go" line must say; and
 every chart the claim's sweeps draw has its variables computed (it must not raise). A case
 whose fixture cannot be read fails with the claim's and the case's name, never a traceback.
 Usage: run.py [CLAIM ...]; prints a line per case and 'N passed, N failed'."""
@@ -78,9 +82,10 @@ def runs(run, name, cv):
         json.dump(doc, f)
 
 
-def as_peer(run, name, series, model):
-    """The series' rows appended again as the documents' Python's under model: new indices,
-    and plan commands that say program python (what the judges tell a peer's row by)."""
+def as_peer(run, name, series, model, program="python", fields_set=None):
+    """The series' rows appended again as the documents' Python's (or program's) under model:
+    new indices, and plan commands that say the program (what the judges tell a peer's row by).
+    model may name a series: its first word is the model ('go-goroutines pinned')."""
     p = os.path.join(run, name + ".csv")
     fields, rows = rows_of(p)
     q = os.path.join(run, "raw", name + ".plan.json")
@@ -89,10 +94,10 @@ def as_peer(run, name, series, model):
     for r in matching(rows, series, {}):
         idx = len(plan["commands"])
         params = {k[2:]: v for k, v in r.items() if k.startswith("p_") and v != ""}
-        plan["commands"].append({"idx": idx, "series": model, "params": params, "program": "python", "kind": "exec",
+        plan["commands"].append({"idx": idx, "series": model, "params": params, "program": program, "kind": "exec",
                                  "predicted_s": results.fnum(r["predicted_s"]), "name": model, "error": ""})
-        rows.append(dict(r, idx=str(idx), series=model, model=model))
-    write_rows(p, fields, rows)
+        rows.append(dict(r, idx=str(idx), series=model, model=model.split()[0], **(fields_set or {})))
+    write_rows(p, fields + [k for k in fields_set or {} if k not in fields], rows)
     with open(q, "w") as f:
         json.dump(plan, f)
 
@@ -189,9 +194,9 @@ def run_case(claim_id, name, case):
         for ch in sorted(case.get("changes", []), key=lambda ch: ch[0] == "runs"):
             apply(run, ch[0], ch[1:])
         res, drawn = verdict(run, claim_id)
-        python = next((p.state for p in (res.detail.peers if res.detail else [])
-                       if getattr(p, "key", "") == "python"), "no line")
-        return res.verdict, res.why, drawn, python
+        lines = {k: next((p.state for p in (res.detail.peers if res.detail else []) if getattr(p, "key", "") == k),
+                         "no line") for k in ("python", "go")}
+        return res.verdict, res.why, drawn, lines
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -207,19 +212,19 @@ def main(argv):
             continue
         for name, case in by_name.items():
             try:
-                got, why, drawn, python = run_case(claim_id, name, case)
+                got, why, drawn, lines = run_case(claim_id, name, case)
             except Exception as e:  # a fixture that cannot be read: said with the claim's name
                 failed += 1
                 where = traceback.extract_tb(e.__traceback__)[-1]
                 print(f"FAIL {claim_id} {name}: the fixture could not be judged: {type(e).__name__}: {e} "
                       f"({os.path.basename(where.filename)}:{where.lineno})")
                 continue
-            ok = got == case["expect"] and python == case.get("python", python)
+            ok = got == case["expect"] and all(lines[k] == case.get(k, lines[k]) for k in lines)
             passed += ok
             failed += not ok
             print(f"{'ok  ' if ok else 'FAIL'} {claim_id} {name}: {got}" + ("" if got == case["expect"] else f", want {case['expect']}")
-                  + (f"; Python's line: {python}" + ("" if python == case["python"] else f", want {case['python']}")
-                     if "python" in case else "")
+                  + "".join(f"; {who}'s line: {lines[k]}" + ("" if lines[k] == case[k] else f", want {case[k]}")
+                            for k, who in (("python", "Python"), ("go", "Go")) if k in case)
                   + (f" ({why[:150]})" if why else "") + f"; {drawn} chart(s)' variables")
     print(f"claims on fixtures: {time.monotonic() - t0:.1f} s")
     print(f"{passed} passed, {failed} failed")

@@ -10,7 +10,8 @@ from ..uncertainty import RECS
 from ..util import fnum, read_jsonl, write_atomic
 
 # The record's `primitive` field (the workloads say what the model's tasks are made of).
-KIND = {"a function call": "call", "a coroutine": "coroutine", "a thread": "thread", "a process": "process"}
+KIND = {"a function call": "call", "a coroutine": "coroutine", "a thread": "thread", "a process": "process",
+        "a goroutine": "goroutine"}
 
 
 def kind(r):
@@ -40,6 +41,29 @@ def last_point(rows, series):
     """A series' row at its largest task count: the model's fixed set-up spread the thinnest."""
     rs = [r for r in rows if r["series"] == series]
     return max(rs, key=lambda r: int(fnum(r.get("p_tasks")) or fnum(r.get("tasks")) or 0)) if rs else None
+
+
+def tasks(r):
+    return int(fnum(r.get("p_tasks")) or fnum(r.get("tasks")) or 0)
+
+
+def against_threads(s, v, key, at_n):
+    """A peer's goroutines (a kind no C model is, so nothing in its own rows to set them against)
+    beside simul's thread per task, unpinned and pinned: [(pinned, goroutine point, thread
+    point)], each figure the least of its runs. s: simul's rows; v: the peer's; at_n: compare
+    at the largest task count both ran (spawn), else at each one's largest (switch)."""
+    out = []
+    for pin in (False, True):
+        gs = [r for r in v.ok_rows() if kind(r) == "goroutine" and pinned(r) == pin]
+        ts = [r for r in s.ok_rows() if kind(r) == "thread" and pinned(r) == pin]
+        if at_n:
+            both = {tasks(r) for r in gs} & {tasks(r) for r in ts}
+            if not both:
+                continue
+            gs, ts = [r for r in gs if tasks(r) == max(both)], [r for r in ts if tasks(r) == max(both)]
+        if gs and ts:
+            out.append((pin, least_points(v, gs[-1:], key)[0], least_points(s, ts[-1:], key)[0]))
+    return out
 
 
 def pick(points, k, pin):
@@ -106,12 +130,29 @@ def bars(points, key):
         lab = label_of(p["series"])
         g = next((g for g in groups if g["label"] == lab), None)
         if g is None:
-            g = {"label": lab, "kind": kind(p), "what": p.get("primitive", ""), "free": "", "pin": "", "floor": ""}
+            g = {"label": lab, "kind": kind(p), "what": p.get("what", p.get("primitive", "")), "free": "", "pin": "",
+                 "floor": ""}
             groups.append(g)
         g["pin" if pinned(p) else "free"] = "%.6g" % fnum(p[key])
         if not pinned(p) or not g["floor"]:
             g["floor"] = "%.6g" % fnum(p["floor_ns"])
     return groups
+
+
+def goroutine_points(whole, key, n):
+    """The peers' goroutine series (Go's: a kind no C model is, so drawn beside them), each at
+    N = n tasks where it ran that, else at its largest, said in its label then."""
+    v = whole.only("*")
+    rows = [r for r in v.ok_rows() if kind(r) == "goroutine"]
+    out = []
+    for x in dict.fromkeys(r["series"] for r in rows):
+        rs = [r for r in rows if r["series"] == x]
+        p = next((r for r in rs if n and tasks(r) == n), None) or last_point(rs, x)
+        q = least_points(v, [p], key)[0]
+        if n and tasks(p) != n:
+            q["what"] = f"N = {tasks(p)}"  # short, under a bar; no comma: gnuplot splits the CSV field
+        out.append(q)
+    return out
 
 
 def cost_csv(ctx, panel, groups):
@@ -127,14 +168,16 @@ def cost_csv(ctx, panel, groups):
 
 
 def cost_chart(switch_sweep, ctx):
-    """plots/cost.gp: creation (C7's sweep, if it ran) and switch (C8's) per model, log scale."""
-    spawn = other_sweep(ctx, "c7_spawn")
-    spawn, switch_sweep = spawn and spawn.only(""), switch_sweep.only("")  # simul's models: the peers are in the tables
-    sp = bars(least_points(spawn, spawn_points(spawn), "spawn_ns"), "spawn_ns") if spawn and spawn.ok_rows() else []
+    """plots/cost.gp: creation (C7's sweep, if it ran) and switch (C8's) per model, log scale:
+    simul's models, and Go's goroutines beside them (the other peers are in the tables)."""
+    whole_spawn, whole_switch = other_sweep(ctx, "c7_spawn"), switch_sweep
+    spawn, switch_sweep = whole_spawn and whole_spawn.only(""), switch_sweep.only("")
+    n = common_n(spawn.ok_rows(), spawn.series()) if spawn and spawn.ok_rows() else None
+    sp = bars(least_points(spawn, spawn_points(spawn), "spawn_ns") + goroutine_points(whole_spawn, "spawn_ns", n),
+              "spawn_ns") if spawn and spawn.ok_rows() else []
     sw = bars(least_points(switch_sweep, [last_point(switch_sweep.ok_rows(), x) for x in switch_sweep.series()],
-                           "switch_ns"), "switch_ns")
+                           "switch_ns") + goroutine_points(whole_switch, "switch_ns", None), "switch_ns")
     vals = [fnum(g[k]) for g in sp + sw for k in ("free", "pin", "floor") if fnum(g[k])]
-    n = common_n(spawn.ok_rows(), spawn.series()) if sp else None
     return {"spawn": cost_csv(ctx, "spawn", sp), "switch": cost_csv(ctx, "switch", sw), "NSPAWN": len(sp),
             "NSWITCH": len(sw), "ymin": min(vals) / 3, "ymax": max(vals) * 8,
             "spawn_n": gp_str(f"{n:,}" if n else "each model's largest")}

@@ -25,6 +25,13 @@ def kind(r, ctx):
     return "apart" if ctx.models.flag(r, "parallel") else "loop"
 
 
+def preempted(r, ctx):
+    """A row whose blocks take every thread the ticker could run on, and whose record predicts
+    a wake past the timer's millisecond: Go with every P blocking, where the scheduler preempts
+    the block after 10 ms. Not a loop (nothing waits for the block to end), not free either."""
+    return kind(r, ctx) == "apart" and (fnum(r.get("late_max_pred_ms")) or 0) > 1
+
+
 def blocks(s):
     return sorted({int(fnum(r["p_block"])) for r in s.ok_rows()})
 
@@ -61,6 +68,10 @@ def checks_of(s, ctx):
             lo, hi = ON_LOOP
             out.append((f"{r['series']}, {b} ms blocks: worst lateness {late:.0f} ms within {lo}–{hi}× the "
                         f"longest block ({real:.0f} ms)", lo * real <= late <= hi * real))
+        elif preempted(r, ctx):
+            lo = ON_LOOP[0]
+            out.append((f"{r['series']}, {b} ms blocks: worst lateness {late:.1f} ms under {lo}× the longest block "
+                        f"({real:.0f} ms): preempted, not waited out", late < lo * real))
         else:
             bound = responsive_bound(s, r)
             out.append((f"{r['series']}, {b} ms blocks: worst lateness {late:.1f} ms < {bound:.1f} ms", late < bound))
@@ -90,6 +101,14 @@ def sentence_of(s, ctx):
                     ", ".join(f"{fnum(x['late_max_ms']):.0f} ms at B = {x['p_block']}" for x in track) +
                     f"): a block is the delay it imposes on every other task, past the documents' "
                     f"{BLOCKING_MS} ms as soon as the block is.")
+    pre = [r for r in rest if preempted(r, ctx)]
+    if pre:
+        out += (" No block yields, and where every thread the goroutines run on is blocking (" +
+                ", ".join(r["series"] for r in pre) + ") the ticker still did not wait a block out: Go's scheduler "
+                "preempts a goroutine that has run 10 ms (by a signal, since Go 1.14), so a wake waited at most " +
+                ", ".join(f"{fnum(r['late_max_ms']):.0f} ms" for r in pre) +
+                f" of {top} ms blocks (predicted {fnum(pre[0]['late_max_pred_ms']):g} ms: the 10 ms, seen by a "
+                "monitor that looks up to 10 ms apart).")
     off = [r for r in rest if kind(r, ctx) == "offload"]
     if off and all(fnum(r["late_max_ms"]) < RESPONSIVE_MS for r in off):
         if any(ctx.models.peer(r) for r in off):  # the documents' own executors: threads or processes

@@ -4,7 +4,7 @@ from ..charts import series_vars
 from ..util import fnum
 from . import Judgement
 from ._peers import NOTE, line, views
-from ._cost import least_points, ns, pick, pinned, ratio, spawn_points
+from ._cost import against_threads, least_points, ns, pick, pinned, ratio, spawn_points
 
 ID = "C7"
 TITLE = "creation cost: process > thread > coroutine"
@@ -66,6 +66,23 @@ def sentence_of(points, target=True):
     return out
 
 
+def goroutine_line(s, v):
+    """Go's line: its goroutine against simul's thread per task at the same N, unpinned and
+    pinned (Go pinned runs with GOMAXPROCS 1, as under taskset -c); (text, checks), or None."""
+    pairs = against_threads(s, v, "spawn_ns", at_n=True)
+    if not pairs:
+        return None
+    parts, checks = [], []
+    for pin, g, t in pairs:
+        fg, ft = fnum(g["spawn_ns"]), fnum(t["spawn_ns"])
+        where = "pinned" if pin else "unpinned"
+        parts.append(f"{'pinned to one CPU (GOMAXPROCS 1)' if pin else 'unpinned'}, a goroutine cost {ns(fg)} to "
+                     f"create, start and finish, a thread of simul's ({t['series']}) {ns(ft)}: {ft / fg:.0f}× "
+                     f"less, at {int(fnum(g['p_tasks'])):,} tasks")
+        checks.append((f"{where}: a thread ≥ {FACTOR:g}× a goroutine", ft >= FACTOR * fg))
+    return "Per task, " + "; ".join(parts), checks
+
+
 def judge(sweeps, ctx):
     whole = sweeps["c7_spawn"]
     s = whole.only("")
@@ -75,6 +92,10 @@ def judge(sweeps, ctx):
     for key, v in views(whole):
         pp = least_points(v, spawn_points(v), "spawn_ns")
         shown += pp
+        go = goroutine_line(s, v)
+        if go:
+            lines.append(line(ctx, key, *go))
+            continue
         lines.append(line(ctx, key, sentence_of(pp, target=False).rstrip(".") or "no point with all three kinds",
                           checks_of(pp)))
     tbl = ["| series | pinned | tasks | per task (run wall / N), least of the runs | median | one more task "

@@ -3,7 +3,7 @@
 from ..util import fnum
 from . import Judgement
 from ._peers import NOTE, line, views
-from ._cost import cost_chart, kind, last_point, least_points, ns, pinned
+from ._cost import against_threads, cost_chart, kind, last_point, least_points, ns, pinned
 
 ID = "C8"
 TITLE = "switch cost: a thread's or a process's switch costs far more than a coroutine's"
@@ -79,6 +79,24 @@ def sentence_of(points):
     return out
 
 
+def goroutine_line(s, v):
+    """Go's line: a goroutine's switch (an unbuffered channel each way) against simul's
+    thread's (a futex), unpinned and pinned; (text, checks), or None."""
+    pairs = against_threads(s, v, "switch_ns", at_n=False)
+    if not pairs:
+        return None
+    parts, checks = [], []
+    for pin, g, t in pairs:
+        fg, ft = fnum(g["switch_ns"]), fnum(t["switch_ns"])
+        where = "pinned" if pin else "unpinned"
+        parts.append(f"{'pinned to one CPU (GOMAXPROCS 1)' if pin else 'unpinned'}, a goroutine's switch through "
+                     f"an unbuffered channel took {ns(fg)}, a thread's of simul's ({t['series']}, a futex) "
+                     f"{ns(ft)}: {times_less(ft / fg)} a thread's")
+        checks.append((f"{where}: a thread's switch ≥ {FACTOR:g}× a goroutine's", ft >= FACTOR * fg))
+    return ("Per one-way switch, " + "; ".join(parts) + ". The receiver becomes the sender's next goroutine on "
+            "the same thread, so Go's scheduler switches in user space, as the event loop does", checks)
+
+
 def judge(sweeps, ctx):
     whole = sweeps["c8_switch"]
     points = points_of(whole.only(""))
@@ -86,6 +104,10 @@ def judge(sweeps, ctx):
     for key, v in views(whole):
         pp = points_of(v)
         points += pp
+        go = goroutine_line(whole.only(""), v)
+        if go:
+            lines.append(line(ctx, key, *go))
+            continue
         lines.append(line(ctx, key, sentence_of(pp).rstrip(".") or "no thread and coroutine to compare",
                           checks_of(pp)))
     simul_points = [p for p in points if not whole.peer_of(p)]

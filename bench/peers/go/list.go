@@ -37,11 +37,7 @@ func listModels(args []string) int {
 	for k, v := range modelInfo {
 		m[k] = v
 	}
-	names := make([]string, 0, len(workloads))
-	for name := range workloads {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := workloadNames()
 	ws := []map[string]any{}
 	for _, name := range names {
 		w := workloads[name]()
@@ -58,6 +54,16 @@ func listModels(args []string) int {
 	b, _ := json.Marshal(map[string]any{"models": []any{m}, "workloads": ws})
 	fmt.Println(string(b))
 	return 0
+}
+
+// workloadNames: the workloads go-simul runs, sorted.
+func workloadNames() []string {
+	names := make([]string, 0, len(workloads))
+	for name := range workloads {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // predictOnly: the run's set-up (a server, a calibration) and its prediction, nothing timed.

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -38,6 +39,7 @@ var common = []option{
 	{"format", "str", 0, 0, "text, csv or json", "text"},
 	{"no-header", "flag", 0, 0, "csv: omit the header line", ""},
 	{"timeout", "float", 0.001, 1e6, "fail (exit 1, children killed) if the run takes longer", ""},
+	{"gomaxprocs", "int", 1, 65536, "run the goroutines on P threads (runtime.GOMAXPROCS; default: the CPUs it may use)", ""},
 }
 
 // simul's options that mean nothing for goroutines, and what to do instead.
@@ -81,7 +83,7 @@ func number(o option, text string) (float64, error) {
 
 // parse: argv after `run`. A nil config and nil error mean --help was printed.
 func parse(argv []string) (*config, workload, error) {
-	names := "sleep, sumsq, fetch, chess"
+	names := strings.Join(workloadNames(), ", ")
 	if len(argv) == 0 || strings.HasPrefix(argv[0], "-") {
 		return nil, nil, usagef("name a workload first: one of %s", names)
 	}
@@ -155,6 +157,10 @@ func finish(c *config, w workload) error {
 	}
 	if c.given["limit"] {
 		c.limit = c.int("limit")
+	}
+	if c.given["gomaxprocs"] { // before the run's set-up starts a goroutine, and the cores it assumes
+		runtime.GOMAXPROCS(c.int("gomaxprocs"))
+		c.cores = c.int("gomaxprocs")
 	}
 	if c.given["cores"] {
 		c.cores = c.int("cores")
