@@ -6,7 +6,7 @@ TOP = 85 / H
 unset key
 unset grid
 set style fill solid 1.0 noborder
-set multiplot title "C9 ".who.": the fastest model per cell against the documents' rule\n(each task: one GET that waits L, then C ms of CPU)".qnote font ',15'
+set multiplot title "C9 ".who."\nthe fastest model per cell against the documents' rule (each task: one GET that waits L, then C ms of CPU)".qnote font ',15'
 do for [p=1:NP] {
   col = (p - 1) % COLS
   row = (p - 1) / COLS

@@ -90,9 +90,9 @@ def map_rows(cells):
 
 
 # Whose map a chart draws: simul's models, or a peer program's (its title and its clock).
-WHO = {"": ("in C (simul's models", "simul's own wall time of the run"),
-       "python": ("in CPython (the documents' own programs", "each program's own wall time of the workload "
-                  "(interpreter start-up and set-up outside it)")}
+WHO = {"": ("in C (simul's models)", "simul's own wall time of the run"),
+       "python": ("in {runtime} (the documents' own programs, named without 'python-')",
+                  "each program's own wall time of the workload (interpreter start-up and set-up outside it)")}
 
 
 def chart(s, ctx, key="", name="c9_decision"):
@@ -103,8 +103,8 @@ def chart(s, ctx, key="", name="c9_decision"):
         return None
     whole = M.cells_of(s, ctx)  # the grid of every program: each map draws the same axes
     cpus, lats, ns = M.axes(whole)
-    who, clock = WHO.get(key, (f"in {key} (its own programs", "the program's own wall time of the workload"))
-    runtime = ctx.models.runtime(key) if key else ""
+    who, clock = WHO.get(key, ("in {runtime} (its own programs)", "the program's own wall time of the workload"))
+    who = who.format(runtime=(ctx.models.runtime(key) or key) if key else "")
     write_table(ctx, f"{name}.map.csv", ["cpu_ms", "latency_ms", "tasks", "fastest", "fastest_s", "runner_up",
                                        "runner_up_s", "runner_up_margin", "fastest_family", "next_family",
                                        "family_margin", "rule", "rule_held"], map_rows(cells))
@@ -119,8 +119,7 @@ def chart(s, ctx, key="", name="c9_decision"):
          "regions": write_table(ctx, f"{name}.regions.csv", ["panel", "x", "y", "text"], names or [[0, 0, 0, ""]]),
          "NP": len(cpus), "NL": len(lats), "NN": len(ns), "cores": ctx.cores,
          "FAST": M.FAST_MS, "FEW": M.FEW, "TIE": int(M.TIE * 100),
-         "who": gp_str(who + (f", {runtime}" if runtime else "") + ("; names without 'python-'" if key == "python" else "")
-                       + ")"), "clock": gp_str(clock)}
+         "who": gp_str(who), "clock": gp_str(clock)}
     for name, vals in (("CPU", [gp_str(f"{c:g}") for c in cpus]),
                        ("LX", [gp_str("0 (loopback)" if l == 0 else f"{l:g}") for l in lats]),
                        ("NY", [gp_str(f"{n:,}") for n in ns])):
