@@ -21,7 +21,7 @@ help:
 	@echo "make bench      deps, build, the sweeps, charts and REPORT.md into results/<UTC time>/"
 	@echo "                (QUICK=1: a short run; SWEEPS=\"c1_sleep c5_sumsq\": only those; OUT=dir: write there)"
 	@echo "                (it waits up to 60 s for a busy machine to settle; SETTLE=0: not at all)"
-	@echo "make bench-map  the whole decision map of C9 (its sweep's full grid, about 10 to 20 min) into"
+	@echo "make bench-map  the whole decision map of C9 (its sweep's full grid, in C and in CPython, 20 to 30 min) into"
 	@echo "                results/<UTC time>/ (OUT=dir: there); make bench runs a reduced map"
 	@echo "make compare    BASE=dir NEW=dir (default results/reference, results/latest): per shared point the"
 	@echo "                new/base time ratio, interval and verdict, into NEW/COMPARE.md and NEW/compare.csv"

@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: MIT
-# c9_decision.gp: claim C9: a heat map per CPU level (latency × tasks) coloured by the fastest family, shaded by its margin, the rule's regions drawn.
-H = PH * ROWS + 220.0
+# c9_decision.gp: claim C9: a heat map per CPU level (latency × tasks), of simul's models or of a peer's (who), coloured by the fastest family, shaded by its margin, the rule's regions drawn.
+H = PH * ROWS + 245.0
 LEG = 180 / H
-TOP = 60 / H
+TOP = 85 / H
 unset key
 unset grid
 set style fill solid 1.0 noborder
-set multiplot title "C9: the fastest model per cell (each task: one GET that waits L, then C ms of CPU), against the documents' rule".qnote font ',15'
+set multiplot title "C9 ".who."\nthe fastest model per cell against the documents' rule (each task: one GET that waits L, then C ms of CPU)".qnote font ',15'
 do for [p=1:NP] {
   col = (p - 1) % COLS
   row = (p - 1) / COLS
@@ -41,7 +41,7 @@ unset ylabel
 set xrange [0:1]
 set yrange [0:1]
 set key horizontal center top samplen 2 width 2 font ',11'
-set label 1 sprintf("Colour: the fastest of the rule's three families (its fastest model printed); shade: its margin over the fastest model of another family,\nprinted below it (≈: under %d%%, a tie; the strongest colour at 3× or more). Brown text: plain sequential code was faster still (the reference).\nThick lines: the documents' rule (CPU-bound when C ≥ L; fast I/O: L ≤ %g ms; few connections: N ≤ %g). Hatched: not run there (over the sweep's budget).\nTimes: simul's own wall time of the run, one run per point; %d cores.", TIE, FAST, FEW, cores) at graph 0.5, 0.38 center font ',9'
+set label 1 sprintf("Colour: the fastest of the rule's three families (its fastest model printed); shade: its margin over the fastest model of another family,\nprinted below it (≈: under %d%%, a tie; the strongest colour at 3× or more). Brown text: plain sequential code was faster still (the reference).\nThick lines: the documents' rule (CPU-bound when C ≥ L; fast I/O: L ≤ %g ms; few connections: N ≤ %g). Hatched: not run there (over the sweep's budget, or left to the full map).\nTimes: %s, one run per point; %d cores.", TIE, FAST, FEW, clock, cores) at graph 0.5, 0.38 center font ',9'
 plot NaN with boxes lc rgb '#2ca02c' title 'processes', NaN with boxes lc rgb '#ff7f0e' title 'threads', \
      NaN with boxes lc rgb '#1f77b4' title 'event loop (with or without its executor)'
 unset multiplot

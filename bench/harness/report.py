@@ -10,7 +10,8 @@ from .util import write_atomic
 
 VERDICTS = ("Verdicts: **holds** (every check below passed), **does not hold** (a check failed: a finding, said "
             "why), **failed** (runs failed; the first error is shown), **not run** (no sweep or workload yet, or "
-            "not selected).")
+            "not selected). The column *in CPython* is the verdict of the claim's line for the documents' Python, "
+            "judged by the same checks on the CPython programs' own rows (— where no CPython program ran).")
 
 
 def header(run_dir, env, quick):
@@ -47,12 +48,20 @@ def cite(key):
     return f"[{DOCUMENTS[key].short()}](#{anchor(key)})"
 
 
+def python_verdict(r):
+    """The verdict of a claim's "In the documents' Python" line (claims/_peers.Line, judged on the
+    same resamples as the claim), or '—' where the claim has none."""
+    line = next((p for p in (r.detail.peers if r.detail else []) if getattr(p, "key", "") == "python"), None)
+    return line.state if line is not None else "—"
+
+
 def summary(res_list):
-    out = ["| claim | what the documents say | verdict | the numbers |", "|---|---|---|---|"]
+    out = ["| claim | what the documents say | verdict | in CPython | the numbers |", "|---|---|---|---|---|"]
     for r in res_list:
         d = r.detail
         nums = (d.sentence if d and d.sentence else r.why).replace("|", "\\|")
-        out.append(f"| [{r.claim.ID}](#{r.claim.ID.lower()}) | {r.claim.TITLE} | **{r.verdict}** | {nums} |")
+        out.append(f"| [{r.claim.ID}](#{r.claim.ID.lower()}) | {r.claim.TITLE} | **{r.verdict}** | "
+                   f"{python_verdict(r)} | {nums} |")
     return out + [""]
 
 

@@ -10,7 +10,7 @@ from . import claims, html_svg, models, results, sweeps, verdicts
 from .context import Context
 from .documents import DOCUMENTS, anchor
 from .html_common import badge, esc, md_inline, md_table, page
-from .report import VERDICTS
+from .report import VERDICTS, python_verdict
 from .util import write_atomic
 
 
@@ -140,6 +140,7 @@ def write(run_dir, env, res_list, chart_of, errors, loaded):
     rows = "".join(
         f'<tr><td><a href="#{esc(r.claim.ID.lower())}">{esc(r.claim.ID)}</a></td><td>{md_inline(r.claim.TITLE)}</td>'
         f'<td>{badge(r.verdict, "#" + r.claim.ID.lower())}</td>'
+        f'<td>{badge(python_verdict(r)) if python_verdict(r) != "—" else "—"}</td>'
         f'<td>{md_inline(r.detail.sentence if r.detail and r.detail.sentence else r.why)}</td></tr>' for r in res_list)
     body = [incomplete_banner(run_dir),
             f"<h1>simul: the documents' claims, measured{' (QUICK run)' if quick else ''}</h1>",
@@ -152,7 +153,7 @@ def write(run_dir, env, res_list, chart_of, errors, loaded):
                     "smoke test, not a finding.</div>")
     body += [f"<p>{md_inline(VERDICTS)}</p>",
              '<table class="verdicts" id="verdicts"><thead><tr><th>claim</th><th>what the documents say</th>'
-             f"<th>verdict</th><th>the numbers</th></tr></thead><tbody>{rows}</tbody></table>"]
+             f"<th>verdict</th><th>in CPython</th><th>the numbers</th></tr></thead><tbody>{rows}</tbody></table>"]
     for r in res_list:
         body += section(run_dir, r, [ch for n in r.sweeps for ch in chart_of.get(n, ())], errors, loaded)
     body += environment(run_dir, env)

@@ -21,9 +21,10 @@ def shade(rgb, margin):
     return out
 
 
-def cell_rows(cells, cpus, lats, ns):
+def cell_rows(cells, cpus, lats, ns, strip=""):
     """Per cell: its colour (the fastest concurrent family, shaded by its margin over the next
-    concurrent family) and three lines: that model, the margin, sequential when it was faster."""
+    concurrent family) and three lines: that model (its name without strip, the map's title
+    saying it), the margin, sequential when it was faster."""
     rows = []
     for p, c in enumerate(cpus, 1):
         for i, lat in enumerate(lats):
@@ -34,6 +35,7 @@ def cell_rows(cells, cpus, lats, ns):
                     rows.append([p, i, j, NOT_RUN, "not run", "over budget", ".", "."])
                     continue
                 model, _, variant = cell.label[w].partition(": ")
+                model = model[len(strip):] if strip and model.startswith(strip) else model
                 r, m = cell.rival(w), cell.margin(w)
                 seq = cell.best("sequential")
                 note = "."  # none: gnuplot misreads an empty or blank field (the last field's bytes)
@@ -87,12 +89,23 @@ def map_rows(cells):
     return out
 
 
-def chart(s, ctx):
-    cells = M.cells_of(s, ctx)
+# Whose map a chart draws: simul's models, or a peer program's (its title and its clock).
+WHO = {"": ("in C (simul's models)", "simul's own wall time of the run"),
+       "python": ("in {runtime} (the documents' own programs, named without 'python-')",
+                  "each program's own wall time of the workload (interpreter start-up and set-up outside it)")}
+
+
+def chart(s, ctx, key="", name="c9_decision"):
+    """The map of simul's rows (key '') or of one peer program's, as chart `name`; its cells are
+    those of the same grid, so the two maps read side by side."""
+    cells = M.cells_of(s.only(key), ctx)
     if not cells:
         return None
-    cpus, lats, ns = M.axes(cells)
-    write_table(ctx, "c9_decision.map.csv", ["cpu_ms", "latency_ms", "tasks", "fastest", "fastest_s", "runner_up",
+    whole = M.cells_of(s, ctx)  # the grid of every program: each map draws the same axes
+    cpus, lats, ns = M.axes(whole)
+    who, clock = WHO.get(key, ("in {runtime} (its own programs)", "the program's own wall time of the workload"))
+    who = who.format(runtime=(ctx.models.runtime(key) or key) if key else "")
+    write_table(ctx, f"{name}.map.csv", ["cpu_ms", "latency_ms", "tasks", "fastest", "fastest_s", "runner_up",
                                        "runner_up_s", "runner_up_margin", "fastest_family", "next_family",
                                        "family_margin", "rule", "rule_held"], map_rows(cells))
     lines, names = [], []
@@ -100,12 +113,13 @@ def chart(s, ctx):
         ls, nm = rule_geometry(c, lats, ns)
         lines += [[p, x1, y1, x2 - x1, y2 - y1] for x1, y1, x2, y2 in ls]
         names += [[p, x, y, t] for x, y, t in nm]
-    v = {"cells": write_table(ctx, "c9_decision.cells.csv", ["panel", "x", "y", "rgb", "model", "variant", "margin", "note"],
-                        cell_rows(cells, cpus, lats, ns)),
-         "borders": write_table(ctx, "c9_decision.borders.csv", ["panel", "x", "y", "dx", "dy"], lines or [[0, 0, 0, 0, 0]]),
-         "regions": write_table(ctx, "c9_decision.regions.csv", ["panel", "x", "y", "text"], names or [[0, 0, 0, ""]]),
+    v = {"cells": write_table(ctx, f"{name}.cells.csv", ["panel", "x", "y", "rgb", "model", "variant", "margin", "note"],
+                              cell_rows(cells, cpus, lats, ns, "python-" if key == "python" else "")),
+         "borders": write_table(ctx, f"{name}.borders.csv", ["panel", "x", "y", "dx", "dy"], lines or [[0, 0, 0, 0, 0]]),
+         "regions": write_table(ctx, f"{name}.regions.csv", ["panel", "x", "y", "text"], names or [[0, 0, 0, ""]]),
          "NP": len(cpus), "NL": len(lats), "NN": len(ns), "cores": ctx.cores,
-         "FAST": M.FAST_MS, "FEW": M.FEW, "TIE": int(M.TIE * 100)}
+         "FAST": M.FAST_MS, "FEW": M.FEW, "TIE": int(M.TIE * 100),
+         "who": gp_str(who), "clock": gp_str(clock)}
     for name, vals in (("CPU", [gp_str(f"{c:g}") for c in cpus]),
                        ("LX", [gp_str("0 (loopback)" if l == 0 else f"{l:g}") for l in lats]),
                        ("NY", [gp_str(f"{n:,}") for n in ns])):
@@ -116,4 +130,9 @@ def chart(s, ctx):
     v["COLS"], v["ROWS"] = cols, rows
     # Wide enough for a model's name in every column, tall enough for four lines in every row.
     v["PW"], v["PH"] = 150 * len(lats) + 170, 90 * len(ns) + 190
-    return Plot(v, size=(max(v["PW"] * cols, 1240), v["PH"] * rows + 220), svg=True)
+    return Plot(v, script="c9_decision", size=(max(v["PW"] * cols, 1240), v["PH"] * rows + 245), svg=True)
+
+
+def chart_peer(key):
+    """The chart function of a peer program's map (CHARTS['c9_decision_' + key])."""
+    return lambda s, ctx: chart(s, ctx, key, f"c9_decision_{key}")

@@ -2,7 +2,8 @@
 # c9_decision.py: claim C9: the documents' rule for choosing a model (processes, threads, event loop), set against the measured winner of each cell.
 from . import Judgement
 from . import _decision_map as M
-from ._decision_chart import chart
+from ._decision_chart import chart, chart_peer
+from ._peers import NOTE, line, views
 
 ID = "C9"
 TITLE = "the decision map: CPU-bound → processes; fast I/O, few connections → threads; slow I/O, many → event loop"
@@ -22,17 +23,31 @@ def fmt_ms(x):
     return f"{x * 1000:.3g} ms" if x < 1 else f"{x:.2f} s"
 
 
-def table_of(cells):
-    tbl = ["| C | L | N | fastest | next family (margin) | runner-up | the rule says | rule held |",
-           "|---:|---:|---:|---|---|---|---|---|"]
-    for k in sorted(cells):
-        c = cells[k]
-        w, r, u = c.winner, c.rival(), c.runner_up()
-        want, h = M.rule(*k), M.held(c)
-        tbl.append(f"| {k[0]:g} ms | {k[1]:g} ms | {k[2]:,} | {c.label[w]} {fmt_ms(c.times[w])} | "
+def said_held(h):
+    return "—" if h is None else "yes" if h else "no"
+
+
+def table_of(cells, peers=()):
+    """The cells of C's map, and for each peer program (name, its cells) its fastest there and
+    whether the rule held, in two more columns."""
+    tbl = ["| C | L | N | fastest | next family (margin) | runner-up | the rule says | rule held |"
+           + "".join(f" fastest in {name} | held in {name} |" for name, _ in peers),
+           "|---:|---:|---:|---|---|---|---|---|" + "---|---|" * len(peers)]
+    for k in sorted(set(cells).union(*(set(pc) for _, pc in peers))):
+        c = cells.get(k)
+        if c:
+            w, r, u = c.winner, c.rival(), c.runner_up()
+            row = (f"| {k[0]:g} ms | {k[1]:g} ms | {k[2]:,} | {c.label[w]} {fmt_ms(c.times[w])} | "
                    + (f"{c.label[r]} +{c.margin() * 100:.0f}%" if r else "—") + " | "
                    + (f"{c.label[u]} +{(c.times[u] / c.times[w] - 1) * 100:.0f}%" if u else "—") + " | "
-                   + f"{want or 'nothing'} | {'—' if h is None else 'yes' if h else 'no'} |")
+                   + f"{M.rule(*k) or 'nothing'} | {said_held(M.held(c))} |")
+        else:
+            row = f"| {k[0]:g} ms | {k[1]:g} ms | {k[2]:,} | not run | — | — | {M.rule(*k) or 'nothing'} | — |"
+        for _, pc in peers:
+            p = pc.get(k)
+            cw = p.concurrent() if p else None
+            row += (f" {p.label[cw]} {fmt_ms(p.times[cw])} | {said_held(M.held(p))} |" if cw else " not run | — |")
+        tbl.append(row)
     return tbl
 
 
@@ -68,9 +83,9 @@ def said(x):
     return "from N = 1 (always)" if n == min(seen) else f"from N = {n:,}"
 
 
-def why_of(cells, ctx):
+def why_of(cells, ctx, gil=False):
     """The reasons, in this run's numbers: fork's cost per task, the cores' bound on CPU work,
-    threads beside processes where the work is CPU-bound."""
+    threads beside processes where the work is CPU-bound (gil: the map's language has one)."""
     out = []
     zero = [c for c in cells.values() if c.cpu == 0 and c.fam_time("processes") and c.fam_time("threads")]
     if zero:
@@ -82,8 +97,12 @@ def why_of(cells, ctx):
             and c.fam_time("processes")]
     if cpub:
         t = sum(1 for c in cpub if c.fam_time("threads") <= c.fam_time("processes"))
-        out.append(f"threads were as fast as processes or faster in {t} of {len(cpub)} CPU-bound cells: C has "
-                   f"no GIL, so threads use every core as processes do")
+        if gil:
+            out.append(f"threads were as fast as processes or faster in {t} of {len(cpub)} CPU-bound cells: the "
+                       f"GIL lets one thread compute at a time, where processes use every core")
+        else:
+            out.append(f"threads were as fast as processes or faster in {t} of {len(cpub)} CPU-bound cells: C has "
+                       f"no GIL, so threads use every core as processes do")
     top = max(c.cpu for c in cells.values())
     loops = [c for c in cells.values() if c.cpu == top and c.tasks > 1]
     plain = [(c, x) for c in loops for x in c.times if c.fam[x] == "event loop"
@@ -96,16 +115,14 @@ def why_of(cells, ctx):
     return out
 
 
-def sentence_of(cells, ctx):
-    counts = line_counts(cells)
-    parts = []
-    for fam, text in LINES:
-        k, n, wins = counts[fam]
-        if n:
-            others = ", ".join(f"{f} {v}" for f, v in sorted(wins.items(), key=lambda i: -i[1]))
-            parts.append(f"{text.split(' → ')[0]} → {fam}: {k} of {n} cells (fastest family there: {others})")
-    out = ("Where the rule names a model, its pick was the fastest concurrent one or within 10%: "
-           + "; ".join(parts) + ".")
+def winners(wins):
+    return ", ".join(f"{f} {v}" for f, v in sorted(wins.items(), key=lambda i: -i[1]))
+
+
+def crossing(cells, ctx):
+    """The crossovers in words: the event loop over threads with no CPU work, processes over
+    threads at the most CPU."""
+    out = ""
     io, top, cpu = crossovers(cells, ctx)
     if io:
         out += (" With no CPU work the event loop beat threads " +
@@ -113,21 +130,68 @@ def sentence_of(cells, ctx):
     if cpu:
         out += (f" At C = {top:g} ms processes beat threads " +
                 "; ".join(f"at L = {l:g} ms {said(x)}" for l, x in cpu.items()) + ".")
+    return out
+
+
+def sentence_of(cells, ctx):
+    counts = line_counts(cells)
+    parts = []
+    for fam, text in LINES:
+        k, n, wins = counts[fam]
+        if n:
+            parts.append(f"{text.split(' → ')[0]} → {fam}: {k} of {n} cells (fastest family there: {winners(wins)})")
+    out = ("Where the rule names a model, its pick was the fastest concurrent one or within 10%: "
+           + "; ".join(parts) + ".")
+    out += crossing(cells, ctx)
     why = why_of(cells, ctx)
     if why:
         out += " Why: " + "; ".join(why) + "."
     return out
 
 
+LANG = {"python": "CPython", "go": "Go"}
+
+
+def peer_sentence(cells, c_cells, ctx, name, gil):
+    """A peer's map in words: per rule line, where it held there and where in C, over the same
+    cells; its crossovers and its reasons."""
+    counts, c_counts = line_counts(cells), line_counts(c_cells)
+    parts = []
+    for fam, text in LINES:
+        k, n, wins = counts[fam]
+        if n:
+            ck, cn, _ = c_counts[fam]
+            parts.append(f"{text.split(' → ')[0]} → {fam}: held in {k} of {n} "
+                         f"cells in {name}, {ck} of {cn} in C (fastest family in {name}: {winners(wins)})")
+    out = f"The same map in {name}, each cell's fastest by its own clock: " + "; ".join(parts) + "."
+    out += crossing(cells, ctx)
+    why = why_of(cells, ctx, gil)
+    if why:
+        out += " Why: " + "; ".join(why) + "."
+    return out.rstrip(".")
+
+
+def checks_of(cells):
+    counts = line_counts(cells)
+    return [(f"{text}: fastest or within 10% in {counts[f][0]} of {counts[f][1]} cells (at least "
+             f"{SHARE * 100:.0f}%)", counts[f][0] >= SHARE * counts[f][1]) for f, text in LINES if counts[f][1]]
+
+
 def judge(sweeps, ctx):
-    s = sweeps["c9_decision"]
-    cells = M.cells_of(s, ctx)
+    whole = sweeps["c9_decision"]
+    cells = M.cells_of(whole.only(""), ctx)
     if not cells:
         return Judgement("", "", "")
+    peers, lines, tables = [], [], ""
+    for key, v in views(whole):
+        pc = M.cells_of(v, ctx)
+        name = LANG.get(key, key)
+        gil = any((ctx.models.props(m) or {}).get("gil") for c in pc.values() for m in c.model.values())
+        peers.append((name, pc))
+        lines.append(line(ctx, key, peer_sentence(pc, cells, ctx, name, gil), checks_of(pc)))
+        tables += f", {name}'s charts/c9_decision_{key}.map.csv"
     cpus, lats, ns = M.axes(cells)
-    counts = line_counts(cells)
-    checks = [(f"{text}: fastest or within 10% in {counts[f][0]} of {counts[f][1]} cells (at least "
-               f"{SHARE * 100:.0f}%)", counts[f][0] >= SHARE * counts[f][1]) for f, text in LINES if counts[f][1]]
+    checks = checks_of(cells)
     full = ctx.env.get("full") == "yes"
     return Judgement(
         params=(f"{'the whole map' if full else 'a reduced map (make bench-map runs the whole one)'}: "
@@ -135,7 +199,7 @@ def judge(sweeps, ctx):
                 f"N = {', '.join(f'{x:,}' for x in ns)}, C = {', '.join(f'{x:g}' for x in cpus)} ms of CPU time per "
                 f"task; {len(cells)} cells, each model where it fits the sweep's budgets (see c9_decision.sweep); "
                 f"{ctx.cores} cores; times are simul's own wall time of the run, one run per point; the map as a "
-                f"table: charts/c9_decision.map.csv"),
+                f"table: charts/c9_decision.map.csv{tables}"),
         prediction=("the rule, read as: CPU-bound when C ≥ L (and C > 0); fast I/O when L ≤ "
                     f"{M.FAST_MS} ms; few connections when N ≤ {M.FEW}; the families are simul's (threads, "
                     "processes, and the event loop with or without its executor)"),
@@ -143,7 +207,8 @@ def judge(sweeps, ctx):
                     f"the cell's fastest concurrent series (sequential, drawn as the reference, is left out: with "
                     f"one task it ties everything); each line of the rule holds in at least {SHARE * 100:.0f}% "
                     f"of its cells"),
-        checks=checks, table=table_of(cells), sentence=sentence_of(cells, ctx))
+        checks=checks, table=table_of(cells, peers), sentence=sentence_of(cells, ctx),
+        peers=(lines + [NOTE]) if lines else [])
 
 
-CHARTS = {"c9_decision": chart}
+CHARTS = {"c9_decision": chart, "c9_decision_python": chart_peer("python")}
