@@ -11,7 +11,8 @@ set xtics scale 0 font ',10'
 set bmargin 5
 set style fill solid 0.8 border lc rgb '#333333'
 # One colour per program, as c11_memory.gp: a peer's by its program, from LOOK (common.gp).
-ccolor(s) = fprog(s) eq 'go' ? 0xe377c2 : fprog(s) eq 'python' ? 0xbcbd22 : fam(s) eq 'other' ? 0x8c564b : mcolor(s)
+ccolor(s) = fprog(s) eq 'go' ? 0xe377c2 : fprog(s) eq 'python' ? 0xbcbd22 : fprog(s) eq 'node' ? 0x3cb371 : \
+            fprog(s) eq 'tokio' ? 0x000080 : fam(s) eq 'other' ? 0x8c564b : mcolor(s)
 first(s) = s[1:strstrt(s, '|') - 1]
 rest(s) = s[strstrt(s, '|') + 1:]
 lines3(s) = first(s)."\n".first(rest(s))."\n".rest(rest(s))

@@ -12,8 +12,9 @@ set format y '%.0s%cB'
 set grid xtics ytics mxtics mytics
 # One colour and symbol per program; simul's models keep common.gp's.
 # (a peer's by its program, from LOOK; a program no list knows, such as the libuv floor, brown).
-ccolor(s) = fprog(s) eq 'go' ? 0xe377c2 : fprog(s) eq 'python' ? 0xbcbd22 : fam(s) eq 'other' ? 0x8c564b : mcolor(s)
-cpoint(s) = fprog(s) eq 'go' ? 5 : fprog(s) eq 'python' ? 11 : fam(s) eq 'other' ? 13 : mpoint(s)
+ccolor(s) = fprog(s) eq 'go' ? 0xe377c2 : fprog(s) eq 'python' ? 0xbcbd22 : fprog(s) eq 'node' ? 0x3cb371 : \
+            fprog(s) eq 'tokio' ? 0x000080 : fam(s) eq 'other' ? 0x8c564b : mcolor(s)
+cpoint(s) = fprog(s) eq 'go' ? 5 : fprog(s) eq 'python' ? 11 : fprog(s) eq 'node' ? 9 : fprog(s) eq 'tokio' ? 15 : fam(s) eq 'other' ? 13 : mpoint(s)
 # A series that stopped short says where, under the plot.
 set bmargin 4 + NSTOP
 do for [k=1:NSTOP] {

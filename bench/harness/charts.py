@@ -48,7 +48,7 @@ def peer_note(ctx, keys):
     them; '' without peers (the chart then keeps its key inside, as before peers)."""
     if not keys:
         return "", ""
-    names = {"python": "CPython", "go": "Go"}
+    names = {"python": "CPython", "go": "Go", "node": "Node.js", "tokio": "Rust tokio"}
     runs = [ctx.models.runtime(k) or names.get(k, k) for k in keys]
     return "dashed: the documents' own programs, by their own clock", f"    ({', '.join(runs)})"
 

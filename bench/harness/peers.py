@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: MIT
-# peers.py: the peer programs (the documents' Python, Go): how each starts, what to install, its predictions, its models.
+# peers.py: the peer programs (the documents' Python, Go, Node.js, Rust tokio): how each starts, what to install, its predictions, its models.
 """A sweep's `peer` line names one of PROGRAMS; the harness runs `PROGRAM predict ARGS` while
 planning and `PROGRAM run ARGS` under hyperfine, as it does `simul predict` and `simul run`.
 Each program lists its own models (`PROGRAM list --format json`, simul list's shape), so the
 harness names no peer model itself.
 
 A peer that cannot run here is skipped, not failed, and the plan says what to install: its
-program is absent (go-simul is built only where Go is), or its predict exits 1 with the
+program is absent (go-simul is built only where Go is, tokio-simul where cargo and Debian's
+tokio crate are, node is Debian's nodejs), or its predict exits 1 with the
 peers' fixed line `needs PKG: apt-get install PKG` (a library the interpreter lacks). Any
 other failure is a failure, as for simul."""
 import json
@@ -29,7 +30,10 @@ class Program:
         if self.key == "python":
             # Debian's interpreter: the one python3-requests, -aiohttp and -uvloop install into.
             return ["/usr/bin/python3", os.path.join(ROOT, "bench", "peers", "python", "peer.py")]
-        return [os.path.join(os.path.dirname(simul_bin()), "go-simul")]
+        if self.key == "node":
+            # Debian's nodejs; plain JavaScript, no npm package.
+            return ["/usr/bin/node", os.path.join(ROOT, "bench", "peers", "node", "peer.js")]
+        return [os.path.join(os.path.dirname(simul_bin()), {"go": "go-simul", "tokio": "tokio-simul"}[self.key])]
 
     def absent(self):
         """'' when the program can start, else one line on what to install."""
@@ -43,6 +47,9 @@ PROGRAMS = {
     "python": Program("python", "the documents' Python (CPython)",
                       "apt-get install python3 python3-requests python3-aiohttp python3-uvloop", batch=True),
     "go": Program("go", "the Go peer (go-simul)", "apt-get install golang-go, then make build"),
+    "node": Program("node", "the Node.js peer (bench/peers/node)", "apt-get install nodejs"),
+    "tokio": Program("tokio", "the Rust tokio peer (tokio-simul)",
+                     "apt-get install rustc cargo librust-tokio-dev, then make build"),
 }
 
 # The peers' line for a library the interpreter lacks: the package to install is in it.

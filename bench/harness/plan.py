@@ -130,10 +130,12 @@ def seed_of(name):
 # primitive, by program and kind of worker, as a full run here measured them (a simul
 # process per task 1.0-1.8 fork()s, 1.0-1.2 from 1,000 on, a thread 1-2.5 thread creations, a coroutine about a loop
 # turn; CPython's multiprocessing.Process some 15 forks, its Thread 5 thread creations, an
-# asyncio task 30 loop turns; a goroutine 4).
+# asyncio task 30 loop turns; a goroutine 4; a Node.js sleeping task 12 (its timer's promise
+# and a bigint clock read), a tokio task 1).
 SPAWN = {("", "processes"): ("fork_ns", 1.2), ("", "threads"): ("thread_ns", 2.0), ("", "none"): ("loop_turn_ns", 1.5),
          ("python", "processes"): ("fork_ns", 15.0), ("python", "threads"): ("thread_ns", 5.0),
-         ("python", "none"): ("loop_turn_ns", 30.0), ("go", "none"): ("loop_turn_ns", 4.0)}
+         ("python", "none"): ("loop_turn_ns", 30.0), ("go", "none"): ("loop_turn_ns", 4.0),
+         ("node", "none"): ("loop_turn_ns", 12.0), ("tokio", "none"): ("loop_turn_ns", 1.0)}
 SPAWN_FALLBACK_NS = {"fork_ns": 1.5e6, "thread_ns": 1e5, "loop_turn_ns": 1.5e3}  # a run without a fingerprint
 
 

@@ -32,7 +32,7 @@
                    for the same work (the figure drawn beside it); COMMAND may hold pipes,
                    and {root} stands for the repository's root
   peer SERIES | ... | PROGRAM ARGS      one of the documents' own programs (bench/peers/;
-                   PROGRAM: python or go, see harness/peers.py): `PROGRAM predict ARGS` while
+                   PROGRAM: python, go, node or tokio, see harness/peers.py): `PROGRAM predict ARGS` while
                    planning (its own figure; a peer that cannot run here is skipped with a
                    line saying what to install), `PROGRAM run ARGS --format json` measured
   budget S         a command whose prediction is over S seconds a run is not run: its row is

@@ -23,6 +23,13 @@ need=(
   python3-aiohttp:/usr/lib/python3/dist-packages/aiohttp/__init__.py
   python3-uvloop:/usr/lib/python3/dist-packages/uvloop/__init__.py
   golang-go:/usr/bin/go
+  # Node.js (bench/peers/node: plain JavaScript, no npm package) and Rust tokio (bench/peers/rust:
+  # built offline by Debian's cargo from Debian's crate sources in /usr/share/cargo/registry)
+  nodejs:/usr/bin/node
+  rustc:/usr/bin/rustc
+  cargo:/usr/bin/cargo
+  librust-tokio-dev:/usr/share/cargo/registry/tokio-1.*/Cargo.toml
+  librust-libc-dev:/usr/share/cargo/registry/libc-0.2.*/Cargo.toml
   # REPORT.html's browser test (tests/e2e_html.sh): headless Chromium driven by selenium
   chromium:/usr/bin/chromium
   chromium-driver:/usr/bin/chromedriver
@@ -35,7 +42,8 @@ need=(
 missing=()
 for item in "${need[@]}"; do
   pkg=${item%%:*} probe=${item#*:}
-  if [[ $probe == /* ]]; then [[ -e $probe ]] && continue; else command -v "$probe" >/dev/null && continue; fi
+  # a path may be a glob (a crate's directory is named by its version): any match will do
+  if [[ $probe == /* ]]; then compgen -G "$probe" >/dev/null && continue; else command -v "$probe" >/dev/null && continue; fi
   missing+=("$pkg")
 done
 

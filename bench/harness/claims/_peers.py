@@ -8,7 +8,8 @@ from ..results import mean, mean_sd
 from ..util import fnum
 
 # The report's words for each peer program's line.
-LEAD = {"python": "In the documents' Python, here", "go": "In Go, here"}
+LEAD = {"python": "In the documents' Python, here", "go": "In Go, here", "node": "In Node.js, here",
+        "tokio": "In Rust tokio, here"}
 
 
 def wall(r):
