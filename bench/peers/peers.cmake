@@ -31,6 +31,7 @@ if(SIMUL_CARGO AND simul_tokio_crate)
   find_program(SIMUL_RUSTC rustc PATHS ${simul_cargo_dir} NO_DEFAULT_PATH)
   find_program(SIMUL_RUSTC rustc)
   set(simul_tokio_dir ${CMAKE_BINARY_DIR}/tokio-src)
+  file(MAKE_DIRECTORY ${simul_tokio_dir}) # the build runs in it: it must be there before its first step
   file(WRITE ${CMAKE_BINARY_DIR}/cargo-home/config.toml
     "[source.crates-io]\nreplace-with = \"debian\"\n[source.debian]\ndirectory = \"/usr/share/cargo/registry\"\n[net]\noffline = true\n")
   file(GLOB simul_tokio_src CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/rust/src/*.rs

@@ -52,7 +52,7 @@ impl Sleep {
 
 impl Workload for Sleep {
     fn run(self: Arc<Self>, c: &Config, rt: &Runtime, m: &mut Measure) -> Result<(), String> {
-        per_task(c, rt, m, |i| self.clone().task(i))
+        per_task(c, rt, m, move |i| self.clone().task(i))
     }
 
     fn verify(&self, c: &Config) -> Option<String> {
