@@ -10,6 +10,17 @@ def clean(text):
     return text.replace(",", " ").replace('"', "'")
 
 
+def point_note(r, held, n):
+    """What a reader must know beside a point that is not N tasks each sleeping 1 s: how many were
+    alive at once (a creator slower than the sleep), and a longer sleep given for that reason."""
+    notes = []
+    if held < n:
+        notes.append(f"{held / 1000:.0f}k alive" if held >= 1000 else f"{held} alive")
+    if r.get("ms") and float(r["ms"]) != 1000:
+        notes.append(f"{float(r['ms']) / 1000:g}-s sleep")
+    return clean(" / ".join(notes))
+
+
 def memory_chart(s, ctx):
     """c11_memory.gp: bytes per task against tasks for every series, and the figures this run did not
     measure: the issue's table (here, earlier) and published ones (another machine)."""
@@ -20,8 +31,10 @@ def memory_chart(s, ctx):
         for r in sorted((r for r in s.ok_rows() if r["series"] == x), key=lambda r: int(r["p_tasks"])):
             b = sc.bytes_per_task(r)
             if b:
-                together = 1 if sc.held(r) == int(r["p_tasks"]) else 0
-                pts.append([i, clean(x), r["p_tasks"], "%.1f" % b, r.get("mem_method") or "rss", together])
+                held, n = sc.held(r), int(r["p_tasks"])
+                together = 1 if held == n else 0
+                pts.append([i, clean(x), r["p_tasks"], "%.1f" % b, r.get("mem_method") or "rss", together,
+                            point_note(r, held, n)])
                 measured.add((x, int(r["p_tasks"])))
     refs = []
     for x, by_n in sc.EARLIER.items():
@@ -33,7 +46,7 @@ def memory_chart(s, ctx):
     k, v = gp_array("S", [gp_str(x) for x in names])
     stops = [r for r in rs if r.stop]
     ks, vs = gp_array("STOP", [gp_str(f"{r.series}: {r.why}") for r in stops] or ["''"])
-    return Plot({"pts": write_table(ctx, "c11_memory.points.csv", ["i", "series", "tasks", "bpt", "method", "together"], pts),
+    return Plot({"pts": write_table(ctx, "c11_memory.points.csv", ["i", "series", "tasks", "bpt", "method", "together", "note"], pts),
                  "refs": write_table(ctx, "c11_memory.refs.csv", ["label", "tasks", "bpt", "kind", "series"], refs),
                  "NS": len(names), k: v, "NSTOP": len(stops), ks: vs,
                  "NEARLIER": sum(1 for r in refs if r[3] == "earlier"),
