@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# e2e_conformance.sh: every model simul lists (and every peer's, where its toolchain is here) through the runtime's contract.
+# e2e_conformance.sh: every model simul lists (and every peer's, where its toolchain is here) through the runtime's contract; each peer's record through simul's.
 # The models come from `simul list --format json` and `PROGRAM list --format json`, so a new
 # model is walked with no edit here: every workload it runs runs and verifies with tiny
 # parameters, its record has the common fields, and it honours --limit, --timeout and SIGINT
@@ -15,6 +15,22 @@ declare -A TINY=(
   [lag]="--tasks 2 --block-ms 5 --duration-s 0.2" [mixed]="--tasks 3 --latency-ms 5 --cpu-ms 1"
 )
 COMMON="workload model tasks workers wall_s predicted_s user_s sys_s max_rss_kib voluntary_ctx involuntary_ctx verified limit gil mem_kib mem_method"
+
+# contract_ok WHO WORKLOAD MODEL_JSON: a peer's record (in out) field by field against simul's for
+# the same workload and sizes (tests/peer_contract.py: names, order, JSON types, units); a model
+# that hands blocking work to a pool against simul's that does (its pool's fields), others
+# against the thread pool's.
+contract_ok() {
+  local why ref=threadpool
+  [[ $(jq -r '.offload // false' <<<"$3") == true ]] && ref=eventloop-offload
+  # shellcheck disable=SC2086
+  [[ -s ../simul.$ref.$2.json ]] || "$SIMUL" run "$2" --model $ref ${TINY[$2]:---tasks 2} --format json >"../simul.$ref.$2.json" 2>/dev/null
+  if why=$(/usr/bin/python3 "$SIMUL_ROOT/tests/peer_contract.py" "$(cat "../simul.$ref.$2.json")" "$(cat out)"); then
+    ok "$1: $2: simul's fields in simul's order, their types and units, then the peers' own"
+  else
+    bad "$1: $2: the peer contract: $why"
+  fi
+}
 
 # spelled MODEL_JSON: the model's --model argument, a pool with a worker per task.
 spelled() { jq -r 'if .pool then "\(.name) --workers 0" else .name end' <<<"$1"; }
@@ -37,10 +53,11 @@ left() { pgrep -f -- "$1" | tr '\n' ' '; }
 # armed PID: wait (10 s at most) until the process catches SIGTERM: its run's handlers are set
 # (CPython catches SIGINT from its start, before the program's own handler is).
 armed() {
-  local i mask
+  local i blk cgt
   for ((i = 0; i < 200; i++)); do
-    mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
-    [[ -n $mask ]] && (((16#$mask >> 14) & 1)) && return 0
+    # caught, or blocked in the main thread for one thread's sigwait (as the tokio peer does)
+    read -r blk cgt < <(awk '/^SigBlk:/ { b = $2 } /^SigCgt:/ { c = $2 } END { print b, c }' "/proc/$1/status" 2>/dev/null)
+    [[ -n $cgt ]] && ((((16#$blk | 16#$cgt) >> 14) & 1)) && return 0
     sleep 0.05
   done
   return 1
@@ -62,6 +79,7 @@ walk() {
       # shellcheck disable=SC2086 # the tiny parameters are words
       "$@" run "$w" --model $spec ${TINY[$w]:---tasks 2} --format json >out 2>err
       record_ok "$name" "$w" "$name"
+      [[ $who == simul ]] || contract_ok "$name" "$w" "$m"
     done
     # --limit 2 over 4 sleeps of 100 ms: two waves at least (a sleep never ends early), and
     # the record says the limit.
@@ -98,9 +116,14 @@ walk() {
   done < <(jq -c '.models[]' <<<"$list")
 }
 
-# The three programs at once, each in its own folder (the interpreter's start-up is most of
+# The programs at once, each in its own folder (the interpreter's start-up is most of
 # the time); their lines are printed in turn, and every FAIL counts.
-mkdir -p simul python go
+mkdir -p simul python go node tokio
+# simul's record of each workload, which every peer's is checked against (contract_ok).
+for w in "${!TINY[@]}"; do
+  # shellcheck disable=SC2086
+  "$SIMUL" run "$w" --model threadpool ${TINY[$w]} --format json >"simul.threadpool.$w.json" 2>/dev/null || bad "simul: $w under threadpool failed"
+done
 (cd simul && walk simul 130 "$SIMUL" >log 2>&1; echo "$T_PASSES $T_FAILS" >tally) &
 # The peers (bench/peers/README.md): exit 1 on a signal, as on any failure; each where it can run.
 if /usr/bin/python3 -c 'import requests, aiohttp, uvloop' 2>/dev/null; then
@@ -114,8 +137,19 @@ if [[ -x ${SIMUL%/*}/go-simul ]]; then
 else
   echo "skip the Go peer: ${SIMUL%/*}/go-simul is not built (Go is missing)"
 fi
+if [[ -x /usr/bin/node ]]; then
+  (cd node && walk "the Node.js peer" 1 /usr/bin/node "$SIMUL_ROOT/bench/peers/node/peer.js" >log 2>&1
+   echo "$T_PASSES $T_FAILS" >tally) &
+else
+  echo "skip the Node.js peer: /usr/bin/node is missing (apt-get install nodejs)"
+fi
+if [[ -x ${SIMUL%/*}/tokio-simul ]]; then
+  (cd tokio && walk "the tokio peer" 1 "${SIMUL%/*}/tokio-simul" >log 2>&1; echo "$T_PASSES $T_FAILS" >tally) &
+else
+  echo "skip the tokio peer: ${SIMUL%/*}/tokio-simul is not built (apt-get install rustc cargo librust-tokio-dev, then rebuild)"
+fi
 wait
-for d in simul python go; do
+for d in simul python go node tokio; do
   [[ -f $d/log ]] && cat $d/log
   [[ -f $d/log && ! -f $d/tally ]] && bad "$d: its walk did not finish"
   [[ -f $d/tally ]] && read -r p f <$d/tally && T_PASSES=$((T_PASSES + p)) && T_FAILS=$((T_FAILS + f))

@@ -100,8 +100,19 @@ def runtime_name():
     return f"CPython {platform.python_version()}"
 
 
+# The pool a model hands blocking work to: simul's common fields, after gil, for such a model.
+POOL = ("pool_size", "pool_threads")
+OFFLOAD_SIZE = {"python-asyncio-threadpool": lambda: min(32, (os.cpu_count() or 1) + 4),  # the executors' defaults
+                "python-asyncio-processpool": lambda: os.cpu_count() or 1}
+
+
 def fields_of(c, m, predicted_s, own, extra):
     """The record's columns, simul's common ones first: (name, text, is_text)."""
+    pool = [x for x in own if x[0] in POOL]
+    own = [x for x in own if x[0] not in POOL]
+    if c.model in OFFLOAD_SIZE and not pool:
+        # A workload that hands the pool nothing (sleep stays on the loop) starts none of it, as simul's.
+        pool = [("pool_size", str(OFFLOAD_SIZE[c.model]()), False), ("pool_threads", "0", False)]
     f = [("workload", c.workload, True), ("model", c.model, True), ("tasks", str(c.tasks), False),
          ("workers", str(c.workers), False), ("wall_s", f"{m.wall_s:.6f}", False),
          ("predicted_s", f"{predicted_s:.6f}", False), ("user_s", f"{m.user_s:.6f}", False),
@@ -109,8 +120,8 @@ def fields_of(c, m, predicted_s, own, extra):
          ("voluntary_ctx", str(m.voluntary_ctx), False), ("involuntary_ctx", str(m.involuntary_ctx), False),
          ("verified", "true", False), ("limit", str(c.limit), False),
          # CPython's GIL is always there: every thread of these programs runs under it.
-         ("gil", "true", False), ("mem_kib", str(m.mem_kib), False), ("mem_method", m.mem_method, True)]
-    return f + list(own) + list(extra)
+         ("gil", "true", False)] + pool + [("mem_kib", str(m.mem_kib), False), ("mem_method", m.mem_method, True)]
+    return f + own + list(extra)
 
 
 def predict_fields(c, predicted_s):
