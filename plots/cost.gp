@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # cost.gp: claims C7 and C8 side by side: creating a task and switching between two, per model, pinned and not, log scale.
-# A kind's colour is its family's (common.gp): Go's goroutines their own brown.
+# A kind's colour is its family's (common.gp): a peer's own kind of task its own colour.
 kcolor(k) = k eq 'process' ? 0x2ca02c : k eq 'thread' ? 0xff7f0e : k eq 'coroutine' ? 0x1f77b4 : \
-            k eq 'goroutine' ? 0x8c564b : 0x777777
+            k eq 'goroutine' ? 0x8c564b : k eq 'promise' ? 0x3cb371 : k eq 'tokio task' ? 0x000080 : 0x777777
 fmt(x) = x >= 1e6 ? sprintf('%.1fms', x / 1e6) : x >= 1e3 ? sprintf('%.1fµs', x / 1e3) : sprintf('%.0fns', x)
 set logscale y
 set yrange [ymin:ymax]
@@ -12,7 +12,7 @@ set grid noxtics
 set key inside left top Left reverse box opaque samplen 2 font ',10'
 set style fill solid 0.85 border lc rgb '#333333'
 set bmargin 6
-set multiplot layout 1, 2 title "What a task costs under each model, unpinned and pinned to one CPU (log scale; each bar the least of its runs)".qnote font ',13'
+set multiplot layout ROWS, 3 - ROWS title "What a task costs under each model, unpinned and pinned to one CPU (log scale; each bar the least of its runs)".qnote font ',13'
 # One panel per claim: per model its unpinned bar (solid) left, its pinned bar (hatched) right,
 # the bare primitive measured before the runs as a black line across both, values on top.
 do for [P in 'spawn switch'] {
@@ -22,7 +22,7 @@ do for [P in 'spawn switch'] {
     set title "C7: create, start and finish one task\n(the run's wall time / N, N = ".spawn_n." tasks)" font ',12'
     set ylabel 'per task (log scale)'
   } else {
-    set title "C8: one switch between two waiting tasks\n(a futex: threads, processes; the loop: coroutines; a chan: Go)" font ',12'
+    set title "C8: one switch between two waiting tasks\n(a futex: threads, processes; the loop: coroutines; each peer its own channel)" font ',12'
     set ylabel 'per one-way switch (log scale)'
   }
   set xrange [-0.6:(n > 0 ? n : 1) - 0.4]

@@ -4,14 +4,16 @@ import csv
 import io
 import os
 
-from ..charts import gp_path, gp_str
+from ..charts import Plot, gp_path, gp_str
 from ..results import Sweep
 from ..uncertainty import RECS
 from ..util import fnum, read_jsonl, write_atomic
 
 # The record's `primitive` field (the workloads say what the model's tasks are made of).
 KIND = {"a function call": "call", "a coroutine": "coroutine", "a thread": "thread", "a process": "process",
-        "a goroutine": "goroutine"}
+        "a goroutine": "goroutine", "a promise": "promise", "a tokio task": "tokio task"}
+# The peers' own kinds of task, which no C model is: each set against simul's thread per task.
+OWN = ("goroutine", "promise", "tokio task")
 
 
 def kind(r):
@@ -48,13 +50,14 @@ def tasks(r):
 
 
 def against_threads(s, v, key, at_n):
-    """A peer's goroutines (a kind no C model is, so nothing in its own rows to set them against)
-    beside simul's thread per task, unpinned and pinned: [(pinned, goroutine point, thread
-    point)], each figure the least of its runs. s: simul's rows; v: the peer's; at_n: compare
-    at the largest task count both ran (spawn), else at each one's largest (switch)."""
+    """A peer's own tasks (goroutines, promises, tokio tasks: a kind no C model is, so nothing in
+    its own rows to set them against) beside simul's thread per task, unpinned and pinned:
+    [(pinned, the peer's point, thread point)], each figure the least of its runs. s: simul's
+    rows; v: the peer's; at_n: compare at the largest task count both ran (spawn), else at each
+    one's largest (switch)."""
     out = []
     for pin in (False, True):
-        gs = [r for r in v.ok_rows() if kind(r) == "goroutine" and pinned(r) == pin]
+        gs = [r for r in v.ok_rows() if kind(r) in OWN and pinned(r) == pin]
         ts = [r for r in s.ok_rows() if kind(r) == "thread" and pinned(r) == pin]
         if at_n:
             both = {tasks(r) for r in gs} & {tasks(r) for r in ts}
@@ -139,11 +142,12 @@ def bars(points, key):
     return groups
 
 
-def goroutine_points(whole, key, n):
-    """The peers' goroutine series (Go's: a kind no C model is, so drawn beside them), each at
-    N = n tasks where it ran that, else at its largest, said in its label then."""
+def peer_points(whole, key, n):
+    """Every peer's series (CPython's tasks, threads and processes, Go's goroutines, Node.js's
+    promises, tokio's tasks), drawn beside simul's models, each at N = n tasks where it ran
+    that, else at its largest, said in its label then."""
     v = whole.only("*")
-    rows = [r for r in v.ok_rows() if kind(r) == "goroutine"]
+    rows = [r for r in v.ok_rows() if kind(r)]
     out = []
     for x in dict.fromkeys(r["series"] for r in rows):
         rs = [r for r in rows if r["series"] == x]
@@ -169,15 +173,20 @@ def cost_csv(ctx, panel, groups):
 
 def cost_chart(switch_sweep, ctx):
     """plots/cost.gp: creation (C7's sweep, if it ran) and switch (C8's) per model, log scale:
-    simul's models, and Go's goroutines beside them (the other peers are in the tables)."""
+    simul's models, and every peer's series beside them."""
     whole_spawn, whole_switch = other_sweep(ctx, "c7_spawn"), switch_sweep
     spawn, switch_sweep = whole_spawn and whole_spawn.only(""), switch_sweep.only("")
     n = common_n(spawn.ok_rows(), spawn.series()) if spawn and spawn.ok_rows() else None
-    sp = bars(least_points(spawn, spawn_points(spawn), "spawn_ns") + goroutine_points(whole_spawn, "spawn_ns", n),
+    sp = bars(least_points(spawn, spawn_points(spawn), "spawn_ns") + peer_points(whole_spawn, "spawn_ns", n),
               "spawn_ns") if spawn and spawn.ok_rows() else []
     sw = bars(least_points(switch_sweep, [last_point(switch_sweep.ok_rows(), x) for x in switch_sweep.series()],
-                           "switch_ns") + goroutine_points(whole_switch, "switch_ns", None), "switch_ns")
+                           "switch_ns") + peer_points(whole_switch, "switch_ns", None), "switch_ns")
     vals = [fnum(g[k]) for g in sp + sw for k in ("free", "pin", "floor") if fnum(g[k])]
-    return {"spawn": cost_csv(ctx, "spawn", sp), "switch": cost_csv(ctx, "switch", sw), "NSPAWN": len(sp),
-            "NSWITCH": len(sw), "ymin": min(vals) / 3, "ymax": max(vals) * 8,
-            "spawn_n": gp_str(f"{n:,}" if n else "each model's largest")}
+    # Wide enough for every bar's two-line label (about 110 px a model); past 6 models a panel
+    # the two panels are stacked, so that a browser's page width still shows the labels.
+    n_bars = max(len(sp), len(sw), 1)
+    rows = 2 if n_bars > 6 else 1
+    width, height = max(1100, (3 - rows) * 110 * n_bars + 200), 760 if rows == 1 else 1300
+    return Plot({"spawn": cost_csv(ctx, "spawn", sp), "switch": cost_csv(ctx, "switch", sw), "NSPAWN": len(sp),
+                 "NSWITCH": len(sw), "ymin": min(vals) / 3, "ymax": max(vals) * 8,
+                 "spawn_n": gp_str(f"{n:,}" if n else "each model's largest"), "ROWS": rows}, size=(width, height))

@@ -64,12 +64,12 @@ def largest(s, ctx, D, t):
 def sentence_of(s, ctx, D, seq3, t=mean):
     concs = [r for r in (s.ok(m, tasks=3) for m in each_series(s, ctx)) if r]
     out = (f"Three sleeps of {D * 1000:.0f} ms took {t(seq3):.3f} s one after another "
-           f"({t(seq3) / D:.2f}·D)") if seq3 else f"Three sleeps of {D * 1000:.0f} ms took"
+           f"({t(seq3) / D:.2f}·D)") if seq3 else f"Three sleeps of {D * 1000:.0f} ms took" if concs else ""
     if concs:
         lo, hi = min(t(r) for r in concs), max(t(r) for r in concs)
         names = f"the {len(concs)} concurrent models" if len(concs) > 1 else concs[0]["series"]
         out += f"{' and' if seq3 else ''} {span(lo, hi)} under {names} ({hi / D:.2f}·D at most)"
-    return out + "." + largest(s, ctx, D, t)
+    return (((out + ".") if out else "") + largest(s, ctx, D, t)).strip()
 
 
 def peer_lines(s, ctx, D):

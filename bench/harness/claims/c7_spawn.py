@@ -66,20 +66,21 @@ def sentence_of(points, target=True):
     return out
 
 
-def goroutine_line(s, v):
-    """Go's line: its goroutine against simul's thread per task at the same N, unpinned and
-    pinned (Go pinned runs with GOMAXPROCS 1, as under taskset -c); (text, checks), or None."""
+def own_task_line(s, v):
+    """A peer whose tasks are its own kind (Go's goroutine, Node.js's promise, a tokio task):
+    its task against simul's thread per task at the same N, unpinned and pinned (Go pinned runs
+    with GOMAXPROCS 1, as under taskset -c); (text, checks), or None."""
     pairs = against_threads(s, v, "spawn_ns", at_n=True)
     if not pairs:
         return None
     parts, checks = [], []
     for pin, g, t in pairs:
-        fg, ft = fnum(g["spawn_ns"]), fnum(t["spawn_ns"])
+        fg, ft, what = fnum(g["spawn_ns"]), fnum(t["spawn_ns"]), g.get("primitive", "a task")
         where = "pinned" if pin else "unpinned"
-        parts.append(f"{'pinned to one CPU (GOMAXPROCS 1)' if pin else 'unpinned'}, a goroutine cost {ns(fg)} to "
+        parts.append(f"{'pinned to one CPU (GOMAXPROCS 1)' if pin else 'unpinned'}, {what} cost {ns(fg)} to "
                      f"create, start and finish, a thread of simul's ({t['series']}) {ns(ft)}: {ft / fg:.0f}× "
                      f"less, at {int(fnum(g['p_tasks'])):,} tasks")
-        checks.append((f"{where}: a thread ≥ {FACTOR:g}× a goroutine", ft >= FACTOR * fg))
+        checks.append((f"{where}: a thread ≥ {FACTOR:g}× {what}", ft >= FACTOR * fg))
     return "Per task, " + "; ".join(parts), checks
 
 
@@ -92,9 +93,9 @@ def judge(sweeps, ctx):
     for key, v in views(whole):
         pp = least_points(v, spawn_points(v), "spawn_ns")
         shown += pp
-        go = goroutine_line(s, v)
-        if go:
-            lines.append(line(ctx, key, *go))
+        own = own_task_line(s, v)
+        if own:
+            lines.append(line(ctx, key, *own))
             continue
         lines.append(line(ctx, key, sentence_of(pp, target=False).rstrip(".") or "no point with all three kinds",
                           checks_of(pp)))

@@ -79,22 +79,32 @@ def sentence_of(points):
     return out
 
 
-def goroutine_line(s, v):
-    """Go's line: a goroutine's switch (an unbuffered channel each way) against simul's
-    thread's (a futex), unpinned and pinned; (text, checks), or None."""
+# How each peer's own task hands over: the channel, and why it stays in user space.
+HOW = {"a goroutine": ("through an unbuffered channel", "The receiver becomes the sender's next goroutine on the "
+                       "same thread, so Go's scheduler switches in user space, as the event loop does"),
+       "a promise": ("through a promise resolved", "The waiter resumes from the microtask queue on the one thread "
+                     "that runs every task's JavaScript: no kernel switch"),
+       "a tokio task": ("through an mpsc channel", "The woken task goes into the waking worker's LIFO slot and runs "
+                        "next there: a hand-over in user space, as the event loop's")}
+
+
+def own_task_line(s, v):
+    """A peer whose tasks are its own kind (Go's goroutine, Node.js's promise, a tokio task): its
+    switch against simul's thread's (a futex), unpinned and pinned; (text, checks), or None."""
     pairs = against_threads(s, v, "switch_ns", at_n=False)
     if not pairs:
         return None
     parts, checks = [], []
+    what = pairs[0][1].get("primitive", "a task")
+    via, why = HOW.get(what, ("", ""))
     for pin, g, t in pairs:
         fg, ft = fnum(g["switch_ns"]), fnum(t["switch_ns"])
         where = "pinned" if pin else "unpinned"
-        parts.append(f"{'pinned to one CPU (GOMAXPROCS 1)' if pin else 'unpinned'}, a goroutine's switch through "
-                     f"an unbuffered channel took {ns(fg)}, a thread's of simul's ({t['series']}, a futex) "
-                     f"{ns(ft)}: {times_less(ft / fg)} a thread's")
-        checks.append((f"{where}: a thread's switch ≥ {FACTOR:g}× a goroutine's", ft >= FACTOR * fg))
-    return ("Per one-way switch, " + "; ".join(parts) + ". The receiver becomes the sender's next goroutine on "
-            "the same thread, so Go's scheduler switches in user space, as the event loop does", checks)
+        parts.append(f"{'pinned to one CPU (GOMAXPROCS 1)' if pin else 'unpinned'}, {what}'s switch {via} took "
+                     f"{ns(fg)}, a thread's of simul's ({t['series']}, a futex) {ns(ft)}: {times_less(ft / fg)} "
+                     f"a thread's")
+        checks.append((f"{where}: a thread's switch ≥ {FACTOR:g}× {what}'s", ft >= FACTOR * fg))
+    return "Per one-way switch, " + "; ".join(parts) + (". " + why if why else ""), checks
 
 
 def judge(sweeps, ctx):
@@ -104,9 +114,9 @@ def judge(sweeps, ctx):
     for key, v in views(whole):
         pp = points_of(v)
         points += pp
-        go = goroutine_line(whole.only(""), v)
-        if go:
-            lines.append(line(ctx, key, *go))
+        own = own_task_line(whole.only(""), v)
+        if own:
+            lines.append(line(ctx, key, *own))
             continue
         lines.append(line(ctx, key, sentence_of(pp).rstrip(".") or "no thread and coroutine to compare",
                           checks_of(pp)))
