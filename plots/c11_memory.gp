@@ -31,7 +31,7 @@ plot for [i=1:NS] pts using (column('i') == i ? column('tasks') : NaN):'bpt' \
      for [i=1:NS] pts using (column('i') == i && column('together') == 0 ? column('tasks') : NaN):'bpt' \
         with points pt cpoint(S[i]) - 1 ps 1.6 lw 2 lc rgb ccolor(S[i]) notitle, \
      for [i=1:NS] NaN with linespoints lw 2 pt cpoint(S[i]) ps 1.4 lc rgb ccolor(S[i]) title S[i], \
-     pts using (strlen(strcol('note')) > 0 ? column('tasks') : NaN):'bpt':'note' \
+     pts using (strcol('note') ne '-' ? column('tasks') : NaN):'bpt':'note' \
         with labels left offset 1.2, -0.6 font ',8' tc rgb '#555555' notitle, \
      NaN with points pt 6 ps 1.4 lw 2 lc rgb '#333333' title 'open: fewer than N alive at once (how many, beside it)', \
      refs using (strcol('kind') eq 'earlier' ? column('tasks') : NaN):'bpt':(ccolor(strcol('series'))) \

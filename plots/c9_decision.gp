@@ -43,5 +43,5 @@ set yrange [0:1]
 set key horizontal center top samplen 2 width 2 font ',11'
 set label 1 sprintf("Colour: the fastest of the rule's three families (its fastest model printed); shade: its margin over the fastest model of another family,\nprinted below it (≈: under %d%%, a tie; the strongest colour at 3× or more). Brown text: plain sequential code was faster still (the reference).\nThick lines: the documents' rule (CPU-bound when C ≥ L; fast I/O: L ≤ %g ms; few connections: N ≤ %g). Hatched: not run there (over the sweep's budget, or left to the full map).\nTimes: %s, one run per point; %d cores.", TIE, FAST, FEW, clock, cores) at graph 0.5, 0.38 center font ',9'
 plot NaN with boxes lc rgb '#2ca02c' title 'processes', NaN with boxes lc rgb '#ff7f0e' title 'threads', \
-     NaN with boxes lc rgb '#1f77b4' title 'event loop (with or without its executor)'
+     NaN with boxes lc rgb '#1f77b4' title 'event loop (where the work is CPU-bound, an executor counts as the kind of its pool)'
 unset multiplot

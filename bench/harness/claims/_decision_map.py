@@ -15,10 +15,16 @@ TIE = 0.10      # within this of the fastest counts as a win: the machine's nois
 FAMILIES = ("processes", "threads", "event loop")  # the rule's; sequential is the reference beside them
 
 
-def family(ctx, row):
+def family(ctx, row, cpu_bound=False):
+    """The rule's family of a row's model. Where the work is CPU-bound, a loop that hands its
+    blocking calls to a pool is the family of that pool, which runs the CPU work: asyncio with a
+    ProcessPoolExecutor is processes there (its list says offload_to), simul's loops threads
+    (libuv's pool); elsewhere it is the event loop that waits on the I/O."""
     p = ctx.models.props(row.get("model")) or {}
     if p.get("serial"):
         return "sequential"
+    if cpu_bound and p.get("offload"):
+        return p.get("offload_to", "threads")
     kind = p.get("workers_kind")
     return {"threads": "threads", "processes": "processes"}.get(kind, "event loop")
 
@@ -100,7 +106,7 @@ def cells_of(s, ctx):
         key = (fnum(r["p_cpu"]), fnum(r["p_latency"]), int(fnum(r["p_tasks"])))
         c = out.setdefault(key, Cell(*key))
         c.times[r["series"]] = time_of(r)
-        c.fam[r["series"]] = family(ctx, r)
+        c.fam[r["series"]] = family(ctx, r, rule(*key) == "processes")
         c.model[r["series"]] = r.get("model")
         c.label[r["series"]] = label_of(ctx, r)
     return out

@@ -18,7 +18,7 @@ def point_note(r, held, n):
         notes.append(f"{held / 1000:.0f}k alive" if held >= 1000 else f"{held} alive")
     if r.get("ms") and float(r["ms"]) != 1000:
         notes.append(f"{float(r['ms']) / 1000:g}-s sleep")
-    return clean(" / ".join(notes))
+    return clean(" / ".join(notes)) or "-"  # an empty CSV field would shift gnuplot's columns
 
 
 def memory_chart(s, ctx):

@@ -51,11 +51,13 @@ def table_of(cells, peers=()):
     return tbl
 
 
-def line_counts(cells):
-    """Per rule line: (cells where its pick won or tied, cells it names, winners' families there)."""
+def line_counts(cells, least_tasks=1):
+    """Per rule line: (cells where its pick won or tied, cells it names, winners' families there),
+    over the cells of at least least_tasks tasks."""
     out = {}
     for fam, _ in LINES:
-        named = [c for c in cells.values() if M.rule(c.cpu, c.lat, c.tasks) == fam and M.held(c) is not None]
+        named = [c for c in cells.values() if M.rule(c.cpu, c.lat, c.tasks) == fam and M.held(c) is not None
+                 and c.tasks >= least_tasks]
         wins = {}
         for c in named:
             f = M.concurrent_winner(c)
@@ -133,13 +135,22 @@ def crossing(cells, ctx):
     return out
 
 
+def several(cells, fam):
+    """', a of b with more than one task': a single task runs in parallel under no model, so where
+    the one-task cells change a line's count the reader is told the count without them."""
+    k, n, _ = line_counts(cells)[fam]
+    k2, n2, _ = line_counts(cells, 2)[fam]
+    return f", {k2} of {n2} with more than one task" if n2 and (k2, n2) != (k, n) and n2 != n else ""
+
+
 def sentence_of(cells, ctx):
     counts = line_counts(cells)
     parts = []
     for fam, text in LINES:
         k, n, wins = counts[fam]
         if n:
-            parts.append(f"{text.split(' → ')[0]} → {fam}: {k} of {n} cells (fastest family there: {winners(wins)})")
+            parts.append(f"{text.split(' → ')[0]} → {fam}: {k} of {n} cells{several(cells, fam)} (fastest "
+                         f"family there: {winners(wins)})")
     out = ("Where the rule names a model, its pick was the fastest concurrent one or within 10%: "
            + "; ".join(parts) + ".")
     out += crossing(cells, ctx)
@@ -162,7 +173,8 @@ def peer_sentence(cells, c_cells, ctx, name, gil):
         if n:
             ck, cn, _ = c_counts[fam]
             parts.append(f"{text.split(' → ')[0]} → {fam}: held in {k} of {n} "
-                         f"cells in {name}, {ck} of {cn} in C (fastest family in {name}: {winners(wins)})")
+                         f"cells in {name}{several(cells, fam)}, {ck} of {cn} in C{several(c_cells, fam)} "
+                         f"(fastest family in {name}: {winners(wins)})")
     out = f"The same map in {name}, each cell's fastest by its own clock: " + "; ".join(parts) + "."
     out += crossing(cells, ctx)
     why = why_of(cells, ctx, gil)
@@ -202,7 +214,9 @@ def judge(sweeps, ctx):
                 f"table: charts/c9_decision.map.csv{tables}"),
         prediction=("the rule, read as: CPU-bound when C ≥ L (and C > 0); fast I/O when L ≤ "
                     f"{M.FAST_MS} ms; few connections when N ≤ {M.FEW}; the families are simul's (threads, "
-                    "processes, and the event loop with or without its executor)"),
+                    "processes, and the event loop; where the work is CPU-bound a loop that hands it to an executor "
+                    "counts as that executor's kind, which runs it: simul's loops' libuv pool threads, asyncio's "
+                    "ProcessPoolExecutor processes)"),
         thresholds=(f"a cell is the rule's when its family's fastest series is within {M.TIE * 100:.0f}% of "
                     f"the cell's fastest concurrent series (sequential, drawn as the reference, is left out: with "
                     f"one task it ties everything); each line of the rule holds in at least {SHARE * 100:.0f}% "

@@ -26,10 +26,10 @@ MODELS = {
     # with loop.run_in_executor; both of concurrent.futures' executors, as eventloop-offload.
     "python-asyncio-threadpool": dict(summary="asyncio, the blocking calls through loop.run_in_executor on a "
                                               "ThreadPoolExecutor", serial=False, pool=False, parallel=False,
-                                      family="loop-offload", offload=True),
+                                      family="loop-offload", offload=True, offload_to="threads"),
     "python-asyncio-processpool": dict(summary="asyncio, the blocking calls through loop.run_in_executor on a "
                                                "ProcessPoolExecutor", serial=False, pool=False, parallel=True,
-                                       family="loop-offload", offload=True),
+                                       family="loop-offload", offload=True, offload_to="processes"),
 }
 # The models a workload runs unless its module names its own (MODELS).
 BASIC = ("python-sequential", "python-threads", "python-processes", "python-asyncio", "python-uvloop")

@@ -148,7 +148,8 @@ def list_models(argv):
     ms = [dict(name=name, summary=m["summary"], detail="", pool=m["pool"], serial=m["serial"],
                parallel=m["parallel"], default_workers=options.default_workers(name),
                workers_kind=m.get("workers_kind", "none"), gil=True, stack_kib=False, family=m["family"],
-               offload=m.get("offload", False), callbacks=False, caps=caps(name, m),
+               offload=m.get("offload", False), **({"offload_to": m["offload_to"]} if "offload_to" in m else {}),
+               callbacks=False, caps=caps(name, m),
                workloads=[w for w, mod in WORKLOADS.items() if name in options.models_of(mod)],
                runtime=record.runtime_name())
           for name, m in options.MODELS.items()]
