@@ -93,14 +93,16 @@ def sentence_of(s, ctx):
                      f"(median {fnum(r['late_p50_ms']):.2f} ms)")
     tick = fnum(rows[0]["tick_ms"])
     out = f"Ticking every {tick:g} ms, " + "; ".join(parts) + "."
+    tracks = []
     for r in loop:
-        track = [s.ok(r["series"], block=b) for b in blocks(s)]
-        track = [x for x in track if x]
+        track = [x for x in (s.ok(r["series"], block=b) for b in blocks(s)) if x]
         if len(track) > 1:
-            out += (f" On the loop the worst wake tracked the block at every length (" +
-                    ", ".join(f"{fnum(x['late_max_ms']):.0f} ms at B = {x['p_block']}" for x in track) +
-                    f"): a block is the delay it imposes on every other task, past the documents' "
-                    f"{BLOCKING_MS} ms as soon as the block is.")
+            tracks.append(f"{r['series']}: " + ", ".join(f"{fnum(x['late_max_ms']):.0f} ms at B = {x['p_block']}"
+                                                         for x in track))
+    if tracks:  # one sentence for every loop series, not one each
+        out += (" On the loop the worst wake tracked the block at every length (" + "; ".join(tracks) +
+                f"): a block is the delay it imposes on every other task, past the documents' {BLOCKING_MS} ms "
+                f"as soon as the block is.")
     pre = [r for r in rest if preempted(r, ctx)]
     if pre:
         out += (" No block yields, and where every thread the goroutines run on is blocking (" +
@@ -113,6 +115,14 @@ def sentence_of(s, ctx):
     if off and all(fnum(r["late_max_ms"]) < RESPONSIVE_MS for r in off):
         if any(ctx.models.peer(r) for r in off):  # the documents' own executors: threads or processes
             out += " Handed to an executor (loop.run_in_executor), the same block left the loop free"
+            gil = [r for r in off if (ctx.models.props(r.get("model")) or {}).get("offload_to") == "threads"]
+            if gil:  # CPython's thread still holds the GIL while it computes
+                out += (f"; in a thread the block still holds the GIL: a waking ticker waits out CPython's switch "
+                        f"interval (5 ms by default, sys.getswitchinterval()) before the computing thread is made "
+                        f"to drop it: hence a median wake {fnum(gil[0]['late_p50_ms']):.1f} ms late, about one interval, and "
+                        f"at worst {fnum(gil[0]['late_max_ms']):.1f} ms, against "
+                        + ", ".join(f"{fnum(r['late_max_ms']):.1f} ms" for r in off if r not in gil)
+                        + " with a process pool, whose workers have GILs of their own")
         else:
             out += (" Handed to libuv's pool (run_in_executor), the same block left the loop free: "
                     f"{', '.join(str(int(fnum(r['pool_threads']))) for r in off)} pool thread(s) ran it.")
