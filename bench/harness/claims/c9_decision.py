@@ -183,6 +183,25 @@ def peer_sentence(cells, c_cells, ctx, name, gil):
     return out.rstrip(".")
 
 
+def one_model_sentence(cells, c_cells, name):
+    """A peer with one model for every cell (Go's goroutines: preempted, on every core, their I/O
+    through one netpoller) has no choice for the rule to make; its line says how that one model
+    fared against C's fastest concurrent series in the same cells."""
+    both = [(k, c) for k, c in sorted(cells.items()) if k in c_cells and c_cells[k].concurrent_best()]
+    if not both:
+        return ""
+    model = next(iter(both[0][1].model.values()))
+    ratios = [(c.times[c.winner] / c_cells[k].concurrent_best(), k) for k, c in both]
+    near = sum(1 for r, _ in ratios if r <= 1 + M.TIE)
+    faster = sum(1 for r, _ in ratios if r < 1)
+    worst, wk = max(ratios)
+    return (f"{name} has one model for every cell, {model}, so the rule has no choice to make there: against "
+            f"the fastest of C's concurrent models in the same {len(both)} cells it was within "
+            f"{M.TIE * 100:.0f}% in {near} (faster in {faster}), and {worst:.2f}× at worst (C = {wk[0]:g} ms, "
+            f"L = {wk[1]:g} ms, N = {wk[2]:,}): one scheduler, threads of work preempted on every core and I/O "
+            f"through one poller, covering what the rule splits into three models")
+
+
 def checks_of(cells):
     counts = line_counts(cells)
     return [(f"{text}: fastest or within 10% in {counts[f][0]} of {counts[f][1]} cells (at least "
@@ -199,6 +218,9 @@ def judge(sweeps, ctx):
         pc = M.cells_of(v, ctx)
         name = LANG.get(key, key)
         gil = any((ctx.models.props(m) or {}).get("gil") for c in pc.values() for m in c.model.values())
+        if len({m for c in pc.values() for m in c.model.values()}) == 1:
+            lines.append(line(ctx, key, one_model_sentence(pc, cells, name), []))
+            continue
         peers.append((name, pc))
         lines.append(line(ctx, key, peer_sentence(pc, cells, ctx, name, gil), checks_of(pc)))
         tables += f", {name}'s charts/c9_decision_{key}.map.csv"
