@@ -116,40 +116,35 @@ walk() {
   done < <(jq -c '.models[]' <<<"$list")
 }
 
-# The programs at once, each in its own folder (the interpreter's start-up is most of
-# the time); their lines are printed in turn, and every FAIL counts.
-mkdir -p simul python go node tokio
+# The peers (bench/peers/README.md), one line each: its key, the probe that says it can run here,
+# how to start it, and what to install when it cannot. A peer exits 1 on a signal, as on any
+# failure. A new peer is added here by one line, and then passes what every peer passes.
+BIN=${SIMUL%/*}
+PEERS=(
+  "python|/usr/bin/python3 -c 'import requests, aiohttp, uvloop'|/usr/bin/python3 $SIMUL_ROOT/bench/peers/python/peer.py|apt-get install python3-requests python3-aiohttp python3-uvloop"
+  "go|test -x $BIN/go-simul|$BIN/go-simul|apt-get install golang-go, then rebuild"
+  "node|test -x /usr/bin/node|/usr/bin/node $SIMUL_ROOT/bench/peers/node/peer.js|apt-get install nodejs"
+  "tokio|test -x $BIN/tokio-simul|$BIN/tokio-simul|apt-get install rustc cargo librust-tokio-dev, then rebuild"
+)
 # simul's record of each workload, which every peer's is checked against (contract_ok).
 for w in "${!TINY[@]}"; do
   # shellcheck disable=SC2086
   "$SIMUL" run "$w" --model threadpool ${TINY[$w]} --format json >"simul.threadpool.$w.json" 2>/dev/null || bad "simul: $w under threadpool failed"
 done
+# Every program at once, each in its own folder (an interpreter's start-up is most of the time);
+# their lines are printed in turn, and every FAIL counts.
+mkdir simul
 (cd simul && walk simul 130 "$SIMUL" >log 2>&1; echo "$T_PASSES $T_FAILS" >tally) &
-# The peers (bench/peers/README.md): exit 1 on a signal, as on any failure; each where it can run.
-if /usr/bin/python3 -c 'import requests, aiohttp, uvloop' 2>/dev/null; then
-  (cd python && walk "the Python peers" 1 /usr/bin/python3 "$SIMUL_ROOT/bench/peers/python/peer.py" >log 2>&1
-   echo "$T_PASSES $T_FAILS" >tally) &
-else
-  echo "skip the Python peers: python3-requests, -aiohttp or -uvloop is missing"
-fi
-if [[ -x ${SIMUL%/*}/go-simul ]]; then
-  (cd go && walk "the Go peer" 1 "${SIMUL%/*}/go-simul" >log 2>&1; echo "$T_PASSES $T_FAILS" >tally) &
-else
-  echo "skip the Go peer: ${SIMUL%/*}/go-simul is not built (Go is missing)"
-fi
-if [[ -x /usr/bin/node ]]; then
-  (cd node && walk "the Node.js peer" 1 /usr/bin/node "$SIMUL_ROOT/bench/peers/node/peer.js" >log 2>&1
-   echo "$T_PASSES $T_FAILS" >tally) &
-else
-  echo "skip the Node.js peer: /usr/bin/node is missing (apt-get install nodejs)"
-fi
-if [[ -x ${SIMUL%/*}/tokio-simul ]]; then
-  (cd tokio && walk "the tokio peer" 1 "${SIMUL%/*}/tokio-simul" >log 2>&1; echo "$T_PASSES $T_FAILS" >tally) &
-else
-  echo "skip the tokio peer: ${SIMUL%/*}/tokio-simul is not built (apt-get install rustc cargo librust-tokio-dev, then rebuild)"
-fi
+dirs=(simul)
+for p in "${PEERS[@]}"; do
+  IFS='|' read -r key probe start install <<<"$p"
+  if ! bash -c "$probe" 2>/dev/null; then echo "skip the $key peer: it cannot run here ($install)"; continue; fi
+  read -ra cmd <<<"$start"
+  mkdir "$key" && dirs+=("$key")
+  (cd "$key" && walk "the $key peer" 1 "${cmd[@]}" >log 2>&1; echo "$T_PASSES $T_FAILS" >tally) &
+done
 wait
-for d in simul python go node tokio; do
+for d in "${dirs[@]}"; do
   [[ -f $d/log ]] && cat $d/log
   [[ -f $d/log && ! -f $d/tally ]] && bad "$d: its walk did not finish"
   [[ -f $d/tally ]] && read -r p f <$d/tally && T_PASSES=$((T_PASSES + p)) && T_FAILS=$((T_FAILS + f))

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// simul.go: what go-simul borrows from the simul binary: its loopback server, and chess's prediction.
+// simul.go: what go-simul borrows from the simul binary: its loopback server, and sleep's and chess's predictions.
 package main
 
 import (
@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,6 +71,21 @@ func simulPredict(args []string) (map[string]string, []string, error) {
 		m[k] = rows[1][i]
 	}
 	return m, rows[0], nil
+}
+
+// predictWaves: simul's prediction of a run whose time is its waves alone (sleep): the same N
+// tasks in waves of this run's concurrency C (all, or --limit), as simul's eventloop with
+// --limit C predicts them. The formula lives in simul alone; every peer asks it.
+func predictWaves(c *config, workload string, options ...string) (float64, error) {
+	args := []string{workload, "--model", "eventloop", "--tasks", strconv.Itoa(c.tasks)}
+	if n := c.concurrency(); n < c.tasks {
+		args = append(args, "--limit", strconv.Itoa(n))
+	}
+	rec, _, err := simulPredict(append(args, options...))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseFloat(rec["predicted_s"], 64)
 }
 
 type server struct {

@@ -4,13 +4,14 @@ package main
 
 import (
 	"fmt"
-	"math"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
 
 type sleepW struct {
 	ms, rounds int
+	predicted  float64 // simul's, asked at set-up
 	took       []float64 // every sleep's length, task i's at [i*rounds, (i+1)*rounds)
 	done       []int
 	live, most atomic.Int64 // tasks in flight now, and at most (as simul's in_flight_max)
@@ -30,7 +31,9 @@ func (w *sleepW) teardown()             {}
 func (w *sleepW) setup(c *config) error {
 	w.ms, w.rounds = c.int("ms"), c.int("rounds")
 	w.took, w.done = make([]float64, c.tasks*w.rounds), make([]int, c.tasks)
-	return nil
+	var err error
+	w.predicted, err = predictWaves(c, "sleep", "--ms", strconv.Itoa(w.ms), "--rounds", strconv.Itoa(w.rounds))
+	return err
 }
 
 func (w *sleepW) task(c *config, i int) error {
@@ -67,10 +70,8 @@ func (w *sleepW) verify(c *config) string {
 	return ""
 }
 
-// predict: the tasks in waves of the run's concurrency (all, or --limit): ceil(N/C)·R·D.
-func (w *sleepW) predict(c *config) float64 {
-	return math.Ceil(float64(c.tasks)/float64(c.concurrency())) * float64(w.rounds*w.ms) / 1000
-}
+// predict: the tasks in waves of the run's concurrency (all, or --limit): simul's ceil(N/C)·R·D.
+func (w *sleepW) predict(c *config) float64 { return w.predicted }
 
 func (w *sleepW) fields(c *config, m *measure) []field {
 	return []field{{"ms", fmt.Sprint(w.ms), false}, {"rounds", fmt.Sprint(w.rounds), false},

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// server.js: what node-simul borrows from the simul binary: its loopback server for fetch.
+// server.js: what node-simul borrows from the simul binary: its loopback server for fetch, and sleep's prediction.
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
+const { concurrency } = require('./options');
 
 const children = new Set();
 
@@ -80,4 +81,17 @@ function stop(p) {
   });
 }
 
-module.exports = { startServer, stop, killChildren };
+// predictWaves: simul's prediction of a run whose time is its waves alone (sleep): the same N
+// tasks in waves of this run's concurrency C (all, or --limit), as simul's eventloop with
+// --limit C predicts them. The formula lives in simul alone; every peer asks it.
+function predictWaves(c, workload, options) {
+  const n = c.tasks;
+  const conc = concurrency(c);
+  const args = ['predict', workload, '--model', 'eventloop', '--tasks', String(n),
+    ...(conc < n ? ['--limit', String(conc)] : []), ...options.map(String), '--format', 'json'];
+  const r = spawnSync(simulBinary('the prediction'), args, { encoding: 'utf8', timeout: 120000 });
+  if (r.status !== 0) throw new Error(`simul predict failed: ${(r.stderr || String(r.error)).split('\n')[0]}`);
+  return JSON.parse(r.stdout).predicted_s;
+}
+
+module.exports = { startServer, stop, killChildren, predictWaves };

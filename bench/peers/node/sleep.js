@@ -5,6 +5,7 @@
 const { setTimeout: sleep } = require('timers/promises');
 const { concurrency } = require('./options');
 const { quantile } = require('./record');
+const { predictWaves } = require('./server');
 
 const SUMMARY = 'each task sleeps --ms, --rounds times: pure waiting (C1, C10, C11)';
 const TASKS = 3;
@@ -45,9 +46,9 @@ function verify(c, st) {
   return null;
 }
 
-// predict: the tasks in waves of the run's concurrency (all, or --limit): ceil(N/C)·R·D.
+// predict: the tasks in waves of the run's concurrency (all, or --limit): simul's ceil(N/C)·R·D.
 function predict(c) {
-  return Math.ceil(c.tasks / concurrency(c)) * (c.opt.rounds * c.opt.ms) / 1000;
+  return predictWaves(c, 'sleep', ['--ms', c.opt.ms, '--rounds', c.opt.rounds]);
 }
 
 function fields(c, st) {

@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: MIT
-# simul.py: what the peers borrow from the simul binary: its loopback server, and chess's prediction.
+# simul.py: what the peers borrow from the simul binary: its loopback server, and sleep's and chess's predictions.
 import csv
 import ctypes
 import os
 import signal
 import subprocess
 
-from options import UsageError
+from options import UsageError, concurrency
 from record import ON_ABORT, RunFailed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,6 +38,15 @@ def predict(args):
         raise RunFailed("simul predict failed: " + (p.stderr.strip().splitlines() or ["?"])[0])
     rows = list(csv.reader(p.stdout.splitlines()))
     return dict(zip(rows[0], rows[1]))
+
+
+def predict_waves(c, workload, options):
+    """simul's prediction of a run whose time is its waves alone (sleep): the same N tasks, in
+    waves of this run's concurrency C (1, the pool, or the limit), as simul's eventloop with
+    --limit C predicts them. The formula lives in simul alone; every peer asks it."""
+    n, conc = c.tasks, concurrency(c)
+    args = [workload, "--model", "eventloop", "--tasks", str(n)] + (["--limit", str(conc)] if conc < n else [])
+    return float(predict(args + [str(x) for x in options])["predicted_s"])
 
 
 def _die_with_parent():

@@ -2,11 +2,11 @@
 # sleep.py: the documents' sleepy_function: time.sleep one after another or in a pool, asyncio.sleep gathered.
 import asyncio
 import contextlib
-import math
 import multiprocessing
 import time
 from array import array
 
+import simul
 from options import BASIC, concurrency
 from record import quantile
 
@@ -105,8 +105,8 @@ def verify(c, st, results):
 
 
 def predict(c, st):
-    """N tasks in waves of the run's concurrency C (1, the pool, or the limit): ceil(N/C)·R·D."""
-    return math.ceil(c.tasks / concurrency(c)) * c.rounds * c.ms / 1000
+    """N tasks in waves of the run's concurrency (1, the pool, or the limit): simul's ceil(N/C)·R·D."""
+    return simul.predict_waves(c, "sleep", ["--ms", c.ms, "--rounds", c.rounds])
 
 
 def fields(c, st, results, m):

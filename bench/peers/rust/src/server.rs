@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// server.rs: what tokio-simul borrows from the simul binary: its loopback server for fetch.
+// server.rs: what tokio-simul borrows from the simul binary: its loopback server for fetch, and sleep's prediction.
 use std::io::BufRead;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
@@ -41,6 +41,29 @@ pub struct Server {
 
 /// A `simul serve` on a free loopback port; it dies with us (PR_SET_PDEATHSIG, which Linux
 /// ties to the forking thread: this is called from the main thread, which lives to the end).
+/// simul's prediction of a run whose time is its waves alone (sleep): the same N tasks in waves
+/// of this run's concurrency C (all, or --limit), as simul's eventloop with --limit C predicts
+/// them. The formula lives in simul alone; every peer asks it.
+pub fn predict_waves(c: &crate::options::Config, workload: &str, options: &[String]) -> Result<f64, String> {
+    let mut args: Vec<String> = vec!["predict".into(), workload.into(), "--model".into(), "eventloop".into(),
+                                     "--tasks".into(), c.tasks.to_string()];
+    if c.concurrency() < c.tasks {
+        args.extend(["--limit".to_string(), c.concurrency().to_string()]);
+    }
+    args.extend(options.iter().cloned());
+    args.extend(["--format".to_string(), "csv".to_string()]);
+    let out = Command::new(simul_binary("the prediction")?).args(&args).output()
+        .map_err(|e| format!("cannot run simul predict: {}", e))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let (head, row) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+    let at = head.split(',').position(|k| k == "predicted_s");
+    match (out.status.success(), at.and_then(|i| row.split(',').nth(i)).and_then(|v| v.parse().ok())) {
+        (true, Some(p)) => Ok(p),
+        _ => Err(format!("simul predict failed: {}", String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("no record"))),
+    }
+}
+
 pub fn start(latency_ms: u64, bytes: u64) -> Result<Server, String> {
     let bin = simul_binary("fetch without --url")?;
     let mut cmd = Command::new(&bin);

@@ -19,6 +19,7 @@ pub const OPTIONS: [Opt; 2] = [
 pub struct Sleep {
     ms: u64,
     rounds: usize,
+    predicted: f64, // simul's, asked at set-up
     took_ns: Vec<AtomicU64>, // every sleep's length, task i's at [i*rounds, (i+1)*rounds)
     done: Vec<AtomicU32>,
     live: AtomicI64,
@@ -27,8 +28,10 @@ pub struct Sleep {
 
 pub fn setup(c: &Config) -> Result<Arc<dyn Workload>, String> {
     let rounds = c.int("rounds") as usize;
+    let predicted = crate::server::predict_waves(c, "sleep", &["--ms".into(), c.int("ms").to_string(),
+                                                                "--rounds".into(), rounds.to_string()])?;
     Ok(Arc::new(Sleep {
-        ms: c.int("ms"), rounds,
+        ms: c.int("ms"), rounds, predicted,
         took_ns: (0..c.tasks * rounds).map(|_| AtomicU64::new(0)).collect(),
         done: (0..c.tasks).map(|_| AtomicU32::new(0)).collect(),
         live: AtomicI64::new(0), most: AtomicI64::new(0),
@@ -70,9 +73,9 @@ impl Workload for Sleep {
         None
     }
 
-    /// The tasks in waves of the run's concurrency (all, or --limit): ceil(N/C)·R·D.
-    fn predict(&self, c: &Config) -> f64 {
-        (c.tasks as f64 / c.concurrency() as f64).ceil() * (self.rounds as f64 * self.ms as f64) / 1000.0
+    /// The tasks in waves of the run's concurrency (all, or --limit): simul's ceil(N/C)·R·D.
+    fn predict(&self, _c: &Config) -> f64 {
+        self.predicted
     }
 
     fn fields(&self, _c: &Config, _m: &Measure) -> Vec<Field> {
