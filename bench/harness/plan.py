@@ -172,11 +172,17 @@ def spawn_s(c, props, prims, env=None):
     return tasks * times * prims.get(prim, SPAWN_FALLBACK_NS.get(prim, 0)) / 1e9
 
 
+# What a run costs beyond its prediction, by program: start-up, imports, set-up and exit, as a
+# full run here measured them over and above the prediction (the mean over each sweep's runs:
+# CPython 0.2-0.4 s, its process pools' forks the most (0.7 in C9, whose predictions of its mixed runs are short); Node.js 0.15-0.25 s; Go and tokio
+# 0.03-0.07 s; simul 0.01-0.05 s, its calibrations and servers).
+STARTUP_S = {"python": 0.3, "node": 0.25, "go": 0.06, "tokio": 0.05, "": 0.03}
+
+
 def cost(spec, c):
     """The plan's estimate of one run of a command: its prediction, its tasks' creation or the
-    sweep's `expect`, whichever is most, and the start-up its prediction leaves out (a peer's
-    interpreter, a server, a calibration)."""
-    return max(c["predicted_s"] or 0, c.get("spawn_s", 0), spec.expect) + (0.2 if c.get("program") else 0.02)
+    sweep's `expect`, whichever is most, and the start-up its prediction leaves out (STARTUP_S)."""
+    return max(c["predicted_s"] or 0, c.get("spawn_s", 0), spec.expect) + STARTUP_S.get(c.get("program") or "", 0.2)
 
 
 def schedule(spec, runs, rng):
