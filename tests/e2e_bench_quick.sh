@@ -43,7 +43,7 @@ expect_exit 2 '--only ""' -- "${BENCH[@]}" --only "" --out "$T_TMP/bad4"
 expect_exit 2 "a seed that is not a number" -- env SIMUL_BENCH_SEED=x "${BENCH[@]}" --only c1_sleep --out "$T_TMP/bad5"
 # A broken sweep file: its own file:line error alone (a copy of the harness and the sweeps).
 mkdir -p "$T_TMP/tree/bench" && cp -r "$SIMUL_ROOT/bench/harness" "$SIMUL_ROOT/bench/sweeps" "$T_TMP/tree/bench/"
-for bad_line in "run x | tasks= | sleep --model eventloop --tasks {tasks} --ms 1" "frobnicate 3" "quick time-budget soon" "time-budget -1"; do
+for bad_line in "run x | tasks= | sleep --model eventloop --tasks {tasks} --ms 1" "frobnicate 3" "quick time-budget soon" "time-budget -1" "judged tasks"; do
   cp "$SIMUL_ROOT/bench/sweeps/c1_sleep.sweep" "$T_TMP/tree/bench/sweeps/c1_sleep.sweep"
   echo "$bad_line" >>"$T_TMP/tree/bench/sweeps/c1_sleep.sweep"
   expect_exit 2 "sweep line '$bad_line'" -- bash "$T_TMP/tree/bench/harness/bench.sh" --quick --out "$T_TMP/bad6"

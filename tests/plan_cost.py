@@ -4,6 +4,7 @@
 them. Prints ok/FAIL lines; exit 1 on any failure."""
 import json
 import os
+import random
 import subprocess
 import sys
 
@@ -70,6 +71,22 @@ c["spawn_s"] = 0.01
 check("cost: the prediction when it is more (0.1 + 0.03 s)", near(plan.cost(spec, c), 0.13), plan.cost(spec, c))
 check("cost: a CPython peer's start-up counted (0.1 + 0.3 s)", near(plan.cost(spec, dict(peer, spawn_s=0)), 0.4),
       plan.cost(spec, dict(peer, spawn_s=0)))
+
+# A time-budget that affords repetitions for one of two points: the one the verdict is judged
+# at (`judged tasks=2`) keeps its rounds, whichever costs more; without `judged`, the costlier.
+two = [dict(idx=0, params={"tasks": "1"}, predicted_s=1.0), dict(idx=1, params={"tasks": "2"}, predicted_s=0.9)]
+for c in two:
+    c["argv"] = []
+tb = Spec(name="t", path="t.sweep", claim="C5", warmup=0, runs=1, rounds=4, time_budget=5.5)
+got = [dict(c) for c in two]
+plan.schedule(tb, got, random.Random(1))
+check("time-budget: without judged, the costlier point runs once", [c.get("runs_planned") for c in got] == [1, None],
+      [c.get("runs_planned") for c in got])
+tb.judged = [("tasks", ["1"])]
+got = [dict(c) for c in two]
+plan.schedule(tb, got, random.Random(1))
+check("time-budget: judged tasks=1 keeps its rounds, the other runs once", [c.get("runs_planned") for c in got] == [None, 1],
+      [c.get("runs_planned") for c in got])
 
 # The CPython peer's batch of predictions: one answer a line, in order, errors as their exit codes.
 lines = [["sleep", "--model", "python-asyncio", "--tasks", "3", "--ms", "50", "--format", "json"],

@@ -185,6 +185,12 @@ def cost(spec, c):
     return max(c["predicted_s"] or 0, c.get("spawn_s", 0), spec.expect) + STARTUP_S.get(c.get("program") or "", 0.2)
 
 
+def judged(spec, c):
+    """Whether a command is one of the points its claim is judged at (the sweep's `judged`)."""
+    got = c.get("params") or {}
+    return bool(spec.judged) and all(str(got.get(name)) in vals for name, vals in spec.judged)
+
+
 def schedule(spec, runs, rng):
     """hyperfine's invocations for the commands it runs: [{warmup, runs, order}], order being
     command indices in the shuffled order they run (Google Benchmark's random interleaving: a
@@ -192,19 +198,21 @@ def schedule(spec, runs, rng):
     then). Every round runs every command, each round in its own order. Under the sweep's
     time-budget, the costliest commands first lose their repetitions (one run, in one
     invocation of their own: a long run is the least noisy), then, if that is not enough, are
-    not run at all (`over_time_budget`, their prediction stands in). Returns (invocations, eta)."""
+    not run at all (`over_time_budget`, their prediction stands in); the points the sweep's
+    verdict is judged at (`judged`) come after every other. Returns (invocations, eta)."""
     per = spec.warmup + spec.runs
     full = {c["idx"]: cost(spec, c) * per * spec.rounds for c in runs}
     single = set()
     total = sum(full.values())
     if spec.time_budget:
-        for c in sorted(runs, key=lambda c: -full[c["idx"]]):
+        # The points the verdict is judged at (`judged`) last: the others give up theirs first.
+        for c in sorted(runs, key=lambda c: (judged(spec, c), -full[c["idx"]])):
             if total <= spec.time_budget:
                 break
             if per * spec.rounds > 1:
                 single.add(c["idx"])
                 total -= full[c["idx"]] - cost(spec, c)
-        for c in sorted(runs, key=lambda c: -cost(spec, c)):
+        for c in sorted(runs, key=lambda c: (judged(spec, c), -cost(spec, c))):
             if total <= spec.time_budget:
                 break
             c["over_time_budget"] = spec.time_budget

@@ -42,6 +42,10 @@
                    the costliest points lose their repetitions first (one run each: a long
                    run is the least noisy), then, costliest first, are not run at all (status
                    predicted, the prediction drawn in their place); the plan says which
+  judged p=v1,v2   the points the claim's verdict is judged at (every command whose parameter
+                   p is one of the values; several p=... all hold): under the time-budget they
+                   keep their repetitions while any other point can give its up, and are the
+                   last to be predicted
   expect S         a run takes at least S seconds whatever its prediction says (a cost the
                    prediction leaves out): the plan's time estimate counts S, and each run's
                    watchdog allows 4·S + 10 s at least
@@ -88,6 +92,7 @@ class Spec:
     expect: float = 0.0  # seconds a run takes at least, whatever its prediction
     watchdog: int = 20  # seconds a run may take at least before it is killed
     stops: bool = False
+    judged: list = field(default_factory=list)  # [(parameter, [values])]: the points a verdict needs repeated
     lines: list = field(default_factory=list)
 
 
@@ -157,6 +162,12 @@ def _directive(spec, fast, key, rest, where):
         target[key.replace("-", "_")] = fnum(rest)
     elif key in COMMAND_KINDS:
         target.setdefault("lines", []).append(_command(key, rest, where))
+    elif key == "judged":
+        pairs = [item.split("=", 1) for item in rest.split()]
+        if not pairs or any(len(p) != 2 or not p[0] or "" in p[1].split(",") for p in pairs):
+            die(f"{where}: 'judged {rest}' wants p=v1,v2 (a parameter of the sweep's lines and its "
+                f"values): fix the sweep file", 2)
+        target["judged"] = [(name, vals.split(",")) for name, vals in pairs]
     elif key in ("claim", "order", "charts", "stops") and fast is not None:
         die(f"{where}: '{key}' has no quick or full form (every tier checks the same claim, in the "
             f"same place, with the same charts): drop the prefix", 2)
@@ -174,7 +185,7 @@ def _directive(spec, fast, key, rest, where):
         spec.stops = True
     else:
         die(f"{where}: unknown directive '{key}': use claim, order, charts, stops, warmup, runs, rounds, "
-            f"watchdog, budget, time-budget, expect, run, predict, exec, peer, quick, full", 2)
+            f"watchdog, budget, time-budget, judged, expect, run, predict, exec, peer, quick, full", 2)
 
 
 def parse(path, quick=False, full=False):
