@@ -174,8 +174,9 @@ def spawn_s(c, props, prims, env=None):
 
 # What a run costs beyond its prediction, by program: start-up, imports, set-up and exit, as a
 # full run here measured them over and above the prediction (the mean over each sweep's runs:
-# CPython 0.2-0.4 s, its process pools' forks the most (0.7 in C9, whose predictions of its mixed runs are short); Node.js 0.15-0.25 s; Go and tokio
-# 0.03-0.07 s; simul 0.01-0.05 s, its calibrations and servers).
+# CPython 0.2-0.4 s, its process pools' forks the most, and 0.7 s in C9, whose predictions of
+# its mixed runs leave out requests' own CPU; Node.js 0.15-0.25 s; Go and tokio 0.03-0.07 s;
+# simul 0.01-0.05 s, its calibrations and servers).
 STARTUP_S = {"python": 0.3, "node": 0.25, "go": 0.06, "tokio": 0.05, "": 0.03}
 
 
