@@ -19,7 +19,8 @@ help:
 	@echo "make test-asan  the tests under ASan+UBSan;  make test-tsan: under TSan"
 	@echo "make fuzz       the libFuzzer targets (clang, build-fuzz/) and the sweep fuzzer, FUZZ_S=60 seconds each"
 	@echo "make bench      deps, build, the sweeps, charts and REPORT.md into results/<UTC time>/"
-	@echo "                (QUICK=1: a short run; SWEEPS=\"c1_sleep c5_sumsq\": only those; OUT=dir: write there)"
+	@echo "                (QUICK=1: a short run; SWEEPS=\"c1_sleep c5_sumsq\": only those; OUT=dir: write there;"
+	@echo "                PEERS=all|none|python,go,node,tokio: the documents' programs beside simul's, all but with QUICK=1)"
 	@echo "                (it waits up to 60 s for a busy machine to settle; SETTLE=0: not at all)"
 	@echo "make bench-map  the whole decision map of C9 (its sweep's full grid, in C and in CPython, 20 to 30 min) into"
 	@echo "                results/<UTC time>/ (OUT=dir: there); make bench runs a reduced map"
@@ -55,7 +56,7 @@ fuzz: deps
 	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_S)
 
 bench: deps build
-	@SIMUL=$(abspath $(BUILD))/simul bash bench/harness/bench.sh $(if $(QUICK),--quick) $(if $(SWEEPS),--only "$(SWEEPS)") $(if $(OUT),--out "$(OUT)")
+	@SIMUL=$(abspath $(BUILD))/simul bash bench/harness/bench.sh $(if $(QUICK),--quick) $(if $(SWEEPS),--only "$(SWEEPS)") $(if $(PEERS),--peers "$(PEERS)") $(if $(OUT),--out "$(OUT)")
 
 # The decision map's full grid: the c9_decision sweep's 'full' lines, alone (--only), so the
 # other claims read "not selected" in its report and results/latest is left to make bench.

@@ -22,6 +22,10 @@ mkdir -p "$T_TMP/full" && touch "$T_TMP/full/x" "$T_TMP/afile"
 expect_exit 2 "--out a folder that is not empty" -- "${BENCH[@]}" --quick --out "$T_TMP/full"
 grep -q "is not empty: remove it first" "$T_TMP/err" && ok "... says so and how to fix it" || bad "--out not empty: $(cat "$T_TMP/err")"
 expect_exit 2 "--out a file" -- "${BENCH[@]}" --quick --out "$T_TMP/afile"
+expect_exit 2 "--peers naming no peer program" -- "${BENCH[@]}" --quick --peers python,cobol --out "$T_TMP/bad7"
+[[ $(wc -l <"$T_TMP/err") -eq 1 ]] && grep -q "'cobol' is none of them" "$T_TMP/err" && ok "... one line naming it and the choices" ||
+  bad "--peers cobol: $(cat "$T_TMP/err")"
+expect_exit 2 "--peers with nothing after it" -- "${BENCH[@]}" --quick --peers
 # The full tier replaces a sweep's default lines (the whole decision map), the quick one too.
 HPLAN=$(mktemp -d)
 mkdir -p "$HPLAN/raw"
@@ -101,7 +105,8 @@ st=$?
 # The pipeline itself.
 latest_before=$(readlink "$SIMUL_ROOT/results/latest" 2>/dev/null)
 start=$(date +%s)
-"${BENCH[@]}" --quick --out "$T_TMP/run" >"$T_TMP/run.log" 2>&1
+# Every peer (QUICK leaves them out by default): the whole pipeline, theirs too.
+"${BENCH[@]}" --quick --peers all --out "$T_TMP/run" >"$T_TMP/run.log" 2>&1
 st=$?
 took=$(($(date +%s) - start))
 run=$T_TMP/run
@@ -201,7 +206,7 @@ row=$(awk -F, 'NR > 1 && $3 == "python-sequential" && $5 == "predicted"' "$run/c
 # go-simul beside this simul, and a uvloop that will not import.
 mkdir -p "$T_TMP/nogo" "$T_TMP/nolib" && cp "$SIMUL" "$T_TMP/nogo/simul"
 echo 'raise ImportError("hidden by the test")' >"$T_TMP/nolib/uvloop.py"
-PYTHONPATH="$T_TMP/nolib" SIMUL="$T_TMP/nogo/simul" "${BENCH[@]}" --quick --only c1_sleep --out "$T_TMP/skip" \
+PYTHONPATH="$T_TMP/nolib" SIMUL="$T_TMP/nogo/simul" "${BENCH[@]}" --quick --peers all --only c1_sleep --out "$T_TMP/skip" \
   >"$T_TMP/skip.log" 2>&1
 st=$?
 [[ $st -eq 0 && ! -e $T_TMP/skip/INCOMPLETE ]] && ok "a run with peers missing completes" || bad "missing peers: exit $st: $(tail -3 "$T_TMP/skip.log")"
@@ -240,4 +245,13 @@ EOF
 # latest holds a run's folder name, relative: compare it with what it was before the run.
 [[ $(readlink "$SIMUL_ROOT/results/latest" 2>/dev/null) == "$latest_before" ]] &&
   ok "--out leaves results/latest alone" || bad "--out moved results/latest (was '$latest_before')"
+
+# QUICK's default: simul's own models, the peers left out with one line saying how to add them.
+"${BENCH[@]}" --quick --only c10_limit --out "$T_TMP/nopeers" >"$T_TMP/nopeers.log" 2>&1
+st=$?
+[[ $st -eq 0 ]] && grep -q '^peers: none$' "$T_TMP/nopeers/env.txt" && ok "QUICK: peers none by default (env.txt says so)" ||
+  bad "QUICK's peers: exit $st, $(grep '^peers' "$T_TMP/nopeers/env.txt")"
+rows=$(awk -F, 'NR > 1 && $3 ~ /^(python|go|node|tokio)-/' "$T_TMP/nopeers/c10_limit.csv")
+[[ -z $rows ]] && grep -q "skipped python-.*left out of this run (--peers none): run with --peers all" "$T_TMP/nopeers.log" &&
+  ok "... no peer row, and a line on how to include them" || bad "peers in a QUICK run: $rows $(grep -i skipped "$T_TMP/nopeers.log")"
 finish

@@ -21,7 +21,7 @@
 import os
 import sys
 
-from . import claims, fingerprint, join, models, plan, report, report_html, rerun, sweeps
+from . import claims, fingerprint, join, models, peers, plan, report, report_html, rerun, sweeps
 from . import util
 from .util import die
 
@@ -49,6 +49,10 @@ def expand(sweep_file, quick, full):
 
 
 def main(argv):
+    # The peers a run includes (bench.sh --peers): a wrong name stops every subcommand alike.
+    wrong = peers.check_selection(os.environ.get("SIMUL_PEERS", "all"))
+    if wrong:
+        die(wrong, 2)
     if len(argv) >= 2 and argv[0] != "settle":
         argv[1] = os.path.abspath(argv[1])
     cmd, n = (argv[0], len(argv)) if argv else ("", 0)

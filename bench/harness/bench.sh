@@ -4,6 +4,11 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The interpreter itself, found once: a version manager's python3 is a shim that costs 0.3 s a
+# call (pyenv's here), some 6 s of a QUICK run's 20-odd harness calls and every pair.py run.
+if py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) && [[ -x $py ]]; then
+  PATH=${py%/*}:$PATH
+fi
 # The Python side is the package beside this script, run from bench/ (standard library only).
 # No __pycache__ in the checkout: a bench run writes only into its run folder.
 HARNESS=(env PYTHONPATH="$ROOT/bench${PYTHONPATH:+:$PYTHONPATH}" PYTHONDONTWRITEBYTECODE=1 python3 -m harness)
@@ -12,7 +17,7 @@ export SIMUL
 
 usage() {
   cat <<EOF
-usage: bash bench/harness/bench.sh [--quick|--full] [--only "SWEEP ..."] [--out DIR] [--no-settle]
+usage: bash bench/harness/bench.sh [--quick|--full] [--only "SWEEP ..."] [--peers LIST] [--out DIR] [--no-settle]
 
 Runs each sweep of bench/sweeps/ (one file per claim or chart, in the order their 'order'
 lines give) through hyperfine, joins hyperfine's times with simul's own records into one CSV
@@ -24,6 +29,9 @@ Python package bench/harness/ (python3 -m harness, from bench/).
   --full         the sweeps' full grids where they keep one ('full' lines: the whole decision
                  map of C9, make bench-map) instead of their reduced default
   --only "A B"   run only these sweeps (names: $("${HARNESS[@]}" names 2>/dev/null))
+  --peers LIST   the documents' programs to run beside simul's models: all, none, or a comma
+                 list of python,go,node,tokio (default: all; with --quick none, so that QUICK
+                 shows simul's own models in well under a minute)
   --out DIR      write the run into DIR (new or empty) instead; results/latest is left alone
   --no-settle    start at once even if the machine is busy (as SETTLE=0)
   --help         this text
@@ -33,8 +41,9 @@ seconds (60), saying so. The costs of the machine's primitives (simul fingerprin
 env.txt at the start and the end; REPORT.md says when they drifted by more than 25% or the
 run started busy.
 
-The documents' own programs (bench/peers/: CPython's, and Go's go-simul beside simul) run in the
-same sweeps; one that cannot run here is skipped with a line saying what to install.
+The documents' own programs (bench/peers/: CPython's, Go's go-simul beside simul, Node.js's and
+tokio's) run in the same sweeps; one that cannot run here, or that --peers leaves out, is
+skipped with a line saying so (and what to install).
 
 Each round of a sweep runs its commands in a shuffled order (SIMUL_BENCH_SEED=N replays a run's
 orders; env.txt keeps the seed, raw/NAME.plan.json each order); a sweep's 'time-budget' predicts
@@ -54,13 +63,15 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 t_start=$(now)
 times=()
 
-quick=0 full=0 only="" only_set=0 out="" settle=${SETTLE:-60}
+quick=0 full=0 only="" only_set=0 out="" settle=${SETTLE:-60} peers=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) quick=1 ;;
     --full) full=1 ;;
     --only) [[ $# -ge 2 ]] || die "--only needs sweep names, e.g. --only \"c1_sleep c5_sumsq\"" 2; only=$2 only_set=1; shift ;;
     --only=*) only=${1#--only=} only_set=1 ;;
+    --peers) [[ $# -ge 2 ]] || die "--peers needs a list, e.g. --peers all or --peers python,go" 2; peers=$2; shift ;;
+    --peers=*) peers=${1#--peers=} ;;
     --out) [[ $# -ge 2 ]] || die "--out needs a folder, e.g. --out results/reference" 2; out=$2; shift ;;
     --out=*) out=${1#--out=} ;;
     --no-settle) settle=0 ;;
@@ -76,9 +87,13 @@ for tool in hyperfine:hyperfine gnuplot:gnuplot-nox python3:python3; do
     die "${tool%%:*} is missing: install it with 'apt-get install ${tool#*:}' (or run 'make deps' as root)"
 done
 [[ -x $SIMUL ]] || die "$SIMUL is missing: build it with 'make' (or set SIMUL=path/to/simul)"
-rerun_s=${RERUN_S:-$([[ $quick == 1 ]] && echo 5 || echo 40)}
+rerun_s=${RERUN_S:-$([[ $quick == 1 ]] && echo 5 || echo 25)}
 [[ $rerun_s =~ ^[0-9]{1,4}$ ]] || die "RERUN_S='$rerun_s': give whole seconds for more runs of undecided points, 0 to 9999 (0: none)" 2
 [[ $settle =~ ^[0-9]{1,4}$ ]] || die "SETTLE='$settle': give whole seconds to wait for a busy machine, 0 to 9999 (0: do not wait)" 2
+
+# The peers this run includes: the harness reads SIMUL_PEERS (harness/peers.py) and refuses a
+# wrong name at its first call, below.
+export SIMUL_PEERS=${peers:-$([[ $quick == 1 ]] && echo none || echo all)}
 
 # A sweep file's own error (file:line, exit 2) is the whole message; anything else is a harness
 # that cannot start.
@@ -171,6 +186,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "quick: $([[ $quick == 1 ]] && echo yes || echo no)"
   echo "full: $([[ $full == 1 ]] && echo yes || echo no)"
   echo "sweeps: ${sweeps[*]}"
+  echo "peers: $SIMUL_PEERS"
   echo "cpu_model: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
   echo "cores: $(nproc)"
   echo "kernel: $(uname -srm)"

@@ -36,7 +36,11 @@ class Program:
         return [os.path.join(os.path.dirname(simul_bin()), {"go": "go-simul", "tokio": "tokio-simul"}[self.key])]
 
     def absent(self):
-        """'' when the program can start, else one line on what to install."""
+        """'' when the program can start, else one line on what to install (or that this run
+        leaves it out: bench.sh --peers)."""
+        if self.key not in selected():
+            return (f"{self.what}: left out of this run (--peers {os.environ.get('SIMUL_PEERS', '')}): "
+                    f"run with --peers all (make bench PEERS=all) to include it")
         missing = [p for p in self.argv() if not os.path.exists(p)]
         if not missing and os.access(self.argv()[0], os.X_OK):
             return ""
@@ -51,6 +55,28 @@ PROGRAMS = {
     "tokio": Program("tokio", "the Rust tokio peer (tokio-simul)",
                      "apt-get install rustc cargo librust-tokio-dev, then make build"),
 }
+
+
+
+def selected():
+    """The keys of PROGRAMS this run includes: SIMUL_PEERS (bench.sh --peers), all when unset."""
+    text = os.environ.get("SIMUL_PEERS", "all").strip()
+    if text == "all":
+        return set(PROGRAMS)
+    return {k for k in text.replace(",", " ").split() if k != "none"}
+
+
+def check_selection(text):
+    """'' when text is a valid --peers value (all, none, or keys of PROGRAMS), else why not."""
+    words = text.replace(",", " ").split()
+    if words in (["all"], ["none"]):
+        return ""
+    wrong = [w for w in words if w not in PROGRAMS]
+    if not words or wrong:
+        return (f"--peers '{text}': give all, none, or a comma list of {','.join(PROGRAMS)}"
+                + (f" ('{wrong[0]}' is none of them)" if wrong else ""))
+    return ""
+
 
 # The peers' line for a library the interpreter lacks: the package to install is in it.
 NEEDS = re.compile(r"needs (\S+): apt-get install (\S+)")
