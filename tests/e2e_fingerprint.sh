@@ -33,6 +33,8 @@ SIMUL=$SIMUL "${HARNESS[@]}" fingerprint "$run" start && SIMUL=$SIMUL "${HARNESS
    $(grep -c '^fingerprint_end_[a-z_]*_ns: [0-9.e+]*$' "$run/env.txt") -eq 7 && $(head -1 "$run/env.txt") == "cores: 2" ]] \
   && ok "env.txt: 7 start and 7 end lines, the rest kept" || bad "env.txt: $(cat "$run/env.txt")"
 [[ -z $(ls "$run" | grep tmp) ]] && ok "  no temporary file left" || bad "  left: $(ls "$run")"
+grep -q '^others_cores_start: [0-9]*\.[0-9][0-9]$' "$run/env.txt" && grep -q '^others_cores_end: [0-9]*\.[0-9][0-9]$' "$run/env.txt" \
+  && ok "  what other work used of the cores, at the start and the end" || bad "  no others_cores lines: $(grep others "$run/env.txt")"
 
 # Interrupted mid-fingerprint (a simul that never answers, the harness killed): env.txt as it was.
 printf '#!/bin/sh\nsleep 3\n' >"$T_TMP/slow-simul"; chmod +x "$T_TMP/slow-simul"
@@ -66,6 +68,10 @@ print("TOP", *fp.report_lines(env), sep="\n")
 env2 = dict(env, loadavg_start="0.2 1 1", fingerprint_end_cpu_loop_ns="1500")
 print("CPU", *fp.claim_lines(d, env2, ["cpu"]), sep="\n")
 print("SLEEP", *fp.claim_lines(d, env2, ["sleep"]), sep="\n")
+# What other work used of the cores at the start decides, where a run recorded it: a load
+# average raised by the run before (1.5) with nothing running now is a quiet start.
+print("OTHERS", fp.busy_start(dict(env, others_cores_start="0.03")), fp.busy_start(dict(env, others_cores_start="1.98")),
+      fp.others_phrase(dict(env, others_cores_start="1.98", others_cores_end="0.02")))
 print("SPAWN", fp.primitive("spawn", {"workers_kind": "processes"}), fp.primitive("spawn", {"workers_kind": "threads"}),
       fp.primitive("switch", {"workers_kind": "none", "stack_kib": True}, "switch --direct"),
       fp.primitive("switch", {"workers_kind": "none", "stack_kib": True}), fp.primitive("sleep", {}))
@@ -73,6 +79,9 @@ PYEOF
 grep -q "machine changed during this run:\*\* fork +40%" "$T_TMP/report" && grep -q "busy at the start:\*\* load average 1.50 on 2" "$T_TMP/report" \
   && grep -q "| fork | 1,000 | 1,400 | +40% ⚠ |" "$T_TMP/report" && ok "REPORT.md's top: fork +40% past the bound, a busy start, the table" \
   || bad "top: $(cat "$T_TMP/report")"
+grep -qx "OTHERS None other work used 1.98 of 2 cores ; other work used 1.98 and 0.02 of 2 cores at the start and the end" "$T_TMP/report" \
+  && ok "busy by what other work used of the cores at the start (1.98 of 2), not by a load average the run before raised" \
+  || bad "others: $(grep OTHERS "$T_TMP/report")"
 sed -n '/^CPU/,/^SLEEP/p' "$T_TMP/report" | grep -q "cpu_loop +50% (CPU work)" && ! sed -n '/^SLEEP/,/^SPAWN/p' "$T_TMP/report" | grep -q "changed" \
   && ok "a claim of CPU work says cpu_loop +50%; a claim of sleeps says nothing" || bad "claims: $(cat "$T_TMP/report")"
 grep -q "^SPAWN fork_ns thread_ns coro_switch_ns loop_turn_ns None$" "$T_TMP/report" \

@@ -6,8 +6,12 @@ can use it too.
 A run records `simul fingerprint` at its start and its end into env.txt (fingerprint_start_KEY,
 fingerprint_end_KEY, in ns). It DRIFTED when a primitive's end differs from its start by more
 than DRIFT_BOUND (25%: twice what two fingerprints a minute apart differed by on a quiet
-machine here would be generous; a loaded one moves far more). It was BUSY when the 1-minute
-load average at its start was above half the cores.
+machine here would be generous; a loaded one moves far more). It was BUSY when other work used
+at least half the cores at its start: others_cores_PHASE is the CPU the machine spent in 0.3 s
+while the harness slept (/proc/stat), so it counts what else runs now, where the
+1-minute load average still counts the run before (a QUICK run just after another started at
+1.5 on 2 cores, with nothing else running). Runs from before it are judged by their
+loadavg_start, above half the cores.
 
 Which primitive a point is made of, from its workload and its model's capabilities (the run's
 raw/simul_list.json and raw/peers_list.json, never a model's name):
@@ -66,12 +70,44 @@ def drifted(env):
 
 
 def busy_start(env):
-    """The 1-minute load average at the start and the cores, when the load was above half of them."""
+    """How busy other work kept the machine at the start (a phrase: "other work used 1.98 of 2
+    cores"), when it used at least half the cores; None on a quiet start or without a figure.
+    A run from before others_cores_start: its load average, when above half the cores."""
     try:
-        load, cores = float(env.get("loadavg_start", "").split()[0]), int(env.get("cores", ""))
+        cores = int(env.get("cores", ""))
+        if env.get("others_cores_start"):
+            used = float(env["others_cores_start"])
+            return f"other work used {used:.2f} of {cores} cores" if used >= cores / 2 else None
+        load = float(env.get("loadavg_start", "").split()[0])
     except (ValueError, IndexError):
         return None
-    return (load, cores) if load > cores / 2 else None
+    return f"load average {load:.2f} on {cores} cores" if load > cores / 2 else None
+
+
+def others_phrase(env):
+    """'; other work used S and E of N cores at the start and the end' from env.txt ('' before
+    others_cores_PHASE was recorded): with the load average, what the run shared the machine with."""
+    s, e = env.get("others_cores_start"), env.get("others_cores_end")
+    if not s and not e:
+        return ""
+    return f"; other work used {s or '?'} and {e or '?'} of {env.get('cores', '?')} cores at the start and the end"
+
+
+def others_cores(seconds=0.3):
+    """The cores' worth of CPU the machine spent over `seconds` while this process slept: what
+    other work uses now (None where /proc/stat cannot be read)."""
+    def sample():
+        with open("/proc/stat", encoding="ascii") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+        return sum(v[:8]) - idle, sum(v[:8])      # busy, total (guest time is inside user)
+    try:
+        b0, t0 = sample()
+        time.sleep(seconds)
+        b1, t1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return (os.cpu_count() or 1) * (b1 - b0) / (t1 - t0) if t1 > t0 else None
 
 
 # ---- what a point is made of --------------------------------------------------------------
@@ -132,9 +168,12 @@ def record(run_dir, phase, simul):
 
 
 def _record(run_dir, phase, simul):
+    used = others_cores()  # first, before the fingerprint's own work
     figs, why = measure(simul)
     lines = [f"fingerprint_{phase}_{k}: {v:.6g}" for k, v in figs.items()] if figs else \
             [f"fingerprint_{phase}: failed: {why}"]
+    if used is not None:
+        lines.append(f"others_cores_{phase}: {used:.2f}")
     path = os.path.join(run_dir, "env.txt")
     with open(path, encoding="utf-8") as f:
         text = f.read()
@@ -153,20 +192,23 @@ def _record(run_dir, phase, simul):
 
 
 def settle(max_s):
-    """Wait up to max_s seconds, saying so, while the 1-minute load average is above half the cores."""
+    """Wait up to max_s seconds, saying so, while other work uses at least half the cores."""
     cores = os.cpu_count() or 1
-    load = lambda: os.getloadavg()[0]
-    if load() <= cores / 2:
+    used = others_cores()
+    if used is None or used < cores / 2:
         return
-    print(f"simul bench: the machine is busy (load average {load():.2f} on {cores} cores, above {cores / 2:g}): "
+    print(f"simul bench: the machine is busy (other work uses {used:.2f} of {cores} cores, half or more): "
           + (f"waiting up to {max_s} s for it to settle (SETTLE=0 or --no-settle skips this)" if max_s > 0 else
              "not waiting (SETTLE=0 or --no-settle); the report will say so"), flush=True)
     end = time.monotonic() + max_s
-    while time.monotonic() < end and load() > cores / 2:
-        time.sleep(min(5.0, max(0.0, end - time.monotonic())))
+    while time.monotonic() < end and used >= cores / 2:
+        time.sleep(min(4.5, max(0.0, end - time.monotonic())))
+        used = others_cores()
+        if used is None:
+            return
     if max_s > 0:
-        print(f"simul bench: load average now {load():.2f}: " +
-              ("settled" if load() <= cores / 2 else "still busy; running anyway, and the report will say so"),
+        print(f"simul bench: other work now uses {used:.2f} of {cores} cores: " +
+              ("settled" if used < cores / 2 else "still busy; running anyway, and the report will say so"),
               flush=True)
 
 
@@ -194,8 +236,8 @@ def report_lines(env):
                 f" between the start and the end fingerprint (bound ±{DRIFT_BOUND:.0%}). Figures made of these "
                 "primitives may be the machine's, not the code's: the claims that use them say so.", ""]
     if busy:
-        out += [f"> **The machine was busy at the start:** load average {busy[0]:.2f} on {busy[1]} cores "
-                f"(above half of them): every figure may be slowed by other work.", ""]
+        out += [f"> **The machine was busy at the start:** {busy} (half of them or more): every figure "
+                f"may be slowed by other work.", ""]
     d, s, e = drift(env), figures(env, "start"), figures(env, "end")
     if not s and not e:
         return out + ["Machine fingerprint: not recorded in this run.", ""]
@@ -233,5 +275,5 @@ def claim_lines(run_dir, env, sweep_names):
         out.append("*The machine changed during this run:* " + ", ".join(
             f"{short(k)} {pct(moved[k][2])} ({WHAT[k]})" for k in hit) + ", which this claim's points are made of.")
     if busy:
-        out.append(f"*The machine was busy at the start* (load average {busy[0]:.2f} on {busy[1]} cores).")
+        out.append(f"*The machine was busy at the start* ({busy}).")
     return [x for line in out for x in (line, "")]

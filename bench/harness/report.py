@@ -18,7 +18,8 @@ def header(run_dir, env, quick):
     out = ["# simul: the documents' claims, measured" + (" (QUICK run)" if quick else ""), "",
            f"Run {os.path.basename(os.path.abspath(run_dir))}, commit {env.get('git_commit', '?')}.  ",
            f"Machine: {env.get('cpu_model', '?')}, {env.get('cores', '?')} cores, {env.get('kernel', '?')}, "
-           f"load average {env.get('loadavg_start', '?')} at the start and {env.get('loadavg_end', '?')} at the end.  ",
+           f"load average {env.get('loadavg_start', '?')} at the start and {env.get('loadavg_end', '?')} at the end"
+           f"{fingerprint.others_phrase(env)}.  ",
            f"Build and tools: {env.get('compiler', '?')} {env.get('cflags', '')}, libuv {env.get('libuv', '?')}, "
            f"{env.get('hyperfine', '?')}, {env.get('gnuplot', '?')}; ulimit -n {env.get('ulimit_n', '?')}, "
            f"-u {env.get('ulimit_u', '?')}, pid_max {env.get('pid_max', '?')}. Everything else in env.txt.", ""]

@@ -6,7 +6,7 @@ import glob
 import os
 import re
 
-from . import claims, html_svg, models, results, sweeps, verdicts
+from . import claims, fingerprint, html_svg, models, results, sweeps, verdicts
 from .context import Context
 from .documents import DOCUMENTS, anchor
 from .html_common import badge, esc, md_inline, md_table, page
@@ -147,7 +147,8 @@ def write(run_dir, env, res_list, chart_of, errors, loaded):
             f"<p>Run {esc(name)}, commit {esc(env.get('git_commit', '?'))}, {esc(env.get('date_utc', ''))}. Machine: "
             f"{esc(env.get('cpu_model', '?'))}, {esc(env.get('cores', '?'))} cores, {esc(env.get('kernel', '?'))}; "
             f"load average {esc(env.get('loadavg_start', '?'))} at the start and {esc(env.get('loadavg_end', '?'))} "
-            f'at the end. <a href="#environment">The whole environment</a>.</p>']
+            f"at the end{esc(fingerprint.others_phrase(env))}. "
+            f'<a href="#environment">The whole environment</a>.</p>']
     if quick:
         body.append('<div class="banner">A QUICK run: fewer and smaller points, one run each: its verdicts are a '
                     "smoke test, not a finding.</div>")

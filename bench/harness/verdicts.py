@@ -29,7 +29,7 @@ def noise_note(loaded, names, env):
     v, r = worst
     return (f" The runs varied by up to {v * 100:.0f}% (sd / mean, {r['series']}), with a load average of "
             f"{env.get('loadavg_start', '?').split()[0]} at the start and {env.get('loadavg_end', '?').split()[0]} "
-            f"at the end on {env.get('cores', '?')} cores: read these figures as rough.")
+            f"at the end on {env.get('cores', '?')} cores{fingerprint.others_phrase(env)}: read these figures as rough.")
 
 
 def verdict_of(checks):
@@ -47,7 +47,7 @@ def verdict_of(checks):
 
 def busy(env):
     """Why a check that fails here may be the machine's doing rather than the code's: the run
-    began with the load above half the cores, or the CPU's own speed (the fingerprint's CPU
+    began with other work on half the cores or more (fingerprint.busy_start), or the CPU's own speed (the fingerprint's CPU
     loop) drifted beyond its bound (fingerprint.py); '' on a quiet, steady machine. A claim
     that does not hold on such a run is undecided instead, with this reason: a run beside two
     busy loops must not turn a claim from holds to does not hold. (Creating a thread or a
@@ -55,7 +55,7 @@ def busy(env):
     so under the claims made of them, but that alone does not make a finding undecided.)"""
     b = fingerprint.busy_start(env)
     moved = {k: d for k, d in fingerprint.drifted(env).items() if k == "cpu_loop_ns"}
-    parts = ([f"the machine was busy at the start (load average {b[0]:.2f} on {b[1]} cores)"] if b else []) + \
+    parts = ([f"the machine was busy at the start ({b})"] if b else []) + \
         ([f"the machine changed during the run ({', '.join(f'{fingerprint.short(k)} {fingerprint.pct(d[2])}' for k, d in moved.items())})"]
          if moved else [])
     return " and ".join(parts) + ": judge it again on a quiet machine" if parts else ""
