@@ -66,9 +66,11 @@ got = plan.spawn_s(peer, PROPS, PRIMS, ENV)
 check("CPython's Process per task: 100 x 15 forks = 1.5 s", near(got, 1.5), got)
 spec = Spec(name="s", path="s.sweep", claim="C1")
 c = dict(run_cmd("sleep --model multiprocess --workers 0 --tasks 1000 --ms 100"), spawn_s=1.2)
-check("cost: the creation when it is more than the prediction (1.2 + simul's 0.03 s)", near(plan.cost(spec, c), 1.23), plan.cost(spec, c))
+check("cost: the prediction and then the creation (0.1 + 1.2 + simul's 0.03 s)", near(plan.cost(spec, c), 1.33), plan.cost(spec, c))
 c["spawn_s"] = 0.01
-check("cost: the prediction when it is more (0.1 + 0.03 s)", near(plan.cost(spec, c), 0.13), plan.cost(spec, c))
+check("cost: a little creation adds a little (0.1 + 0.01 + 0.03 s)", near(plan.cost(spec, c), 0.14), plan.cost(spec, c))
+check("cost: the sweep's expect when it is more (2 + 0.03 s)", near(plan.cost(Spec(name="s", path="s.sweep", claim="C1", expect=2.0), c), 2.03),
+      plan.cost(Spec(name="s", path="s.sweep", claim="C1", expect=2.0), c))
 check("cost: a CPython peer's start-up counted (0.1 + 0.3 s)", near(plan.cost(spec, dict(peer, spawn_s=0)), 0.4),
       plan.cost(spec, dict(peer, spawn_s=0)))
 

@@ -181,9 +181,12 @@ STARTUP_S = {"python": 0.3, "node": 0.25, "go": 0.06, "tokio": 0.05, "": 0.03}
 
 
 def cost(spec, c):
-    """The plan's estimate of one run of a command: its prediction, its tasks' creation or the
-    sweep's `expect`, whichever is most, and the start-up its prediction leaves out (STARTUP_S)."""
-    return max(c["predicted_s"] or 0, c.get("spawn_s", 0), spec.expect) + STARTUP_S.get(c.get("program") or "", 0.2)
+    """The plan's estimate of one run of a command: its prediction plus its tasks' creation (the
+    last task made starts its work then: a million Go sleeps of 20 s took 10 s to make and
+    32 s in all), or the sweep's `expect` if more, and the start-up its prediction leaves out
+    (STARTUP_S)."""
+    return (max((c["predicted_s"] or 0) + c.get("spawn_s", 0), spec.expect)
+            + STARTUP_S.get(c.get("program") or "", 0.2))
 
 
 def judged(spec, c):
