@@ -18,8 +18,9 @@ RUNS = 2
 PASSES = 2
 
 
-def undecided_points(run_dir, selected):
-    """{sweep: [idx]} of the points that would decide an undecided check, and their cost (s)."""
+def undecided_points(run_dir, selected, only=None):
+    """{sweep: [idx]} of the points that would decide an undecided check, and their cost (s);
+    only: the sweeps whose claims to judge (those a pass ran again: the others are as judged)."""
     env = results.read_env(run_dir)
     loaded = results.load(run_dir, selected)
     ctx = Context(run_dir, env, models.load(run_dir), env.get("quick") == "yes", "svg")
@@ -27,7 +28,7 @@ def undecided_points(run_dir, selected):
     want, cost = {}, 0.0
     for mod in claims.discover():
         names = [s.name for s in specs if s.claim == mod.ID and s.name in loaded and loaded[s.name].joined]
-        if not names or not hasattr(mod, "judge"):
+        if not names or not hasattr(mod, "judge") or (only is not None and not set(names) & only):
             continue
         try:
             pts = uncertainty.deciding_points(mod, {n: loaded[n] for n in names}, ctx)
@@ -45,9 +46,9 @@ def rerun(run_dir, budget_s):
     """Spend up to budget_s seconds of more runs on undecided points; print what was done."""
     with open(os.path.join(run_dir, "sweeps.txt")) as f:
         selected = f.read().split()
-    spent, log = 0.0, []
+    spent, log, only = 0.0, [], None
     for p in range(PASSES):
-        want, cost = undecided_points(run_dir, selected)
+        want, cost = undecided_points(run_dir, selected, only)
         if not want:
             print(f"rerun: no undecided point{' left' if p else ''}")
             break
@@ -61,6 +62,7 @@ def rerun(run_dir, budget_s):
             join.join(run_dir, n)
             log.append({"pass": p + 1, "sweep": n, "idx": idxs, "runs": RUNS})
         spent += time.monotonic() - t0
+        only = set(want)
         print(f"rerun: pass {p + 1}: {RUNS} more runs of {sum(map(len, want.values()))} point(s) in "
               f"{', '.join(want)} ({spent:.0f} s of {budget_s:g} s)")
     write_atomic(os.path.join(run_dir, "raw", "rerun.json"), json.dumps(log, indent=1) + "\n")
