@@ -14,11 +14,13 @@ ONE_RUN_CV when none ran twice). A check then
 A peer's line (claims/_peers.py: "In the documents' Python, here: ...") keeps its own checks;
 they are judged on the same resamples, apart from the claim's, and the line says holds, does
 not hold or undecided by the same rule. The resamples are seeded by the claim, so a report
-rendered twice says the same."""
+rendered twice says the same, on any number of cores (PARTS)."""
 import copy
 import json
 import math
+import multiprocessing
 import os
+import pickle
 import random
 import re
 import statistics
@@ -158,6 +160,47 @@ def outcomes(judge, sweeps, ctx, samples, cvs, rng, n, only=None):
     return counts
 
 
+PARTS = 4  # the resamples in this many parts, each seeded apart: the same draws on any number of cores
+
+
+def _part(task):
+    """One part's counts, in a forked worker: the judge and sweeps come with the fork (_WORK),
+    only the counts go back."""
+    judge, sweeps, ctx, samples, cvs, seed, n = _WORK[0]
+    i = task
+    return outcomes(judge, sweeps, ctx, samples, cvs, random.Random(f"{seed}:{i}"), n // PARTS + (i < n % PARTS))
+
+
+_WORK = [None]
+
+
+def outcomes_all(judge, sweeps, ctx, samples, cvs, seed, n):
+    """outcomes() of n resamples in PARTS parts, on every core (forked workers: a judge over
+    thousands of rows, C9's, takes seconds a claim, and a report has eleven); one part after
+    another where there is one core or no fork."""
+    _WORK[0] = (judge, sweeps, ctx, samples, cvs, seed, n)
+    try:
+        cores = min(os.cpu_count() or 1, PARTS)
+        parts = None
+        if cores > 1:
+            try:
+                with multiprocessing.get_context("fork").Pool(cores) as pool:
+                    parts = pool.map(_part, range(PARTS), chunksize=1)
+            except (OSError, ValueError, pickle.PicklingError):
+                parts = None
+        if parts is None:
+            parts = [_part(i) for i in range(PARTS)]
+    finally:
+        _WORK[0] = None
+    counts = {}
+    for part in parts:
+        for key, (held, total) in part.items():
+            c = counts.setdefault(key, [0, 0])
+            c[0] += held
+            c[1] += total
+    return counts
+
+
 def state(ok, held, total):
     """True, False, or None (undecided), from the measurement and its resamples."""
     if total == 0:
@@ -189,8 +232,7 @@ def judge(mod, sweeps, ctx):
     n = RESAMPLES
     samples = {k: load_samples(s) for k, s in sweeps.items()}
     cvs = {k: pooled_cv(v) for k, v in samples.items()}
-    rng = random.Random(mod.ID)
-    counts = outcomes(mod.judge, sweeps, ctx, samples, cvs, rng, n)
+    counts = outcomes_all(mod.judge, sweeps, ctx, samples, cvs, mod.ID, n)
     d.checks = decided(d.checks, counts)
     d.peers = [p.judged(decided(p.checks, counts, (p.key,))) if hasattr(p, "judged") else p for p in d.peers]
     d.noise = {k: cvs[k] for k in cvs}
