@@ -97,8 +97,12 @@ def judge(sweeps, ctx):
            "|---|---:|---:|---:|---:|---:|"]
     for r in whole.rows if D else []:
         if r["status"] == "predicted":
-            tbl.append(f"| {r['series']} | {r['p_tasks']} | {secs(fnum(r['predicted_s']))} | not run: over the "
-                       f"sweep's budget of {secs(whole.command(r).get('over_budget') or 0)} a run | | |")
+            cmd = whole.command(r)
+            why = (f"the sweep's budget of {secs(cmd['over_budget'])} a run" if cmd.get("over_budget") else
+                   f"the sweep's time-budget of {secs(cmd.get('over_time_budget') or 0)} (the prediction adds its "
+                   f"tasks' creation, {secs(cmd.get('spawn_s') or 0)})")
+            tbl.append(f"| {r['series']} | {r['p_tasks']} | {secs(fnum(r['predicted_s']))} | not run: over "
+                       f"{why} | | |")
         if r["status"] != "ok":
             continue
         tbl.append(f"| {r['series']} | {r['p_tasks']} | {secs(fnum(r['predicted_s']))} | {timed_ms(whole, r)} | "
