@@ -182,7 +182,11 @@ def verdict(run, claim_id):
             if fn and n in loaded and not loaded[n].cut:  # a cut CSV: the report says why, no chart
                 fn(loaded[n], ctx)  # must not raise; None (nothing to draw) is fine
                 drawn += 1
-    return res, drawn
+    # An undecided check within the runs' noise names the points more runs would decide (rerun.py).
+    deciding = None
+    if res.verdict == "undecided" and res.why.startswith("within the runs' noise"):
+        deciding = len(uncertainty.deciding_points(mod, {n: loaded[n] for n in names if n in loaded}, ctx))
+    return res, drawn, deciding
 
 
 def run_case(claim_id, name, case):
@@ -193,10 +197,10 @@ def run_case(claim_id, name, case):
         # Runs are spread around the points as changed: they come last, whatever the order.
         for ch in sorted(case.get("changes", []), key=lambda ch: ch[0] == "runs"):
             apply(run, ch[0], ch[1:])
-        res, drawn = verdict(run, claim_id)
+        res, drawn, deciding = verdict(run, claim_id)
         lines = {k: next((p.state for p in (res.detail.peers if res.detail else []) if getattr(p, "key", "") == k),
                          "no line") for k in ("python", "go")}
-        return res.verdict, res.why, drawn, lines
+        return res.verdict, res.why, drawn, lines, deciding
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -212,20 +216,22 @@ def main(argv):
             continue
         for name, case in by_name.items():
             try:
-                got, why, drawn, lines = run_case(claim_id, name, case)
+                got, why, drawn, lines, deciding = run_case(claim_id, name, case)
             except Exception as e:  # a fixture that cannot be read: said with the claim's name
                 failed += 1
                 where = traceback.extract_tb(e.__traceback__)[-1]
                 print(f"FAIL {claim_id} {name}: the fixture could not be judged: {type(e).__name__}: {e} "
                       f"({os.path.basename(where.filename)}:{where.lineno})")
                 continue
-            ok = got == case["expect"] and all(lines[k] == case.get(k, lines[k]) for k in lines)
+            ok = got == case["expect"] and all(lines[k] == case.get(k, lines[k]) for k in lines) and deciding != 0
             passed += ok
             failed += not ok
             print(f"{'ok  ' if ok else 'FAIL'} {claim_id} {name}: {got}" + ("" if got == case["expect"] else f", want {case['expect']}")
                   + "".join(f"; {who}'s line: {lines[k]}" + ("" if lines[k] == case[k] else f", want {case[k]}")
                             for k, who in (("python", "Python"), ("go", "Go")) if k in case)
-                  + (f" ({why[:150]})" if why else "") + f"; {drawn} chart(s)' variables")
+                  + (f" ({why[:150]})" if why else "") + f"; {drawn} chart(s)' variables"
+                  + ("" if deciding is None else f"; {deciding} point(s) more runs would decide" +
+                     (", want at least one" if deciding == 0 else "")))
     print(f"claims on fixtures: {time.monotonic() - t0:.1f} s")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
