@@ -25,7 +25,7 @@ per sweep, draws the charts with gnuplot and writes REPORT.md, all into results/
 (results/latest points at the newest complete run of every sweep). The data side is the
 Python package bench/harness/ (python3 -m harness, from bench/).
 
-  --quick        fewer, smaller points (about 100 s here): the same charts and report
+  --quick        fewer, smaller points (about 45 s here): the same charts and report
   --full         the sweeps' full grids where they keep one ('full' lines: the whole decision
                  map of C9, make bench-map) instead of their reduced default
   --only "A B"   run only these sweeps (names: $("${HARNESS[@]}" names 2>/dev/null))
@@ -36,7 +36,7 @@ Python package bench/harness/ (python3 -m harness, from bench/).
   --no-settle    start at once even if the machine is busy (as SETTLE=0)
   --help         this text
 
-A busy machine (1-minute load average above half the cores) is waited for, up to SETTLE
+A busy machine (other work on half the cores or more, by /proc/stat) is waited for, up to SETTLE
 seconds (60), saying so. The costs of the machine's primitives (simul fingerprint) go into
 env.txt at the start and the end; REPORT.md says when they drifted by more than 25% or the
 run started busy.
@@ -50,7 +50,7 @@ orders; env.txt keeps the seed, raw/NAME.plan.json each order); a sweep's 'time-
 what it cannot afford. At the end it prints where the time went (also in the run's times.txt).
 
 Environment: SETTLE=seconds to wait for a busy machine (60; 0: not at all); RERUN_S=seconds
-of more runs for points whose check is undecided (40, quick 5; 0: none); SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
+of more runs for points whose check is undecided (25, quick 5; 0: none); SIMUL=path/to/simul (default build/simul; go-simul is looked for beside it; the
 Python peers run on Debian's /usr/bin/python3). Exit status: 0 the run is complete
 (its report may still mark claims failed), 1 it could not run or was interrupted, 2 bad usage.
 EOF
