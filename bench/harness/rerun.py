@@ -50,7 +50,8 @@ def rerun(run_dir, budget_s):
     for p in range(PASSES):
         want, cost = undecided_points(run_dir, selected, only)
         if not want:
-            print(f"rerun: no undecided point{' left' if p else ''}")
+            # none undecided, or none whose own runs move an undecided check (two points' noise together can)
+            print(f"rerun: no point more runs would decide{' now' if p else ''}")
             break
         if spent + cost > budget_s:
             print(f"rerun: {sum(map(len, want.values()))} undecided point(s) would take about {cost:.0f} s, "
