@@ -85,8 +85,12 @@ def sentence_of(s, rs, top, at):
     out = (f"{' and '.join(r.series for r in loops)} held {top:,} sleeps at once "
            f"({', '.join(secs(sc.wall(r.row)) for r in loops)})")
     if each:
+        # A series with no measured point (every count drawn from its prediction: over the
+        # time-budget on a slow or busy machine) completed nothing here: said so, not "0".
         out += "; " + "; ".join(f"{r.series} completed {r.largest:,}, at most {r.held:,} alive at once, and stopped "
-                                f"there ({r.why or 'no stop recorded'})" for r in each)
+                                f"there ({r.why or 'no stop recorded'})" if r.largest else
+                                f"{r.series} was not measured here (its counts drawn from the prediction)"
+                                for r in each)
     out += "."
     costs = [(r.series, sc.bytes_per_task(s.ok(r.series, tasks=at))) for r in rs if s.ok(r.series, tasks=at)]
     if at and costs:
