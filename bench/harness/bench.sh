@@ -63,7 +63,8 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 t_start=$(now)
 times=()
 
-quick=0 full=0 only="" only_set=0 out="" settle=${SETTLE:-60} peers=""
+quick=0 full=0 only="" only_set=0 out="" settle=${SETTLE:-60}
+unset peers  # set only by --peers (an empty --peers '' is an error, not the default)
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) quick=1 ;;
@@ -93,7 +94,7 @@ rerun_s=${RERUN_S:-$([[ $quick == 1 ]] && echo 5 || echo 25)}
 
 # The peers this run includes: the harness reads SIMUL_PEERS (harness/peers.py) and refuses a
 # wrong name at its first call, below.
-export SIMUL_PEERS=${peers:-$([[ $quick == 1 ]] && echo none || echo all)}
+export SIMUL_PEERS=${peers-$([[ $quick == 1 ]] && echo none || echo all)}
 
 # A sweep file's own error (file:line, exit 2) is the whole message; anything else is a harness
 # that cannot start.

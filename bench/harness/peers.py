@@ -57,7 +57,6 @@ PROGRAMS = {
 }
 
 
-
 def selected():
     """The keys of PROGRAMS this run includes: SIMUL_PEERS (bench.sh --peers), all when unset."""
     text = os.environ.get("SIMUL_PEERS", "all").strip()
