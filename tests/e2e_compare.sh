@@ -9,7 +9,9 @@ CMP=(python3 "$SIMUL_ROOT/bench/harness/compare.py")
 # eventloop times scaled by SCALE_EVENTLOOP; ARG replaces --ms 100 in the commands.
 # Environment: WORKLOAD=sumsq (sleep) the workload, SCALE_ALL=x both models' times scaled too,
 # FP_CPU=ns a fingerprint (every primitive 1000 ns, cpu_loop FP_CPU at the start, FP_CPU_END at
-# the end) and the models' capabilities (raw/simul_list.json) as bench.sh writes them.
+# the end) and the models' capabilities (raw/simul_list.json) as bench.sh writes them, WATCH=1
+# a raw/cpu_watch.txt whose CPU loop flips between 300 and 540 us every 0.3 s for a minute,
+# CPU_SHARE=f the points' user_s as that share of their wall_s (0.01).
 fake() {
   python3 - "$@" <<'EOF'
 import csv, json, os, random, statistics, sys
@@ -28,6 +30,10 @@ if os.environ.get("FP_CPU"):
                           {"name": "eventloop", "workers_kind": "none", "stack_kib": True}]},
               open(os.path.join(d, "raw", "simul_list.json"), "w"))
 open(os.path.join(d, "env.txt"), "w").write(env)
+if os.environ.get("WATCH"):
+    open(os.path.join(d, "raw", "cpu_watch.txt"), "w").write("# watch\n" + "".join(
+        f"{1.8e9 + i / 10:.3f} {300000 if (i // 3) % 2 else 540000}\n" for i in range(600)) + "1.8e9 30")
+share = float(os.environ.get("CPU_SHARE", "0.01"))
 cmds, results, rows = [], [], []
 for idx, (series, tasks) in enumerate([(s, t) for s in ("sequential", "eventloop") for t in (1, 10)]):
     base = 0.1 * tasks if series == "sequential" else 0.1
@@ -39,7 +45,7 @@ for idx, (series, tasks) in enumerate([(s, t) for s in ("sequential", "eventloop
     rows.append({"sweep": "s1", "claim": "C1", "series": series, "idx": idx, "status": "ok",
                  "runs_ok": runs, "runs_total": runs, "mean_s": statistics.fmean(times),
                  "sd_s": statistics.stdev(times) if runs > 1 else 0, "p_tasks": tasks,
-                 "model": series, "tasks": tasks, "workload": workload, "wall_s": 0.1, "user_s": 0.001, "sys_s": 0.001})
+                 "model": series, "tasks": tasks, "workload": workload, "wall_s": 0.1, "user_s": 0.1 * share, "sys_s": 0.0})
 json.dump({"name": "s1", "warmup": 1, "runs": runs, "rounds": 1, "commands": cmds},
           open(os.path.join(d, "raw", "s1.plan.json"), "w"))
 json.dump({"results": results}, open(os.path.join(d, "raw", "s1.r1.json"), "w"))
@@ -124,6 +130,29 @@ FP_CPU=1000000 fake "$T_TMP/sa" 1 5; FP_CPU=1600000 SCALE_ALL=1.6 fake "$T_TMP/s
 WORKLOAD=sumsq FP_CPU=1200000 FP_CPU_END=2133333 SCALE_ALL=1.6 fake "$T_TMP/fd" 1 5
 "${CMP[@]}" "$T_TMP/fa" "$T_TMP/fd" >"$T_TMP/out"
 grep -q "(+78%)" "$T_TMP/out" && ok "a drift within a run is shown beside its figure (+78%)" || bad "drift: $(grep cpu_loop "$T_TMP/out")"
+# The CPU's swing within the runs (raw/cpu_watch.txt): a 1-run point of 0.1 s of CPU work 1.7x
+# slower, on a machine whose CPU flips 1.8x every 0.3 s, is `machine`; the same without a
+# watch is `slower`, and so are its 1-s points (their runs span the flips) and its 5-run points.
+for w in 1 ""; do
+  for r in 1 5; do
+    WATCH=$w CPU_SHARE=1 WORKLOAD=sumsq FP_CPU=1000000 fake "$T_TMP/w$w$r" 1 $r
+    WATCH=$w CPU_SHARE=1 WORKLOAD=sumsq FP_CPU=1000000 SCALE_ALL=1.7 fake "$T_TMP/wn$w$r" 1 $r
+    "${CMP[@]}" "$T_TMP/w$w$r" "$T_TMP/wn$w$r" >"$T_TMP/out$w$r"
+  done
+done
+got=$(verdicts "$T_TMP/wn11" | tr '\n' ';')
+[[ $got == "eventloop 1 machine;eventloop 10 machine;sequential 1 machine;sequential 10 slower;" ]] \
+  && ok "a swing of 1.8x at 0.1 s: the 1-run 0.1-s points 1.7x slower are 'machine', the 1-s one 'slower' ($got)" \
+  || bad "swing: $got"
+got=$(verdicts "$T_TMP/wn1" | tr '\n' ';')
+[[ $got == "eventloop 1 slower;eventloop 10 slower;sequential 1 slower;sequential 10 slower;" ]] \
+  && ok "  without a watch: all four 'slower'" || bad "  no watch: $got"
+got=$(verdicts "$T_TMP/wn15" | tr '\n' ';')
+[[ $got == "eventloop 1 slower;eventloop 10 slower;sequential 1 slower;sequential 10 slower;" ]] \
+  && ok "  with 5 runs a point the swing's share shrinks (0.8/sqrt 5): all four 'slower'" || bad "  5 runs: $got"
+grep -q "cpu_loop through the run (10th – 90th percentile) | 300,000 – 540,000" "$T_TMP/out11" \
+  && grep -q "swing 80%" "$T_TMP/out11" && ok "  the watch's percentiles printed beside the fingerprints; the swing beside the noise" \
+  || bad "  table: $(grep -E 'through|swing' "$T_TMP/out11" | head -3)"
 # An older run without a fingerprint: raw ratios, and said so.
 WORKLOAD=sumsq fake "$T_TMP/old" 1 5
 expect_exit 0 "BASE without a fingerprint" -- "${CMP[@]}" "$T_TMP/old" "$T_TMP/fm"

@@ -25,6 +25,21 @@ expect_exit 2 "a wrong format" -- "$SIMUL" fingerprint --format xml
 expect_exit 2 "a stray argument" -- "$SIMUL" fingerprint now
 [[ $(wc -l <"$T_TMP/err") -le 2 ]] && ok "  an error and the usage line" || bad "  $(cat "$T_TMP/err")"
 
+# --watch: a line per sample (unix time, positive ns) until SIGTERM, then exit 0; bad input: exit 2.
+"$SIMUL" fingerprint --watch "$T_TMP/watch.txt" --every 0.05 & wpid=$!
+sleep 0.6; kill -TERM "$wpid"; wait "$wpid"; wst=$?
+n=$(awk 'NF == 2 && $1 > 1e9 && $2 > 0' "$T_TMP/watch.txt" | wc -l)
+[[ $wst -eq 0 && $n -ge 3 && $(head -c1 "$T_TMP/watch.txt") == "#" ]] \
+  && ok "--watch: $n samples in 0.6 s at 0.05 s, a header, exit 0 on SIGTERM" || bad "--watch: exit $wst, $(head -3 "$T_TMP/watch.txt")"
+expect_exit 2 "--watch into a folder that does not exist" -- "$SIMUL" fingerprint --watch "$T_TMP/no/such/file"
+expect_exit 2 "--every 0" -- "$SIMUL" fingerprint --watch "$T_TMP/w2.txt" --every 0
+expect_exit 2 "--every without --watch" -- "$SIMUL" fingerprint --every 1
+# A watch outlives no parent: its parent killed with SIGKILL, it stops (PR_SET_PDEATHSIG).
+( "$SIMUL" fingerprint --watch "$T_TMP/w3.txt" & echo $! >"$T_TMP/w3.pid"; wait ) & ppid=$!
+sleep 0.3; kill -KILL "$ppid"; wait "$ppid" 2>/dev/null
+w3=$(cat "$T_TMP/w3.pid"); for _ in $(seq 20); do kill -0 "$w3" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$w3" 2>/dev/null && { bad "--watch outlived its parent"; kill "$w3"; } || ok "--watch stops with its parent"
+
 # The harness adds it to env.txt: the lines before it kept, one line per primitive and phase.
 run=$T_TMP/run; mkdir -p "$run/raw"
 printf 'cores: 2\nloadavg_start: 0.10 0.1 0.1\n' >"$run/env.txt"
@@ -33,6 +48,10 @@ SIMUL=$SIMUL "${HARNESS[@]}" fingerprint "$run" start && SIMUL=$SIMUL "${HARNESS
    $(grep -c '^fingerprint_end_[a-z_]*_ns: [0-9.e+]*$' "$run/env.txt") -eq 7 && $(head -1 "$run/env.txt") == "cores: 2" ]] \
   && ok "env.txt: 7 start and 7 end lines, the rest kept" || bad "env.txt: $(cat "$run/env.txt")"
 [[ -z $(ls "$run" | grep tmp) ]] && ok "  no temporary file left" || bad "  left: $(ls "$run")"
+cp "$T_TMP/watch.txt" "$run/raw/cpu_watch.txt"; printf '1.8e9 12' >>"$run/raw/cpu_watch.txt"  # a line cut short by a kill
+SIMUL=$SIMUL "${HARNESS[@]}" fingerprint "$run" end
+grep -q "^cpu_watch_samples: $n$" "$run/env.txt" && grep -q '^cpu_watch_p90_ns: [0-9.e+]*$' "$run/env.txt" \
+  && ok "  the end adds the watch's percentiles ($n samples; the cut line left out)" || bad "  watch: $(grep cpu_watch "$run/env.txt")"
 grep -q '^others_cores_start: [0-9]*\.[0-9][0-9]$' "$run/env.txt" && grep -q '^others_cores_end: [0-9]*\.[0-9][0-9]$' "$run/env.txt" \
   && ok "  what other work used of the cores, at the start and the end" || bad "  no others_cores lines: $(grep others "$run/env.txt")"
 
@@ -64,7 +83,10 @@ open(os.path.join(d, "cpu.csv"), "w").write("workload,model\nsumsq,sequential\n"
 open(os.path.join(d, "sleep.csv"), "w").write("workload,model\nsleep,multiprocess\n")
 os.makedirs(os.path.join(d, "raw"), exist_ok=True)
 open(os.path.join(d, "raw", "simul_list.json"), "w").write('{"models":[{"name":"multiprocess","workers_kind":"processes"},{"name":"sequential","workers_kind":"none"}]}')
-print("TOP", *fp.report_lines(env), sep="\n")
+print("TOP", *fp.report_lines(dict(env, cpu_watch_samples="600", cpu_watch_p10_ns="300000", cpu_watch_p50_ns="400000",
+                                   cpu_watch_p90_ns="540000")), sep="\n")
+samples = [(1.8e9 + i / 10, 300000 if (i // 3) % 2 else 540000) for i in range(600)]
+print("SWING", round(fp.swing(samples, 0.1), 2), round(fp.swing(samples, 6), 2), fp.swing(samples, 20))
 env2 = dict(env, loadavg_start="0.2 1 1", fingerprint_end_cpu_loop_ns="1500")
 print("CPU", *fp.claim_lines(d, env2, ["cpu"]), sep="\n")
 print("SLEEP", *fp.claim_lines(d, env2, ["sleep"]), sep="\n")
@@ -79,6 +101,10 @@ PYEOF
 grep -q "machine changed during this run:\*\* fork +40%" "$T_TMP/report" && grep -q "busy at the start:\*\* load average 1.50 on 2" "$T_TMP/report" \
   && grep -q "| fork | 1,000 | 1,400 | +40% ⚠ |" "$T_TMP/report" && ok "REPORT.md's top: fork +40% past the bound, a busy start, the table" \
   || bad "top: $(cat "$T_TMP/report")"
+grep -q "swung 1.80× from one moment to the next" "$T_TMP/report" && ok "REPORT.md's top: the CPU's swing through the run" \
+  || bad "no swing line: $(grep -i cpu "$T_TMP/report")"
+grep -qx "SWING 1.8 1.0 None" "$T_TMP/report" && ok "swing: 1.8 over 0.1-s windows, 1.0 over 6-s windows, none over 20 s (3 windows)" \
+  || bad "$(grep SWING "$T_TMP/report")"
 grep -qx "OTHERS None other work used 1.98 of 2 cores ; other work used 1.98 and 0.02 of 2 cores at the start and the end" "$T_TMP/report" \
   && ok "busy by what other work used of the cores at the start (1.98 of 2), not by a load average the run before raised" \
   || bad "others: $(grep OTHERS "$T_TMP/report")"

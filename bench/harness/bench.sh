@@ -151,7 +151,7 @@ mkdir -p "$run/raw" "$run/charts"
 
 # The run is incomplete until the last step removes this file; an interrupted run keeps it.
 echo "started $(date -u +%FT%TZ); incomplete: interrupted, failed, or still running" >"$run/INCOMPLETE"
-current="" hf=""
+current="" hf="" cpu_watch=""
 # hyperfine runs in a session of its own (setsid) with everything it starts, so that one
 # signal to its group stops it and the runs in flight. A watcher outlives even a SIGKILL of
 # this script: it reads the group of the hyperfine running (0: none) from a pipe that only
@@ -162,6 +162,7 @@ on_signal() {
   # hyperfine runs in the background so that this handler runs at once; stop it (its group),
   # and wait, so that nothing writes into the run after the line below.
   if [[ -n $hf ]]; then kill -TERM -- "-$hf" 2>/dev/null; wait "$hf" 2>/dev/null; echo 0 >&"$guard"; fi
+  [[ -n $cpu_watch ]] && kill -TERM "$cpu_watch" 2>/dev/null && wait "$cpu_watch" 2>/dev/null
   echo "interrupted by $1 during ${current:-set-up} at $(date -u +%FT%TZ)" >>"$run/INCOMPLETE"
   echo "" >&2
   echo "simul bench: interrupted; $run is left marked INCOMPLETE (results/latest unchanged)" >&2
@@ -212,6 +213,10 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 } >"$run/env.txt.tmp" && mv -f "$run/env.txt.tmp" "$run/env.txt" || die "cannot write $run/env.txt: is the disk full?"
 current="the start's fingerprint"
 "${HARNESS[@]}" fingerprint "$run" start || die "cannot add the fingerprint to $run/env.txt; $run is left marked INCOMPLETE"
+# The CPU's speed through the run (a loop of 0.4 ms every 0.1 s): it flips between two states
+# from one moment to the next here, which two fingerprints at the ends cannot see.
+( exec {guard}>&-; exec "$SIMUL" fingerprint --watch "$run/raw/cpu_watch.txt" --every 0.1 ) &
+cpu_watch=$!
 
 # ---- Plans: every command, its prediction, and an estimate of the time -----------------
 qflag=()
@@ -292,6 +297,8 @@ times+=("more runs of undecided points: $(since "$t_rerun") s (at most RERUN_S=$
 
 # ---- Charts and the report ----------------------------------------------------------------
 current="the end's fingerprint"
+kill -TERM "$cpu_watch" 2>/dev/null && wait "$cpu_watch" 2>/dev/null
+cpu_watch=""
 "${HARNESS[@]}" fingerprint "$run" end || die "cannot add the fingerprint to $run/env.txt; $run is left marked INCOMPLETE"
 current="report"
 t_report=$(now)

@@ -18,7 +18,15 @@ primitive it is made of (fingerprint.py says which: processes by fork, threads b
 creation, CPU work (sumsq, chess, lag, mixed) by the CPU loop, coroutines by the switch or
 the loop turn, sleeps and fetches by none; from the model's capabilities in raw/simul_list.json), each run's primitive the geometric mean of its start and end. The verdict
 is then judged on that normalised ratio, its noise at least the primitive's drift within
-either run: a point that moved raw but not normalised is `machine`, not `slower`/`faster`.
+either run and the CPU's swing: a point that moved raw but not normalised is `machine`, not
+`slower`/`faster`. The swing: bench.sh samples the CPU loop every 0.1 s through a run
+(raw/cpu_watch.txt), because this machine's CPU flips between two speeds about 2x apart for
+tens to hundreds of milliseconds at a time, so a point of a few short runs can be 2x off
+whatever the code did. A point's swing noise is the larger run's 90th/10th percentile of that
+loop's means over windows as long as the point's runs, less 1, times the share of the point's
+time that is CPU work ((user_s + sys_s) / wall_s, at most 1), over the square root of its
+fewer runs; a run without a watch adds none. It applies to every point, sleeps and fetches too
+(their CPU share is small, so it is too).
 A run without a fingerprint (made before them): raw ratios only, and said so.
 
 Interval: percentile bootstrap of the ratio of means, resampling both sides' samples
@@ -137,7 +145,8 @@ def load_run(folder, label):
         attach_samples(os.path.join(folder, "raw"), name, sweeps[name])
     env = read_env(folder)
     return {"dir": folder, "sweeps": sweeps, "env": env, "fp": fingerprint.of_run(dict(env)),
-            "drift": fingerprint.drift(dict(env)), "props": fingerprint.model_props(folder)}
+            "drift": fingerprint.drift(dict(env)), "props": fingerprint.model_props(folder),
+            "watch": fingerprint.watch_samples(folder)}
 
 
 def read_json(path):
@@ -270,21 +279,38 @@ def verdict(ratio, lo, hi, noise):
             "faster" if hi < 1 and ratio < 1 / (1 + noise) else "same")
 
 
-def normalise(out, prim, base, new, abs_floor):
-    """Divide the point's ratio by its primitive's NEW/BASE ratio and judge that: `machine` when
-    the raw verdict moved and the normalised one did not."""
-    out.update(primitive=fingerprint.short(prim) if prim else "none", machine="", norm_ratio="", raw_verdict=out["verdict"])
-    if not prim or prim not in base["fp"] or prim not in new["fp"]:
+def swing_noise(b, n, base, new):
+    """What the CPU's own swing within the runs (raw/cpu_watch.txt) can move this point's mean by:
+    the larger run's swing over windows as long as the point's runs, less 1, times the share of
+    its time that is CPU work (a sleep's is next to none), over the square root of its fewer
+    runs (each run draws the CPU's speed afresh). 0 without a watch on either side."""
+    share = min(1.0, max(busy(b), busy(n)))
+    window = max(float(b["mean_s"]), float(n["mean_s"]))
+    swings = [x for x in (fingerprint.swing(run["watch"], window) for run in (base, new)) if x]
+    if not swings or share <= 0:
+        return 0.0
+    return (max(swings) - 1) * share / math.sqrt(min(int(b["runs_ok"]), int(n["runs_ok"])))
+
+
+def normalise(out, prim, base, new, abs_floor, swung=0.0):
+    """Divide the point's ratio by its primitive's NEW/BASE ratio and judge that, its noise at
+    least the CPU's swing within the runs (swung): `machine` when the raw verdict moved and
+    the normalised one did not."""
+    out.update(primitive=fingerprint.short(prim) if prim else "none", machine="", norm_ratio="",
+               raw_verdict=out["verdict"], swing=swung)
+    known = bool(prim) and prim in base["fp"] and prim in new["fp"]
+    if not known and swung <= out["noise"]:
         return out
-    f = new["fp"][prim] / base["fp"][prim]
+    f = new["fp"][prim] / base["fp"][prim] if known else 1.0
     # The primitive's own move within either run, both ways alike (x4 and /4 are both +300%).
     moved_in = [max(1 + run["drift"][prim][2], 1 / (1 + run["drift"][prim][2])) - 1 for run in (base, new)
-                if prim in run["drift"]]
-    noise = max([out["noise"]] + moved_in)
+                if known and prim in run["drift"]]
+    noise = max([out["noise"], swung] + moved_in)
     lo, hi = (out["ci_low"] / f, out["ci_high"] / f) if out["ci_low"] != "" else ("", "")
     v = verdict(out["ratio"] / f, lo, hi, noise)
     moved = out["verdict"] in ("slower", "faster")
-    out.update(machine=f, norm_ratio=out["ratio"] / f)
+    if known:
+        out.update(machine=f, norm_ratio=out["ratio"] / f)
     if abs(out["new_s"] - out["base_s"]) >= abs_floor:  # under it: start-up jitter, whatever the machine did
         out["verdict"] = "machine" if moved and v in ("same", SAME_1) else v
     return out
@@ -350,7 +376,7 @@ def compare(base, new, opts):
         row.update(judge(b, n, "|".join([key[0], key[1], label(key)]), opts))
         props = new["props"].get(n.get("model", "")) or base["props"].get(n.get("model", ""))
         rows.append(normalise(row, fingerprint.primitive(n.get("workload", ""), props, n["command"] or ""), base, new,
-                              opts["abs_floor"]))
+                              opts["abs_floor"], swing_noise(b, n, base, new)))
     apart["only in NEW"] = [f"{k[0]} / {k[1]} / {label(k)}" for k in pn if k not in pb]
     rows.sort(key=lambda r: (-abs(math.log(r["ratio"])), r["sweep"], r["series"]))
     return rows, apart
@@ -370,7 +396,8 @@ def table(rows):
              fmt(r["base_s"], ".4g"), fmt(r["new_s"], ".4g"), fmt(r["ratio"], ".3f"),
              (f"{r['ci_low']:.3f} – {r['ci_high']:.3f}" + (" (welch)" if r["method"].startswith("welch") else ""))
              if r["ci_low"] != "" else "—",
-             f"{r['n_base']}/{r['n_new']}", f"{r['noise']:.0%}", r["primitive"],
+             f"{r['n_base']}/{r['n_new']}", f"{r['noise']:.0%}" + (f", swing {r['swing']:.0%}" if r["swing"] else ""),
+             r["primitive"],
              fmt(r["machine"], ".3f") or "—", fmt(r["norm_ratio"], ".3f") or "—", r["verdict"]] for r in rows]
     return md_table(head, body)
 
@@ -412,6 +439,11 @@ def fingerprint_table(base, new):
     d = lambda run, k: f" ({fingerprint.pct(run['drift'][k][2])})" if k in run["drift"] else ""
     body = [[fingerprint.short(k), fingerprint.ns(base["fp"][k]) + d(base, k), fingerprint.ns(new["fp"][k]) + d(new, k),
              f"{new['fp'][k] / base['fp'][k]:.3f}"] for k in fingerprint.KEYS if k in base["fp"] and k in new["fp"]]
+    watch = lambda run: (f"{fingerprint.ns(fingerprint.quantile([v for _, v in run['watch']], 0.1))} – "
+                         f"{fingerprint.ns(fingerprint.quantile([v for _, v in run['watch']], 0.9))}"
+                         if run["watch"] else "(not watched)")
+    if base["watch"] or new["watch"]:
+        body.append(["cpu_loop through the run (10th – 90th percentile)", watch(base), watch(new), ""])
     return md_table(["primitive", "BASE ns (drift)", "NEW ns (drift)", "NEW/BASE"], body)
 
 
@@ -421,7 +453,8 @@ RULE = ("Interval: percentile bootstrap of the ratio of means ({resamples} resam
         "and the ratio is past 1 + noise (or 1/(1 + noise)); with one sample on a side no interval, and past "
         "(1 + noise)^{power}, else `same (1 run)`; a change under {abs_floor} s is `same`. With both fingerprints, "
         "the verdict is the normalised ratio's (the ratio over its primitive's, the noise at least that primitive's "
-        "drift), and `machine` where the raw ratio moved and the normalised did not. See compare.py --help.")
+        "drift and the CPU's swing within the runs at the point's time scale), and `machine` where the raw ratio "
+        "moved and the normalised did not. See compare.py --help.")
 
 
 def markdown(base, new, rows, apart, opts):
@@ -439,7 +472,7 @@ def markdown(base, new, rows, apart, opts):
 
 CSV_HEAD = ["sweep", "series", "model", "tasks"]
 CSV_TAIL = ["base_s", "new_s", "ratio", "ci_low", "ci_high", "verdict", "n_base", "n_new", "noise", "method",
-            "raw_verdict", "primitive", "machine", "norm_ratio"]
+            "raw_verdict", "primitive", "machine", "norm_ratio", "swing"]
 
 
 def csv_text(rows):

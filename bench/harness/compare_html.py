@@ -11,6 +11,11 @@ except ImportError:
 W, H, L, R, T, B = 1400, 520, 80, 220, 40, 60
 
 
+def noise_text(r):
+    """A point's noise, and the CPU's swing beside it where the runs' watch added one."""
+    return f"{r['noise']:.0%}" + (f", swing {r['swing']:.0%}" if r.get("swing") else "")
+
+
 def _y(v, lo, hi):
     return T + (H - T - B) * (1 - (math.log10(v) - lo) / (hi - lo))
 
@@ -55,7 +60,7 @@ def chart(rows):
             ci = (f"95% interval {r['ci_low']:.3f} to {r['ci_high']:.3f} ({r['method']})"
                   if isinstance(r["ci_low"], float) else "no interval (one run on a side)")
             tip = (f"{r['sweep']} / {r['series']}\n{params}\nBASE {r['base_s']:.4g} s, NEW {r['new_s']:.4g} s\n"
-                   f"ratio {r['ratio']:.3f}, {ci}\nruns {r['n_base']}/{r['n_new']}, noise {r['noise']:.0%}\nverdict {v}")
+                   f"ratio {r['ratio']:.3f}, {ci}\nruns {r['n_base']}/{r['n_new']}, noise {noise_text(r)}\nverdict {v}")
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{dot}" fill="{c}"/>'
                        f'<circle class="hit" cx="{x:.1f}" cy="{y:.1f}" r="6" data-tip="{esc(tip)}"/>')
         out.append("</g>")
@@ -77,7 +82,7 @@ def table(rows):
         params = " ".join(f"{k}={v}" for k, v in r["params"].items())
         ci = f"{r['ci_low']:.3f} – {r['ci_high']:.3f}" if isinstance(r["ci_low"], float) else "—"
         cells = [r["sweep"], r["series"], params, f"{r['base_s']:.4g}", f"{r['new_s']:.4g}", f"{r['ratio']:.3f}",
-                 ci, f"{r['n_base']}/{r['n_new']}", f"{r['noise']:.0%}"]
+                 ci, f"{r['n_base']}/{r['n_new']}", noise_text(r)]
         body.append(f'<tr data-row="1" data-sweep="{esc(r["sweep"])}" data-verdict="{esc(r["verdict"])}">'
                     + "".join(f"<td>{esc(c)}</td>" for c in cells) + f"<td>{badge(r['verdict'])}</td></tr>")
     return ('<table class="data" id="points"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head)

@@ -14,6 +14,11 @@ while the harness slept (/proc/stat), so it counts what else runs now, where the
 1.5 on 2 cores, with nothing else running). Runs from before it are judged by their
 loadavg_start, above half the cores.
 
+Between the two, `simul fingerprint --watch` samples the CPU loop alone every 0.1 s into
+raw/cpu_watch.txt (this machine's CPU flips between two speeds about 2x apart for tens to
+hundreds of milliseconds at a time); env.txt gets its percentiles at the end, and swing() says
+how far the speed moved over windows as long as a point's run, which `make compare` allows for.
+
 Which primitive a point is made of, from its workload and its model's capabilities (the run's
 raw/simul_list.json and raw/peers_list.json, never a model's name):
   sumsq, chess, lag, mixed (CPU work)          cpu_loop_ns, every model
@@ -124,6 +129,82 @@ def others_cores(seconds=0.3):
     return (os.cpu_count() or 1) * (b1 - b0) / (t1 - t0) if t1 > t0 else None
 
 
+# ---- the CPU's speed through a run (raw/cpu_watch.txt) ------------------------------------
+
+WATCH = os.path.join("raw", "cpu_watch.txt")
+MIN_WINDOWS = 5  # fewer windows of a point's length in a run say nothing of its swing
+
+
+def watch_samples(run_dir):
+    """[(unix time s, cpu_loop_ns)] of the run's `simul fingerprint --watch` lines, in time order
+    ([] without them); a line cut short by a kill, or that is no pair of positive numbers, is left out."""
+    out = []
+    try:
+        with open(os.path.join(run_dir, WATCH), encoding="ascii", errors="replace") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) != 2 or line.startswith("#") or not line.endswith("\n"):
+                    continue
+                try:
+                    t, v = float(parts[0]), float(parts[1])
+                except ValueError:
+                    continue
+                if 0 < v < float("inf") and t == t:
+                    out.append((t, v))
+    except OSError:
+        return []
+    return sorted(out)
+
+
+def window_means(samples, window_s):
+    """The CPU loop's mean over consecutive windows of window_s seconds through the run (each
+    sample its own window when they are further apart than that)."""
+    if not samples:
+        return []
+    t0, sums = samples[0][0], {}
+    for t, v in samples:
+        k = int((t - t0) / window_s) if window_s > 0 else len(sums)
+        a = sums.setdefault(k, [0.0, 0])
+        a[0] += v
+        a[1] += 1
+    return [a[0] / a[1] for a in sums.values()]
+
+
+def quantile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, int(round(q * (len(xs) - 1)))))]
+
+
+def swing(samples, window_s):
+    """How far the CPU's speed swung within the run over windows as long as a point's run: the
+    90th over the 10th percentile of the windows' means (1.0: steady), or None with fewer than
+    MIN_WINDOWS windows (a point about as long as the run: its own runs are the whole story)."""
+    means = window_means(samples, window_s)
+    if len(means) < MIN_WINDOWS:
+        return None
+    lo = quantile(means, 0.1)
+    return quantile(means, 0.9) / lo if lo > 0 else None
+
+
+def watch_lines(samples):
+    """env.txt's summary of the watch: how many samples, and their 10th, 50th and 90th percentiles."""
+    if not samples:
+        return []
+    v = [x for _, x in samples]
+    return [f"cpu_watch_samples: {len(v)}"] + [f"cpu_watch_p{q}_ns: {quantile(v, q / 100):.6g}" for q in (10, 50, 90)]
+
+
+def watch_phrase(env):
+    """The report's sentence on the CPU's speed through the run ('' without a watch)."""
+    try:
+        n, lo, mid, hi = (float(env[f"cpu_watch_{k}"]) for k in ("samples", "p10_ns", "p50_ns", "p90_ns"))
+    except (KeyError, ValueError):
+        return ""
+    return (f"The CPU loop sampled through the run ({n:.0f} samples, one every 0.1 s): 10th percentile {ns(lo)}, "
+            f"median {ns(mid)}, 90th {ns(hi)} ns: the CPU's speed swung {hi / lo:.2f}× from one moment to the next. "
+            "A figure of a few short runs can move that much on its own; `make compare` allows for it.")
+
+
 # ---- what a point is made of --------------------------------------------------------------
 
 def model_props(run_dir):
@@ -188,6 +269,8 @@ def _record(run_dir, phase, simul):
             [f"fingerprint_{phase}: failed: {why}"]
     if used is not None:
         lines.append(f"others_cores_{phase}: {used:.2f}")
+    if phase == "end":
+        lines += watch_lines(watch_samples(run_dir))
     path = os.path.join(run_dir, "env.txt")
     with open(path, encoding="utf-8") as f:
         text = f.read()
@@ -261,7 +344,7 @@ def report_lines(env):
         if k in s or k in e:
             out.append(f"| {short(k)} | {ns(s[k]) if k in s else '—'} | {ns(e[k]) if k in e else '—'} | "
                        + (pct(d[k][2]) + (" ⚠" if abs(d[k][2]) > bound(k) else "") if k in d else "—") + " |")
-    return out + [""]
+    return out + [""] + ([watch_phrase(env), ""] if watch_phrase(env) else [])
 
 
 def claim_lines(run_dir, env, sweep_names):
