@@ -51,6 +51,7 @@ SIMUL=$SIMUL "${HARNESS[@]}" fingerprint "$run" start && SIMUL=$SIMUL "${HARNESS
 cp "$T_TMP/watch.txt" "$run/raw/cpu_watch.txt"; printf '1.8e9 12' >>"$run/raw/cpu_watch.txt"  # a line cut short by a kill
 SIMUL=$SIMUL "${HARNESS[@]}" fingerprint "$run" end
 grep -q "^cpu_watch_samples: $n$" "$run/env.txt" && grep -q '^cpu_watch_p90_ns: [0-9.e+]*$' "$run/env.txt" \
+  && grep -q '^cpu_watch_first_ns: [0-9.e+]*$' "$run/env.txt" && grep -q '^cpu_watch_last_ns: [0-9.e+]*$' "$run/env.txt" \
   && ok "  the end adds the watch's percentiles ($n samples; the cut line left out)" || bad "  watch: $(grep cpu_watch "$run/env.txt")"
 grep -q '^others_cores_start: [0-9]*\.[0-9][0-9]$' "$run/env.txt" && grep -q '^others_cores_end: [0-9]*\.[0-9][0-9]$' "$run/env.txt" \
   && ok "  what other work used of the cores, at the start and the end" || bad "  no others_cores lines: $(grep others "$run/env.txt")"
@@ -86,6 +87,10 @@ open(os.path.join(d, "raw", "simul_list.json"), "w").write('{"models":[{"name":"
 print("TOP", *fp.report_lines(dict(env, cpu_watch_samples="600", cpu_watch_p10_ns="300000", cpu_watch_p50_ns="400000",
                                    cpu_watch_p90_ns="540000")), sep="\n")
 samples = [(1.8e9 + i / 10, 300000 if (i // 3) % 2 else 540000) for i in range(600)]
+# Watched, the CPU loop's drift is its first quarter's mean against its last's, not two moments'.
+wenv = dict(env, fingerprint_end_cpu_loop_ns="1500", cpu_watch_first_ns="1000", cpu_watch_last_ns="1030", cpu_watch_mean_ns="1010")
+print("WATCHED", "cpu_loop_ns" in fp.drifted(dict(env, fingerprint_end_cpu_loop_ns="1500")), "cpu_loop_ns" in fp.drifted(wenv),
+      round(fp.drift(wenv)["cpu_loop_ns"][2], 2), fp.of_run(wenv)["cpu_loop_ns"])
 print("SWING", round(fp.swing(samples, 0.1), 2), round(fp.swing(samples, 6), 2), fp.swing(samples, 20))
 env2 = dict(env, loadavg_start="0.2 1 1", fingerprint_end_cpu_loop_ns="1500")
 print("CPU", *fp.claim_lines(d, env2, ["cpu"]), sep="\n")
@@ -103,6 +108,9 @@ grep -q "machine changed during this run:\*\* fork +40%" "$T_TMP/report" && grep
   || bad "top: $(cat "$T_TMP/report")"
 grep -q "swung 1.80× from one moment to the next" "$T_TMP/report" && ok "REPORT.md's top: the CPU's swing through the run" \
   || bad "no swing line: $(grep -i cpu "$T_TMP/report")"
+grep -qx "WATCHED True False 0.03 1010.0" "$T_TMP/report" \
+  && ok "fingerprints 50% apart, watched quarters 3%: not drifted; the run's CPU loop is the watch's mean" \
+  || bad "$(grep WATCHED "$T_TMP/report")"
 grep -qx "SWING 1.8 1.0 None" "$T_TMP/report" && ok "swing: 1.8 over 0.1-s windows, 1.0 over 6-s windows, none over 20 s (3 windows)" \
   || bad "$(grep SWING "$T_TMP/report")"
 grep -qx "OTHERS None other work used 1.98 of 2 cores ; other work used 1.98 and 0.02 of 2 cores at the start and the end" "$T_TMP/report" \

@@ -73,15 +73,40 @@ def figures(env, phase):
 
 
 def of_run(env):
-    """One figure per primitive for a run: the geometric mean of start and end, or whichever it has."""
+    """One figure per primitive for a run: the geometric mean of start and end, or whichever it
+    has; the CPU loop's, where the run watched it, the watch's mean (of every moment, not two)."""
     s, e = figures(env, "start"), figures(env, "end")
-    return {k: (s[k] * e[k]) ** 0.5 if k in s and k in e else s.get(k, e.get(k)) for k in KEYS if k in s or k in e}
+    out = {k: (s[k] * e[k]) ** 0.5 if k in s and k in e else s.get(k, e.get(k)) for k in KEYS if k in s or k in e}
+    try:
+        mid = float(env["cpu_watch_mean_ns"])
+        if 0 < mid < float("inf"):
+            out["cpu_loop_ns"] = mid
+    except (KeyError, ValueError):
+        pass
+    return out
+
+
+def watched(env):
+    """(first, last): the watched CPU loop's mean over the run's first and last quarter, or None
+    (a run without a watch)."""
+    try:
+        a, b = float(env["cpu_watch_first_ns"]), float(env["cpu_watch_last_ns"])
+    except (KeyError, ValueError):
+        return None
+    return (a, b) if 0 < a < float("inf") and 0 < b < float("inf") else None
 
 
 def drift(env):
-    """{key: (start, end, end/start - 1)} for the primitives measured at both ends."""
+    """{key: (start, end, end/start - 1)} for the primitives measured at both ends. The CPU
+    loop's, where the run watched it, is its first quarter's mean against its last's: the two
+    fingerprints each catch one moment of a CPU that flips between two speeds (-47% between them
+    in a run whose watched quarters differed by 3%)."""
     s, e = figures(env, "start"), figures(env, "end")
-    return {k: (s[k], e[k], e[k] / s[k] - 1) for k in KEYS if k in s and k in e}
+    out = {k: (s[k], e[k], e[k] / s[k] - 1) for k in KEYS if k in s and k in e}
+    w = watched(env)
+    if w:
+        out["cpu_loop_ns"] = (w[0], w[1], w[1] / w[0] - 1)
+    return out
 
 
 def drifted(env):
@@ -191,7 +216,10 @@ def watch_lines(samples):
     if not samples:
         return []
     v = [x for _, x in samples]
-    return [f"cpu_watch_samples: {len(v)}"] + [f"cpu_watch_p{q}_ns: {quantile(v, q / 100):.6g}" for q in (10, 50, 90)]
+    q = max(1, len(v) // 4)
+    return ([f"cpu_watch_samples: {len(v)}"] + [f"cpu_watch_p{p}_ns: {quantile(v, p / 100):.6g}" for p in (10, 50, 90)]
+            + [f"cpu_watch_mean_ns: {sum(v) / len(v):.6g}", f"cpu_watch_first_ns: {sum(v[:q]) / q:.6g}",
+               f"cpu_watch_last_ns: {sum(v[-q:]) / q:.6g}"])
 
 
 def watch_phrase(env):
@@ -340,10 +368,13 @@ def report_lines(env):
         return out + ["Machine fingerprint: not recorded in this run.", ""]
     out += ["Machine fingerprint (`simul fingerprint`, ns, at the start and the end of the run; drift bound "
             f"{bounds_text()}):", "", "| primitive | start | end | drift |", "|---|---:|---:|---:|"]
+    w = watched(env)
     for k in KEYS:
         if k in s or k in e:
             out.append(f"| {short(k)} | {ns(s[k]) if k in s else '—'} | {ns(e[k]) if k in e else '—'} | "
-                       + (pct(d[k][2]) + (" ⚠" if abs(d[k][2]) > bound(k) else "") if k in d else "—") + " |")
+                       + (pct(d[k][2]) + (" ⚠" if abs(d[k][2]) > bound(k) else "") if k in d else "—")
+                       + (f" (watched: {ns(w[0])} in the run's first quarter, {ns(w[1])} in its last)"
+                          if w and k == "cpu_loop_ns" else "") + " |")
     return out + [""] + ([watch_phrase(env), ""] if watch_phrase(env) else [])
 
 
