@@ -212,7 +212,8 @@ def swing(samples, window_s):
 
 
 def watch_lines(samples):
-    """env.txt's summary of the watch: how many samples, and their 10th, 50th and 90th percentiles."""
+    """env.txt's summary of the watch: how many samples, their 10th, 50th and 90th percentiles,
+    their mean (the run's CPU loop), and the means of the run's first and last quarter (its drift)."""
     if not samples:
         return []
     v = [x for _, x in samples]
