@@ -21,10 +21,17 @@ check "prediction on 2 cores: --gil uses 1 ($pg), threadpool 2 ($pt)" "$pg > 0.9
 
 # The lock is handed over every 5 ms, so both tasks compute turn about and end together;
 # with a plain lock held for the whole computation the first would end half-way. Holds
-# whatever the speed, so the sanitizer builds check it too.
-read -r e0 e1 < <(tail -n +2 "$T_TMP/g.csv" | awk -F, '{ printf "%s ", $5 } END { print "" }')
-check "--gil: the two tasks end together (at $e0 s and $e1 s): they alternated" \
-  "($e0 < $e1 ? $e0 / $e1 : $e1 / $e0) > 0.8"
+# whatever the speed, so the sanitizer builds check it too; the best of 3 tries, since a
+# busy machine can hold one thread off the CPU for a while (0.75 once under TSan beside other tests).
+ends() { tail -n +2 "$1" | awk -F, '{ e[NR] = $5 } END { r = e[1] < e[2] ? e[1] / e[2] : e[2] / e[1]; print e[1], e[2], r }'; }
+read -r e0 e1 best < <(ends "$T_TMP/g.csv")
+for _ in 1 2; do
+  awk -v r="$best" 'BEGIN { exit !(r > 0.8) }' && break
+  run_json sumsq "${G[@]}" --n 300000000 --tasks 2 --trace "$T_TMP/g2.csv" >/dev/null
+  read -r a b r < <(ends "$T_TMP/g2.csv")
+  awk -v r="$r" -v b="$best" 'BEGIN { exit !(r > b) }' && { e0=$a e1=$b best=$r; }
+done
+check "--gil: the two tasks end together (at $e0 s and $e1 s, the best of up to 3 tries): they alternated" "$best > 0.8"
 
 # Sleeping does not hold the GIL (CPython releases it around blocking I/O).
 j=$(run_best 3 sleep "${G[@]}" --workers 0 --tasks 20 --ms 200)
