@@ -9,6 +9,9 @@ env and model lists) with a few points changed, and the verdict the claim must t
   "fail":  [SWEEP, SERIES, {PARAM: VALUE}]           the rows failed, as a run that failed
   "cut":   [SWEEP, LINES]                            the CSV cut after LINES lines (malformed)
   "runs":  [SWEEP, CV]                               each point run five times, spread by CV (sd / mean)
+  "flips": [SWEEP, SERIES, {PARAM: VALUE}, [F, ...]]  the rows run once per F, each run its time (and
+                                                     its record's wall_s) times F: a CPU whose speed flips
+                                                     between runs; applied after "runs"
   "copy":  [SWEEP, SERIES, {PARAM: VALUE}, NEW, {FIELD: V}]  the rows again as series NEW (an exec
                                                      line), those fields set
   "env":   [KEY, VALUE]                              a line of the run's env.txt set (the base's load
@@ -82,6 +85,33 @@ def runs(run, name, cv):
         json.dump(doc, f)
 
 
+def flips(run, name, series, params, factors):
+    """The matching rows measured once per factor, each run the row's time times it: their
+    summary fields and samples as a run of them would give."""
+    p = os.path.join(run, name + ".csv")
+    fields, rows = rows_of(p)
+    q = os.path.join(run, "raw", name + ".samples.json")
+    try:
+        with open(q) as f:
+            doc = json.load(f)
+    except OSError:
+        doc = {}
+    for r in matching(rows, series, params):
+        ts = [float(r["mean_s"]) * x for x in factors]
+        r.update(mean_s="%.6g" % (sum(ts) / len(ts)), median_s="%.6g" % sorted(ts)[len(ts) // 2],
+                 min_s="%.6g" % min(ts), max_s="%.6g" % max(ts), runs_ok=str(len(ts)), runs_total=str(len(ts)))
+        # simul's own clock flips alike: each run's record, and the row's mean of them.
+        recs = [{"wall_s": float(r["run_mean_s"]) * x} for x in factors] if r.get("run_mean_s") else []
+        if recs:
+            r["run_mean_s"] = "%.6g" % (sum(x["wall_s"] for x in recs) / len(recs))
+            with open(os.path.join(run, "raw", f"{name}.{r['idx']}.jsonl"), "w") as f:
+                f.write("".join(json.dumps(x) + "\n" for x in recs))
+        doc[r["idx"]] = {"times": ts, "recs": recs}
+    write_rows(p, fields, rows)
+    with open(q, "w") as f:
+        json.dump(doc, f)
+
+
 def as_peer(run, name, series, model, program="python", fields_set=None):
     """The series' rows appended again as the documents' Python's (or program's) under model:
     new indices, and plan commands that say the program (what the judges tell a peer's row by).
@@ -138,6 +168,8 @@ def apply(run, op, args):
         return runs(run, args[0], args[1])
     if op == "peer":
         return as_peer(run, *args)
+    if op == "flips":
+        return flips(run, *args)
     if op == "cut":
         p = os.path.join(run, args[0] + ".csv")
         with open(p) as f:
@@ -194,8 +226,9 @@ def run_case(claim_id, name, case):
     try:
         run = os.path.join(tmp, "run")
         shutil.copytree(os.path.join(HERE, "base"), run)
-        # Runs are spread around the points as changed: they come last, whatever the order.
-        for ch in sorted(case.get("changes", []), key=lambda ch: ch[0] == "runs"):
+        # Runs are spread around the points as changed: they come last, whatever the order, but
+        # for the points whose runs a case gives (flips).
+        for ch in sorted(case.get("changes", []), key=lambda ch: {"runs": 1, "flips": 2}.get(ch[0], 0)):
             apply(run, ch[0], ch[1:])
         res, drawn, deciding = verdict(run, claim_id)
         lines = {k: next((p.state for p in (res.detail.peers if res.detail else []) if getattr(p, "key", "") == k),

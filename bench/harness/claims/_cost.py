@@ -6,8 +6,8 @@ import os
 
 from ..charts import Plot, gp_path, gp_str
 from ..results import Sweep
-from ..uncertainty import RECS
-from ..util import fnum, read_jsonl, write_atomic
+from ..util import fnum, write_atomic
+from ._runs import least
 
 # The record's `primitive` field (the workloads say what the model's tasks are made of).
 KIND = {"a function call": "call", "a coroutine": "coroutine", "a thread": "thread", "a process": "process",
@@ -71,16 +71,6 @@ def against_threads(s, v, key, at_n):
 
 def pick(points, k, pin):
     return next((p for p in points if kind(p) == k and pinned(p) == pin), None)
-
-
-def least(s, row, key):
-    """The least of a command's records for key: other programs on this shared machine only
-    ever add to a cost, so the least run is the one they disturbed least. A resample's row
-    (uncertainty.py) brings its own runs' records, or none, so that the interval judge moves
-    this figure too."""
-    recs = row[RECS] if RECS in row else read_jsonl(os.path.join(s.run_dir, "raw", f"{s.name}.{row['idx']}.jsonl"))
-    vals = [fnum(r.get(key)) for r in recs if fnum(r.get(key)) is not None]
-    return min(vals) if vals else fnum(row.get(key))
 
 
 def least_points(s, points, key):
