@@ -30,9 +30,11 @@ def header(run_dir, env, quick):
             "starts `simul run`, whose spawn time hyperfine subtracts (C4 judges simul's own wall time of the "
             "exhibition instead, set-up excluded: its thresholds say so); memory, context switches and `verified` "
             "are simul's own records (median over the runs). Every model of a comparison ran in the same hyperfine "
-            "invocation, one after another, and every ratio divides figures from one sweep. The CPU speed of the "
-            "project's machine changes by about 2× from minute to minute and its cores are shared (this run had "
-            f"{env.get('cores', '?')}), so treat differences under 10% as noise. " + VERDICTS, ""]
+            "invocation, one after another, and every ratio divides figures from one sweep. Each vCPU of the "
+            "project's machine runs at one of two speeds about 2× apart, switching every tens to hundreds of "
+            "milliseconds, each apart from the other, and its cores are shared (this run had "
+            f"{env.get('cores', '?')}), so treat differences under 10% as noise; a check of one-core work against "
+            "one-core work takes the fastest runs, which the slow spells only ever lengthen. " + VERDICTS, ""]
     peers = [v for k, v in env.items() if k.startswith("peer_") and k != "peer_absent"]
     if peers:
         runtimes = sorted({v.split(":", 1)[0] for v in peers})
