@@ -46,9 +46,14 @@ for idx, (series, tasks) in enumerate([(s, t) for s in ("sequential", "eventloop
                  "runs_ok": runs, "runs_total": runs, "mean_s": statistics.fmean(times),
                  "sd_s": statistics.stdev(times) if runs > 1 else 0, "p_tasks": tasks,
                  "model": series, "tasks": tasks, "workload": workload, "wall_s": 0.1, "user_s": 0.1 * share, "sys_s": 0.0})
-json.dump({"name": "s1", "warmup": 1, "runs": runs, "rounds": 1, "commands": cmds},
+# ROUNDS: the runs split into that many invocations, each running every command once in turn.
+rounds = int(os.environ.get("ROUNDS", "1"))
+json.dump({"name": "s1", "warmup": 1, "runs": runs // rounds, "rounds": rounds, "commands": cmds,
+           "invocations": [{"warmup": 1, "runs": runs // rounds, "order": [c["idx"] for c in cmds]}] * rounds},
           open(os.path.join(d, "raw", "s1.plan.json"), "w"))
-json.dump({"results": results}, open(os.path.join(d, "raw", "s1.r1.json"), "w"))
+for k in range(rounds):
+    part = [dict(r, times=r["times"][k::rounds], exit_codes=r["exit_codes"][k::rounds]) for r in results]
+    json.dump({"results": part}, open(os.path.join(d, "raw", f"s1.r{k + 1}.json"), "w"))
 with open(os.path.join(d, "s1.csv"), "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=list(rows[0]))
     w.writeheader()
@@ -132,14 +137,18 @@ WORKLOAD=sumsq FP_CPU=1200000 FP_CPU_END=2133333 SCALE_ALL=1.6 fake "$T_TMP/fd" 
 grep -q "(+78%)" "$T_TMP/out" && ok "a drift within a run is shown beside its figure (+78%)" || bad "drift: $(grep cpu_loop "$T_TMP/out")"
 # The CPU's swing within the runs (raw/cpu_watch.txt): a 1-run point of 0.1 s of CPU work 1.7x
 # slower, on a machine whose CPU flips 1.8x every 0.3 s, is `machine`; the same without a
-# watch is `slower`, and so are its 1-s points (their runs span the flips) and its 5-run points.
+# watch is `slower`, and so are its 1-s points (their runs span the flips) and its points of
+# 5 rounds. 5 runs in one round follow one another, in one spell: still `machine`.
 for w in 1 ""; do
   for r in 1 5; do
-    WATCH=$w CPU_SHARE=1 WORKLOAD=sumsq FP_CPU=1000000 fake "$T_TMP/w$w$r" 1 $r
-    WATCH=$w CPU_SHARE=1 WORKLOAD=sumsq FP_CPU=1000000 SCALE_ALL=1.7 fake "$T_TMP/wn$w$r" 1 $r
+    WATCH=$w CPU_SHARE=1 WORKLOAD=sumsq FP_CPU=1000000 ROUNDS=$r fake "$T_TMP/w$w$r" 1 $r
+    WATCH=$w CPU_SHARE=1 WORKLOAD=sumsq FP_CPU=1000000 ROUNDS=$r SCALE_ALL=1.7 fake "$T_TMP/wn$w$r" 1 $r
     "${CMP[@]}" "$T_TMP/w$w$r" "$T_TMP/wn$w$r" >"$T_TMP/out$w$r"
   done
 done
+WATCH=1 CPU_SHARE=1 WORKLOAD=sumsq FP_CPU=1000000 fake "$T_TMP/w1r" 1 5
+WATCH=1 CPU_SHARE=1 WORKLOAD=sumsq FP_CPU=1000000 SCALE_ALL=1.7 fake "$T_TMP/wn1r" 1 5
+"${CMP[@]}" "$T_TMP/w1r" "$T_TMP/wn1r" >"$T_TMP/out1r"
 got=$(verdicts "$T_TMP/wn11" | tr '\n' ';')
 [[ $got == "eventloop 1 machine;eventloop 10 machine;sequential 1 machine;sequential 10 slower;" ]] \
   && ok "a swing of 1.8x at 0.1 s: the 1-run 0.1-s points 1.7x slower are 'machine', the 1-s one 'slower' ($got)" \
@@ -149,7 +158,10 @@ got=$(verdicts "$T_TMP/wn1" | tr '\n' ';')
   && ok "  without a watch: all four 'slower'" || bad "  no watch: $got"
 got=$(verdicts "$T_TMP/wn15" | tr '\n' ';')
 [[ $got == "eventloop 1 slower;eventloop 10 slower;sequential 1 slower;sequential 10 slower;" ]] \
-  && ok "  with 5 runs a point the swing's share shrinks (0.8/sqrt 5): all four 'slower'" || bad "  5 runs: $got"
+  && ok "  with 5 rounds a point the swing's share shrinks (0.8/sqrt 5): all four 'slower'" || bad "  5 rounds: $got"
+got=$(verdicts "$T_TMP/wn1r" | tr '\n' ';')
+[[ $got == "eventloop 1 machine;eventloop 10 machine;sequential 1 machine;sequential 10 slower;" ]] \
+  && ok "  5 runs in one round share the CPU's spells: the 0.1-s points stay 'machine'" || bad "  5 runs, 1 round: $got"
 grep -q "cpu_loop through the run (10th – 90th percentile) | 300,000 – 540,000" "$T_TMP/out11" \
   && grep -q "swing 80%" "$T_TMP/out11" && ok "  the watch's percentiles printed beside the fingerprints; the swing beside the noise" \
   || bad "  table: $(grep -E 'through|swing' "$T_TMP/out11" | head -3)"

@@ -25,7 +25,8 @@ tens to hundreds of milliseconds at a time, so a point of a few short runs can b
 whatever the code did. A point's swing noise is the larger run's 90th/10th percentile of that
 loop's means over windows as long as the point's runs, less 1, times the share of the point's
 time that is CPU work ((user_s + sys_s) / wall_s, at most 1), over the square root of its
-fewer runs; a run without a watch adds none. It applies to every point, sleeps and fetches too
+fewer rounds (a round's runs follow one another: short ones share one spell of the CPU's);
+a run without a watch adds none. It applies to every point, sleeps and fetches too
 (their CPU share is small, so it is too).
 A run without a fingerprint (made before them): raw ratios only, and said so.
 
@@ -165,11 +166,12 @@ def signature(argv):
     return " ".join(str(a) for i, a in enumerate(argv) if i not in drop)
 
 
-def raw_times(plan, raw, name):
+def raw_times(plan, raw, name, rounds=None):
     """{idx: [seconds of the runs that exited 0]} from hyperfine's JSON, or {}: the K-th
     invocation's raw/NAME.rK.json holds the commands its plan's order lists, in that order
     (harness/join.py reads them the same way); a plan without invocations is the older one,
-    every command in every round in the plan's order."""
+    every command in every round in the plan's order. rounds, a dict: filled with {idx: the
+    invocations that gave the command a run}."""
     try:
         invs = plan.get("invocations")
         if invs is None:
@@ -180,22 +182,27 @@ def raw_times(plan, raw, name):
             res = read_json(os.path.join(raw, f"{name}.r{k}.json"))["results"]
             for r, idx in zip(res, inv["order"], strict=True):
                 codes = r.get("exit_codes") or [0] * len(r["times"])
-                out.setdefault(str(idx), []).extend(float(t) for t, x in zip(r["times"], codes) if x == 0)
+                ok = [float(t) for t, x in zip(r["times"], codes) if x == 0]
+                out.setdefault(str(idx), []).extend(ok)
+                if rounds is not None and ok:
+                    rounds[str(idx)] = rounds.get(str(idx), 0) + 1
         return out
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return {}
 
 
 def attach_samples(raw, name, rows):
-    """Each row gets 'samples' (when raw/ agrees with its mean_s and runs_ok) and 'command'."""
+    """Each row gets 'samples' and 'rounds' (the invocations its runs came from; when raw/
+    agrees with its mean_s and runs_ok) and 'command'."""
     plan = read_json(os.path.join(raw, f"{name}.plan.json"))
     plan = plan if isinstance(plan, dict) else {}
-    times = raw_times(plan, raw, name) if plan else {}
+    rounds = {}
+    times = raw_times(plan, raw, name, rounds) if plan else {}
     cmds = plan.get("commands") if isinstance(plan.get("commands"), list) else []
     argv = {str(c.get("idx")): signature(c.get("argv")) for c in cmds if isinstance(c, dict)}
     for r in rows:
         t = times.get(r["idx"])
-        r["samples"], r["command"] = None, argv.get(r["idx"])
+        r["samples"], r["rounds"], r["command"] = None, None, argv.get(r["idx"])
         if r["status"] != "ok" or not t:
             continue
         try:
@@ -203,7 +210,7 @@ def attach_samples(raw, name, rows):
         except ValueError:
             continue
         if len(t) == n and abs(statistics.fmean(t) - mean) <= 1e-4 * mean + 1e-9:
-            r["samples"] = t
+            r["samples"], r["rounds"] = t, rounds.get(r["idx"])
 
 
 # ---- Statistics --------------------------------------------------------------------------
@@ -232,9 +239,14 @@ def welch_log(mb, sb, nb, mn, sn, nn):
 
 
 def busy(r):
-    """Cores the run kept busy: its CPU time over its own wall time (0 when not recorded)."""
+    """Cores the run kept busy: its CPU time over its own wall time (0 when not recorded). A
+    peer's record times its workload alone, and says how long its interpreter took to start
+    (startup_s: imports, CPU work that hyperfine's time holds too): counted on both sides. C1's
+    CPython at 100 sleeps is 1% CPU by its workload, 40% with its start-up, which went from
+    0.068 s to 0.103 s between two runs of one commit."""
     try:
-        return (float(r["user_s"]) + float(r["sys_s"])) / float(r["wall_s"])
+        up = float(r.get("startup_s") or 0)
+        return (float(r["user_s"]) + float(r["sys_s"]) + up) / (float(r["wall_s"]) + up)
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return 0.0
 
@@ -283,13 +295,17 @@ def swing_noise(b, n, base, new):
     """What the CPU's own swing within the runs (raw/cpu_watch.txt) can move this point's mean by:
     the larger run's swing over windows as long as the point's runs, less 1, times the share of
     its time that is CPU work (a sleep's is next to none), over the square root of its fewer
-    runs (each run draws the CPU's speed afresh). 0 without a watch on either side."""
+    rounds: each round draws the CPU's speed afresh, but a round's runs follow one another, and
+    short ones all fall in one spell (C7's 100,000 coroutines, four runs in 60 ms, came out at
+    93 ns each in one run and 178 ns in the next). Its runs where raw/ does not say the rounds.
+    0 without a watch on either side."""
     share = min(1.0, max(busy(b), busy(n)))
     window = max(float(b["mean_s"]), float(n["mean_s"]))
     swings = [x for x in (fingerprint.swing(run["watch"], window) for run in (base, new)) if x]
     if not swings or share <= 0:
         return 0.0
-    return (max(swings) - 1) * share / math.sqrt(min(int(b["runs_ok"]), int(n["runs_ok"])))
+    draws = min(int(r.get("rounds") or r["runs_ok"]) for r in (b, n))
+    return (max(swings) - 1) * share / math.sqrt(max(1, draws))
 
 
 def normalise(out, prim, base, new, abs_floor, swung=0.0):
