@@ -91,6 +91,11 @@ samples = [(1.8e9 + i / 10, 300000 if (i // 3) % 2 else 540000) for i in range(6
 wenv = dict(env, fingerprint_end_cpu_loop_ns="1500", cpu_watch_first_ns="1000", cpu_watch_last_ns="1030", cpu_watch_mean_ns="1010")
 print("WATCHED", "cpu_loop_ns" in fp.drifted(dict(env, fingerprint_end_cpu_loop_ns="1500")), "cpu_loop_ns" in fp.drifted(wenv),
       round(fp.drift(wenv)["cpu_loop_ns"][2], 2), fp.of_run(wenv)["cpu_loop_ns"])
+# Fingerprints that caught the CPU in its two states (284,000 and 526,000 ns): page faults +46%
+# and fork +40% with it are not a drift, page faults x2.5 are; the CPU loop unwatched is one itself.
+senv = dict(env, fingerprint_start_cpu_loop_ns="284000", fingerprint_end_cpu_loop_ns="526000",
+            fingerprint_end_page_fault_ns="1460")
+print("STATE", sorted(fp.drifted(senv)), sorted(fp.drifted(dict(senv, fingerprint_end_page_fault_ns="2500"))))
 print("SWING", round(fp.swing(samples, 0.1), 2), round(fp.swing(samples, 6), 2), fp.swing(samples, 20))
 env2 = dict(env, loadavg_start="0.2 1 1", fingerprint_end_cpu_loop_ns="1500")
 print("CPU", *fp.claim_lines(d, env2, ["cpu"]), sep="\n")
@@ -111,6 +116,9 @@ grep -q "swung 1.80× from one moment to the next" "$T_TMP/report" && ok "REPORT
 grep -qx "WATCHED True False 0.03 1010.0" "$T_TMP/report" \
   && ok "fingerprints 50% apart, watched quarters 3%: not drifted; the run's CPU loop is the watch's mean" \
   || bad "$(grep WATCHED "$T_TMP/report")"
+grep -qx "STATE \['cpu_loop_ns'\] \['cpu_loop_ns', 'page_fault_ns'\]" "$T_TMP/report" \
+  && ok "fingerprints in the CPU's two states (x1.85): page faults +46% and fork +40% not a drift, page faults x2.5 one; the CPU loop itself is" \
+  || bad "$(grep STATE "$T_TMP/report")"
 grep -qx "SWING 1.8 1.0 None" "$T_TMP/report" && ok "swing: 1.8 over 0.1-s windows, 1.0 over 6-s windows, none over 20 s (3 windows)" \
   || bad "$(grep SWING "$T_TMP/report")"
 grep -qx "OTHERS None other work used 1.98 of 2 cores ; other work used 1.98 and 0.02 of 2 cores at the start and the end" "$T_TMP/report" \
