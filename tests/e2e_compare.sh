@@ -34,10 +34,12 @@ if os.environ.get("WATCH"):
     open(os.path.join(d, "raw", "cpu_watch.txt"), "w").write("# watch\n" + "".join(
         f"{1.8e9 + i / 10:.3f} {300000 if (i // 3) % 2 else 540000}\n" for i in range(600)) + "1.8e9 30")
 share = float(os.environ.get("CPU_SHARE", "0.01"))
+startup = float(os.environ.get("STARTUP", "0"))  # the share of each run outside the workload's own clock
 cmds, results, rows = [], [], []
 for idx, (series, tasks) in enumerate([(s, t) for s in ("sequential", "eventloop") for t in (1, 10)]):
     base = 0.1 * tasks if series == "sequential" else 0.1
-    times = [base * all_ * (scale if series == "eventloop" else 1) * (1 + rng.gauss(0, 0.02)) for _ in range(runs)]
+    slow = base * all_ * (scale if series == "eventloop" else 1)  # the workload's own clock moves too
+    times = [slow * (1 + rng.gauss(0, 0.02)) for _ in range(runs)]
     argv = [workload, "--model", series, "--tasks", str(tasks), "--ms", arg, "--timeout", "20"]
     cmds.append({"idx": idx, "kind": "run", "series": series, "params": {"tasks": str(tasks)},
                  "argv": argv, "shell": "simul run " + " ".join(argv)})
@@ -45,7 +47,8 @@ for idx, (series, tasks) in enumerate([(s, t) for s in ("sequential", "eventloop
     rows.append({"sweep": "s1", "claim": "C1", "series": series, "idx": idx, "status": "ok",
                  "runs_ok": runs, "runs_total": runs, "mean_s": statistics.fmean(times),
                  "sd_s": statistics.stdev(times) if runs > 1 else 0, "p_tasks": tasks,
-                 "model": series, "tasks": tasks, "workload": workload, "wall_s": 0.1, "user_s": 0.1 * share, "sys_s": 0.0})
+                 "model": series, "tasks": tasks, "workload": workload, "wall_s": slow * (1 - startup), "user_s": slow * (1 - startup) * share,
+                 "sys_s": 0.0})
 # ROUNDS: the runs split into that many invocations, each running every command once in turn.
 rounds = int(os.environ.get("ROUNDS", "1"))
 json.dump({"name": "s1", "warmup": 1, "runs": runs // rounds, "rounds": rounds, "commands": cmds,
@@ -146,6 +149,17 @@ for w in 1 ""; do
     "${CMP[@]}" "$T_TMP/w$w$r" "$T_TMP/wn$w$r" >"$T_TMP/out$w$r"
   done
 done
+# A workload of sleeps (1% CPU) whose runs are half start-up (CPU work outside its own clock):
+# its 1-run points 1.7x slower are `machine` too, where without the start-up they are `slower`.
+for up in 0 0.5; do
+  WATCH=1 STARTUP=$up fake "$T_TMP/su$up" 1 1
+  WATCH=1 STARTUP=$up SCALE_ALL=1.7 fake "$T_TMP/sun$up" 1 1
+  "${CMP[@]}" "$T_TMP/su$up" "$T_TMP/sun$up" >/dev/null
+done
+got="$(verdicts "$T_TMP/sun0" | tr '\n' ';') / $(verdicts "$T_TMP/sun0.5" | tr '\n' ';')"
+[[ $got == "eventloop 1 slower;eventloop 10 slower;sequential 1 slower;sequential 10 slower; / eventloop 1 machine;eventloop 10 machine;sequential 1 machine;sequential 10 slower;" ]] \
+  && ok "  sleeps whose runs are half start-up swing with the CPU: 'machine' at 0.1 s, where without start-up 'slower'" \
+  || bad "  start-up: $got"
 WATCH=1 CPU_SHARE=1 WORKLOAD=sumsq FP_CPU=1000000 fake "$T_TMP/w1r" 1 5
 WATCH=1 CPU_SHARE=1 WORKLOAD=sumsq FP_CPU=1000000 SCALE_ALL=1.7 fake "$T_TMP/wn1r" 1 5
 "${CMP[@]}" "$T_TMP/w1r" "$T_TMP/wn1r" >"$T_TMP/out1r"

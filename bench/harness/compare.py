@@ -24,7 +24,8 @@ either run and the CPU's swing: a point that moved raw but not normalised is `ma
 tens to hundreds of milliseconds at a time, so a point of a few short runs can be 2x off
 whatever the code did. A point's swing noise is the larger run's 90th/10th percentile of that
 loop's means over windows as long as the point's runs, less 1, times the share of the point's
-time that is CPU work ((user_s + sys_s) / wall_s, at most 1), over the square root of its
+time that is CPU work ((user_s + sys_s + what hyperfine timed outside the workload's own clock,
+mean_s - wall_s: start-up and teardown) / mean_s, at most 1), over the square root of its
 fewer rounds (a round's runs follow one another: short ones share one spell of the CPU's);
 a run without a watch adds none. It applies to every point, sleeps and fetches too
 (their CPU share is small, so it is too).
@@ -239,14 +240,23 @@ def welch_log(mb, sb, nb, mn, sn, nn):
 
 
 def busy(r):
-    """Cores the run kept busy: its CPU time over its own wall time (0 when not recorded). A
-    peer's record times its workload alone, and says how long its interpreter took to start
-    (startup_s: imports, CPU work that hyperfine's time holds too): counted on both sides. C1's
-    CPython at 100 sleeps is 1% CPU by its workload, 40% with its start-up, which went from
-    0.068 s to 0.103 s between two runs of one commit."""
+    """Cores the run kept busy: its CPU time over its own wall time (0 when not recorded)."""
     try:
-        up = float(r.get("startup_s") or 0)
-        return (float(r["user_s"]) + float(r["sys_s"]) + up) / (float(r["wall_s"]) + up)
+        return (float(r["user_s"]) + float(r["sys_s"])) / float(r["wall_s"])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return 0.0
+
+
+def cpu_share(r):
+    """The share of hyperfine's time of a point that is CPU work, at most 1: the workload's CPU
+    time, and all of what hyperfine timed outside the workload's own clock (mean_s - wall_s: the
+    process's start-up and teardown, an interpreter's imports), which is CPU work too. C1's
+    CPython at 100 sleeps is 1% CPU by its workload and about 40% with its start-up, which went
+    from 0.068 s to 0.103 s between two runs of one commit; C9's 5-ms sequential point is
+    mostly simul's own start-up. 0 when not recorded."""
+    try:
+        mean, wall = float(r["mean_s"]), float(r["wall_s"])
+        return min(1.0, (float(r["user_s"]) + float(r["sys_s"]) + max(0.0, mean - wall)) / mean)
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return 0.0
 
@@ -299,7 +309,7 @@ def swing_noise(b, n, base, new):
     short ones all fall in one spell (C7's 100,000 coroutines, four runs in 60 ms, came out at
     93 ns each in one run and 178 ns in the next). Its runs where raw/ does not say the rounds.
     0 without a watch on either side."""
-    share = min(1.0, max(busy(b), busy(n)))
+    share = max(cpu_share(b), cpu_share(n))
     window = max(float(b["mean_s"]), float(n["mean_s"]))
     swings = [x for x in (fingerprint.swing(run["watch"], window) for run in (base, new)) if x]
     if not swings or share <= 0:
