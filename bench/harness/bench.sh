@@ -25,7 +25,7 @@ per sweep, draws the charts with gnuplot and writes REPORT.md, all into results/
 (results/latest points at the newest complete run of every sweep). The data side is the
 Python package bench/harness/ (python3 -m harness, from bench/).
 
-  --quick        fewer, smaller points (41 to 54 s here): the same charts and report
+  --quick        fewer, smaller points (40 to 54 s here): the same charts and report
   --full         the sweeps' full grids where they keep one ('full' lines: the whole decision
                  map of C9, make bench-map) instead of their reduced default
   --only "A B"   run only these sweeps (names: $("${HARNESS[@]}" names 2>/dev/null))
