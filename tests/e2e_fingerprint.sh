@@ -105,8 +105,8 @@ print("SLEEP", *fp.claim_lines(d, env2, ["sleep"]), sep="\n")
 print("OTHERS", fp.busy_start(dict(env, others_cores_start="0.03")), fp.busy_start(dict(env, others_cores_start="1.98")),
       fp.others_phrase(dict(env, others_cores_start="1.98", others_cores_end="0.02")))
 print("SPAWN", fp.primitive("spawn", {"workers_kind": "processes"}), fp.primitive("spawn", {"workers_kind": "threads"}),
-      fp.primitive("switch", {"workers_kind": "none", "stack_kib": True}, "switch --direct"),
-      fp.primitive("switch", {"workers_kind": "none", "stack_kib": True}), fp.primitive("sleep", {}))
+      fp.primitive("switch", {"workers_kind": "none", "stack_kib": True}), fp.primitive("switch", {"workers_kind": "threads"}),
+      fp.primitive("sleep", {}))
 PYEOF
 grep -q "machine changed during this run:\*\* fork +40%" "$T_TMP/report" && grep -q "busy at the start:\*\* load average 1.50 on 2" "$T_TMP/report" \
   && grep -q "| fork | 1,000 | 1,400 | +40% ⚠ |" "$T_TMP/report" && ok "REPORT.md's top: fork +40% past the bound, a busy start, the table" \
@@ -126,7 +126,7 @@ grep -qx "OTHERS None other work used 1.98 of 2 cores ; other work used 1.98 and
   || bad "others: $(grep OTHERS "$T_TMP/report")"
 sed -n '/^CPU/,/^SLEEP/p' "$T_TMP/report" | grep -q "cpu_loop +50% (CPU work)" && ! sed -n '/^SLEEP/,/^SPAWN/p' "$T_TMP/report" | grep -q "changed" \
   && ok "a claim of CPU work says cpu_loop +50%; a claim of sleeps says nothing" || bad "claims: $(cat "$T_TMP/report")"
-grep -q "^SPAWN fork_ns thread_ns coro_switch_ns loop_turn_ns None$" "$T_TMP/report" \
+grep -q "^SPAWN fork_ns thread_ns coro_switch_ns futex_ns None$" "$T_TMP/report" \
   && ok "what a point is made of: from the model's capabilities and the workload" || bad "$(grep SPAWN "$T_TMP/report")"
 
 finish

@@ -15,8 +15,8 @@ that mean can have, is not compared (said so, with the point).
 The machine: each run's env.txt holds `simul fingerprint` at its start and end (bench.sh);
 both are printed side by side, and each point's ratio is also divided by the ratio of the
 primitive it is made of (fingerprint.py says which: processes by fork, threads by thread
-creation, CPU work (sumsq, chess, lag, mixed) by the CPU loop, coroutines by the switch or
-the loop turn, sleeps and fetches by none; from the model's capabilities in raw/simul_list.json), each run's primitive the geometric mean of its start and end. The verdict
+creation, CPU work (sumsq, chess, lag, mixed) by the CPU loop, coroutines by the switch,
+sleeps and fetches by none; from the model's capabilities in raw/simul_list.json), each run's primitive the geometric mean of its start and end. The verdict
 is then judged on that normalised ratio, its noise at least the primitive's drift within
 either run and the CPU's swing: a point that moved raw but not normalised is `machine`, not
 `slower`/`faster`. The swing: bench.sh samples the CPU loop every 0.1 s through a run
@@ -401,7 +401,7 @@ def compare(base, new, opts):
                "tasks": n.get("tasks", ""), "params": dict(key[2])}
         row.update(judge(b, n, "|".join([key[0], key[1], label(key)]), opts))
         props = new["props"].get(n.get("model", "")) or base["props"].get(n.get("model", ""))
-        rows.append(normalise(row, fingerprint.primitive(n.get("workload", ""), props, n["command"] or ""), base, new,
+        rows.append(normalise(row, fingerprint.primitive(n.get("workload", ""), props), base, new,
                               opts["abs_floor"], swing_noise(b, n, base, new)))
     apart["only in NEW"] = [f"{k[0]} / {k[1]} / {label(k)}" for k in pn if k not in pb]
     rows.sort(key=lambda r: (-abs(math.log(r["ratio"])), r["sweep"], r["series"]))

@@ -29,8 +29,8 @@ raw/simul_list.json and raw/peers_list.json, never a model's name):
           coroutines (stack_kib)               coro_switch_ns
           plain calls or callbacks             cpu_loop_ns
   switch  threads or processes                 futex_ns
-          coroutines, --direct                 coro_switch_ns
-          coroutines, through the loop         loop_turn_ns
+          coroutines, --direct or through      coro_switch_ns
+          the loop (its ready queue, no poll)
   sleep, fetch (timers and sockets)            none: a timer's time is not the machine's speed
 """
 import json
@@ -278,7 +278,7 @@ def model_props(run_dir):
     return out
 
 
-def primitive(workload, props, command=""):
+def primitive(workload, props):
     """The fingerprint key a point of this workload under a model with these properties is made
     of, or None (a timer's or an unknown point)."""
     if workload in CPU_WORKLOADS:
@@ -290,9 +290,9 @@ def primitive(workload, props, command=""):
         return {"processes": "fork_ns", "threads": "thread_ns"}.get(kind) or ("coro_switch_ns" if coro else "cpu_loop_ns")
     if kind in ("processes", "threads"):
         return "futex_ns"
-    if coro:
-        return "coro_switch_ns" if "--direct" in (command or "").split() else "loop_turn_ns"
-    return None
+    # Through the loop too: the loop hands a switch on through its ready queue and polls only
+    # when nothing is ready (models/coroloop.c), 60 ns a switch against a 225-ns loop turn here.
+    return "coro_switch_ns" if coro else None
 
 
 # ---- recording ----------------------------------------------------------------------------
@@ -418,13 +418,11 @@ def claim_lines(run_dir, env, sweep_names):
         try:
             with open(os.path.join(run_dir, f"{n}.csv"), newline="", encoding="utf-8") as f:
                 for r in csv.DictReader(f):
-                    used.add(primitive(r.get("workload", ""), props.get(r.get("model", "")), ""))
+                    used.add(primitive(r.get("workload", ""), props.get(r.get("model", ""))))
         except (OSError, csv.Error, UnicodeDecodeError):
             pass
     if not used:  # none of its sweeps ran here
         return []
-    if "loop_turn_ns" in used:  # read without their commands, a coroutine's switches may be direct ones
-        used.add("coro_switch_ns")
     hit = [k for k in moved if k in used]
     out = []
     if hit:
